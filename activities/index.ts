@@ -1,0 +1,15 @@
+/**
+ * Activity factory: the worker passes real dependencies (DuckDB pool, sources, logger, metrics);
+ * workflows see only the types (`import type`).
+ */
+import type { ActivityDeps } from './deps';
+import { createLoadPartition } from './load-partition';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    loadPartition: createLoadPartition(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps';

@@ -1,0 +1,197 @@
+/**
+ * loadPartition: lists one partition's files, stages them through DuckDB with the declared schema
+ * (bad records quarantined, dropped or fatal per the read mode), dedupes on the keys and writes the
+ * batch to the target in one transaction. Idempotent: running it twice leaves the same rows.
+ */
+import { open } from 'node:fs/promises';
+import { ApplicationFailure, Context, CancelledFailure } from '@temporalio/activity';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { BackfillError } from '../common/failures';
+import { parsePartitionKey } from '../common/partitions';
+import type { BackfillSpec } from '../common/spec';
+import type { LoadPartitionInput, LoadPartitionResult } from '../common/types';
+import { queryRows, run } from './duckdb';
+import type { ActivityDeps } from './deps';
+import { formatOf, partitionPrefix, type FileFormat, type SourceFile } from './sources';
+import * as sql from './sql';
+
+export function createLoadPartition(deps: ActivityDeps) {
+  return async function loadPartition(input: LoadPartitionInput): Promise<LoadPartitionResult> {
+    const ctx = Context.current();
+    const started = Date.now();
+    const { spec, partitionKey, backfillId } = input;
+    const attempt = ctx.info.attempt;
+    const log = deps.logger.child({ backfillId, partition: partitionKey, attempt });
+    const progress = { stage: 'listing', filesStaged: 0 };
+    ctx.heartbeat(progress);
+    const beat = setInterval(() => ctx.heartbeat(progress), 1000);
+    let conn: DuckDBConnection | undefined;
+    const onCancel = () => conn?.interrupt();
+    ctx.cancellationSignal.addEventListener('abort', onCancel);
+    try {
+      const files = await deps.sources.list(spec, partitionKey);
+      const bytes = files.reduce((sum, f) => sum + f.size, 0);
+      if (files.length === 0) {
+        if (spec.source.requireFiles) {
+          throw new BackfillError(
+            'NoFilesError',
+            `no files for partition ${partitionKey} under ${spec.source.uri}/${partitionPrefix(spec, partitionKey)} (source.requireFiles is set)`,
+          );
+        }
+        log.info('partition has no files');
+        return { status: 'empty', ...zeroCounts, attempts: attempt, durationMs: Date.now() - started };
+      }
+
+      conn = await deps.target.connect(spec);
+      progress.stage = 'staging';
+      await run(conn, sql.createStageTable(spec));
+      for (const file of files) {
+        throwIfCancelled(ctx);
+        await stageFile(conn, spec, file);
+        progress.filesStaged += 1;
+      }
+
+      const [counts] = await queryRows<{ total: bigint; rejected: bigint }>(conn, sql.stageCounts);
+      const rowsRead = Number(counts?.total ?? 0);
+      const rowsRejected = Number(counts?.rejected ?? 0);
+      if (rowsRejected > 0 && spec.readMode === 'failfast') {
+        const [bad] = await queryRows<{ file: string; line: bigint; reason: string }>(
+          conn,
+          sql.firstRejected,
+        );
+        throw new BackfillError(
+          'BadRecordError',
+          `bad record in ${bad?.file} line ${bad?.line}: ${bad?.reason} (readMode failfast; ${rowsRejected} bad record(s) in the partition)`,
+        );
+      }
+
+      const loadedAt = new Date(started).toISOString();
+      const partitionValues = parsePartitionKey(partitionKey, spec.range.granularity);
+      await run(conn, sql.createBatch(spec, partitionValues, { backfillId, loadedAt }));
+      const [batch] = await queryRows<{ n: bigint }>(conn, sql.batchCount);
+      const rowsMerged = Number(batch?.n ?? 0);
+      const duplicatesRemoved = rowsRead - rowsRejected - rowsMerged;
+      if (duplicatesRemoved < 0) {
+        throw new BackfillError(
+          'ReconciliationError',
+          `partition ${partitionKey}: rows read ${rowsRead} != rows merged ${rowsMerged} + rejected ${rowsRejected}`,
+        );
+      }
+
+      progress.stage = 'committing';
+      const delay = deps.faults?.delayBeforeCommitMs?.(partitionKey) ?? 0;
+      const { rowsWritten } = await deps.target.commitPartition(conn, {
+        spec,
+        backfillId,
+        partitionKey,
+        partitionValues,
+        loadedAt,
+        keepRejects: spec.readMode === 'permissive',
+        beforeCommit: async () => {
+          if (delay > 0) await ctx.sleep(delay);
+          throwIfCancelled(ctx);
+        },
+      });
+      if (spec.target.writeMode !== 'merge' && rowsWritten !== rowsMerged) {
+        throw new BackfillError(
+          'ReconciliationError',
+          `partition ${partitionKey}: inserted ${rowsWritten} of ${rowsMerged} rows`,
+        );
+      }
+      const result: LoadPartitionResult = {
+        status: 'succeeded',
+        files: files.length,
+        bytes,
+        rowsRead,
+        rowsMerged,
+        duplicatesRemoved,
+        rowsRejected,
+        rowsWritten,
+        attempts: attempt,
+        durationMs: Date.now() - started,
+      };
+      log.info({ ...result }, 'partition loaded');
+      deps.metrics?.partitionLoaded(result);
+      return result;
+    } catch (err) {
+      if (ctx.cancellationSignal.aborted) {
+        log.warn('partition load cancelled; nothing was written');
+        throw new CancelledFailure('partition load cancelled');
+      }
+      log.error({ err }, 'partition load failed');
+      throw toApplicationFailure(err, attempt);
+    } finally {
+      clearInterval(beat);
+      ctx.cancellationSignal.removeEventListener('abort', onCancel);
+      if (conn) {
+        await Promise.all(sql.dropWorkTables.map((s) => run(conn!, s).catch(() => undefined)));
+        conn.closeSync();
+      }
+    }
+  };
+}
+
+const zeroCounts = {
+  files: 0,
+  bytes: 0,
+  rowsRead: 0,
+  rowsMerged: 0,
+  duplicatesRemoved: 0,
+  rowsRejected: 0,
+  rowsWritten: 0,
+};
+
+/**
+ * Temporal names a failure after the error's class; ours carry the registry name instead, so the
+ * retry policy's nonRetryableErrorTypes match. The attempt number rides along for the parent's stats.
+ */
+function toApplicationFailure(err: unknown, attempt: number): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const error = err instanceof Error ? err : new Error(String(err));
+  const type = error instanceof BackfillError ? error.type : error.name;
+  return ApplicationFailure.create({ type, message: error.message, details: [{ attempt }], cause: error });
+}
+
+function throwIfCancelled(ctx: Context) {
+  if (ctx.cancellationSignal.aborted) throw new CancelledFailure('partition load cancelled');
+}
+
+async function stageFile(conn: DuckDBConnection, spec: BackfillSpec, file: SourceFile): Promise<void> {
+  const format = await resolveFormat(spec, file);
+  let statement: sql.Statement;
+  switch (format) {
+    case 'ndjson':
+      statement = sql.stageNdjsonFile(spec, file.localPath, file.name);
+      break;
+    case 'json':
+      statement = sql.stageJsonArrayFile(spec, file.localPath, file.name);
+      break;
+    default:
+      throw new BackfillError(
+        'ConfigurationError',
+        `${file.name}: format ${format ?? 'unknown'} is not supported yet`,
+      );
+  }
+  try {
+    await run(conn, statement);
+  } catch (err) {
+    throw new BackfillError('SourceReadError', `cannot read ${file.name}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** `.json` files hold either NDJSON or one array: the first non-blank byte tells. */
+async function resolveFormat(spec: BackfillSpec, file: SourceFile): Promise<FileFormat | undefined> {
+  const format = formatOf(spec, file.name);
+  if (format !== 'ndjson' || spec.source.format !== 'auto' || !file.name.toLowerCase().endsWith('.json'))
+    return format;
+  const handle = await open(file.localPath, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    const first = buffer.subarray(0, bytesRead).toString('utf8').trimStart()[0];
+    return first === '[' ? 'json' : 'ndjson';
+  } finally {
+    await handle.close();
+  }
+}

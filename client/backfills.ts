@@ -1,0 +1,195 @@
+/**
+ * Client-side operations on backfills, shared by the CLI, the demo and the tests. The spec travels
+ * in the workflow input and in the memo (it never holds credentials: those come from the AWS chain).
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  type Client,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { BackfillIdAttribute } from '../common/ids';
+import type { BackfillSpec } from '../common/spec';
+import type { PartitionStatus } from '../common/types';
+import type { backfillWorkflow, BackfillWorkflowInput } from '../workflows/backfill';
+import * as messages from '../workflows/messages';
+import type { BackfillProgress } from '../workflows/state';
+
+export class BackfillNotFoundError extends Error {
+  override name = 'BackfillNotFoundError';
+  constructor(readonly backfillId: string) {
+    super(`no backfill with id "${backfillId}" (see: backfill list)`);
+  }
+}
+
+export class BackfillConflictError extends Error {
+  override name = 'BackfillConflictError';
+}
+
+export interface StartOptions {
+  taskQueue: string;
+  /** Defaults to spec.name. */
+  backfillId?: string;
+  force?: string[];
+}
+
+export async function startBackfill(
+  client: Client,
+  spec: BackfillSpec,
+  options: StartOptions,
+): Promise<WorkflowHandle<typeof backfillWorkflow>> {
+  const backfillId = options.backfillId ?? spec.name;
+  const input: BackfillWorkflowInput = {
+    backfillId,
+    spec,
+    ...(options.force?.length ? { force: options.force } : {}),
+  };
+  try {
+    return await client.workflow.start<typeof backfillWorkflow>('backfillWorkflow', {
+      workflowId: backfillId,
+      taskQueue: options.taskQueue,
+      args: [input],
+      // A finished backfill may be started again: its children's closed runs decide what is skipped.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      typedSearchAttributes: [{ key: BackfillIdAttribute, value: backfillId }],
+      memo: { spec },
+      staticSummary: `backfill ${backfillId}: ${spec.source.uri} → ${spec.target.table}`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new BackfillConflictError(
+        `backfill "${backfillId}" is already running (see: backfill status ${backfillId})`,
+      );
+    }
+    throw err;
+  }
+}
+
+function handleOf(client: Client, backfillId: string) {
+  return client.workflow.getHandle<typeof backfillWorkflow>(backfillId);
+}
+
+async function describe(client: Client, backfillId: string) {
+  try {
+    return await handleOf(client, backfillId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new BackfillNotFoundError(backfillId);
+    throw err;
+  }
+}
+
+export interface BackfillStatus extends BackfillProgress {
+  workflowStatus: string;
+}
+
+/** Progress of a running backfill, or the summary of a closed one. */
+export async function getStatus(
+  client: Client,
+  backfillId: string,
+  request: { partitions?: boolean; statuses?: PartitionStatus[] } = {},
+): Promise<BackfillStatus> {
+  const description = await describe(client, backfillId);
+  const handle = handleOf(client, backfillId);
+  const workflowStatus = description.status.name;
+  if (workflowStatus === 'COMPLETED') {
+    const summary = await handle.result();
+    const partitions =
+      request.partitions === false
+        ? undefined
+        : request.statuses
+          ? summary.partitions?.filter((p) => request.statuses!.includes(p.status))
+          : summary.partitions;
+    return { ...summary, ...(partitions ? { partitions } : { partitions: undefined }), workflowStatus };
+  }
+  const progress = await handle.query(messages.progressQuery, request);
+  return { ...progress, state: workflowStatus === 'RUNNING' ? progress.state : 'finished', workflowStatus };
+}
+
+export async function isRunning(client: Client, backfillId: string): Promise<boolean> {
+  return (await describe(client, backfillId)).status.name === 'RUNNING';
+}
+
+export async function cancelPartitions(client: Client, backfillId: string, partitions: string[]) {
+  if (!(await isRunning(client, backfillId))) {
+    throw new BackfillConflictError(`backfill "${backfillId}" is not running; nothing to cancel`);
+  }
+  return handleOf(client, backfillId).executeUpdate(messages.cancelPartitionsUpdate, {
+    args: [{ partitions }],
+  });
+}
+
+/** Cancels the whole backfill: running children are cancelled and roll back. */
+export async function cancelBackfill(client: Client, backfillId: string) {
+  if (!(await isRunning(client, backfillId))) {
+    throw new BackfillConflictError(`backfill "${backfillId}" is not running; nothing to cancel`);
+  }
+  await handleOf(client, backfillId).cancel();
+}
+
+/**
+ * Retry partitions. While the backfill runs this is an update; once it has closed, a new run of
+ * the same backfill id starts with the same spec and re-runs just those partitions (or the failed
+ * and cancelled ones), skipping every partition that already has a successful run.
+ */
+export async function retryPartitions(
+  client: Client,
+  backfillId: string,
+  request: { partitions?: string[]; failed?: boolean },
+  taskQueue: string,
+): Promise<{ affected: string[]; newRun: boolean }> {
+  const description = await describe(client, backfillId);
+  if (description.status.name === 'RUNNING') {
+    const result = await handleOf(client, backfillId).executeUpdate(messages.retryPartitionsUpdate, {
+      args: [request],
+    });
+    return { ...result, newRun: false };
+  }
+  const spec = (description.memo as { spec?: BackfillSpec } | undefined)?.spec;
+  if (!spec) throw new Error(`backfill "${backfillId}" carries no spec in its memo; start it again instead`);
+  const previous = await getStatus(client, backfillId).catch(() => undefined);
+  const failed = (previous?.partitions ?? [])
+    .filter((p) => p.status === 'failed' || p.status === 'cancelled')
+    .map((p) => p.key);
+  const chosen = [...new Set([...(request.partitions ?? []), ...(request.failed ? failed : [])])];
+  if (chosen.length === 0) return { affected: [], newRun: false };
+  const rerunSpec: BackfillSpec = { ...spec, reprocess: 'none' };
+  await startBackfill(client, rerunSpec, { taskQueue, backfillId, force: chosen });
+  return { affected: chosen, newRun: true };
+}
+
+export async function controlUpdate(
+  client: Client,
+  backfillId: string,
+  op: 'pause' | 'resume' | { maxConcurrency: number },
+) {
+  if (!(await isRunning(client, backfillId)))
+    throw new BackfillConflictError(`backfill "${backfillId}" is not running`);
+  const handle = handleOf(client, backfillId);
+  if (op === 'pause') return handle.executeUpdate(messages.pauseUpdate);
+  if (op === 'resume') return handle.executeUpdate(messages.resumeUpdate);
+  return handle.executeUpdate(messages.setMaxConcurrencyUpdate, { args: [op] });
+}
+
+export interface BackfillListing {
+  backfillId: string;
+  status: string;
+  startTime: Date;
+  closeTime?: Date;
+}
+
+export async function listBackfills(client: Client, limit = 50): Promise<BackfillListing[]> {
+  const out: BackfillListing[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'backfillWorkflow'` })) {
+    out.push({
+      backfillId: wf.workflowId,
+      status: wf.status.name,
+      startTime: wf.startTime,
+      ...(wf.closeTime ? { closeTime: wf.closeTime } : {}),
+    });
+    if (out.length >= limit) break;
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+/**
+ * Runtime configuration from environment variables, validated once at the edge and frozen.
+ * The README's configuration table lists exactly these names.
+ */
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from './ids';
+
+export const ENV_VARS = {
+  TEMPORAL_ADDRESS: 'Temporal frontend host:port',
+  TEMPORAL_NAMESPACE: 'Temporal namespace',
+  TEMPORAL_TLS_CERT: 'Client certificate file for mTLS',
+  TEMPORAL_TLS_KEY: 'Client private key file for mTLS',
+  TEMPORAL_TLS_CA: 'CA certificate file for the server (TLS)',
+  TEMPORAL_TLS_SERVER_NAME: 'Server name to verify (TLS SNI)',
+  TEMPORAL_API_KEY: 'API key (Temporal Cloud); implies TLS',
+  BACKFILL_TASK_QUEUE: 'Task queue of the workers',
+  BACKFILL_UI_URL: 'Temporal Web UI base URL for links the CLI prints',
+  BACKFILL_DUCKDB_MEMORY_LIMIT: 'DuckDB memory_limit per worker process',
+  BACKFILL_DUCKDB_THREADS: 'DuckDB threads per worker process',
+  BACKFILL_DUCKDB_TEMP_DIR: 'DuckDB temp_directory for spilling',
+  BACKFILL_MAX_CONCURRENT_ACTIVITIES: 'Partition loads one worker runs at once',
+  BACKFILL_MAX_CONCURRENT_WORKFLOW_TASKS: 'Workflow tasks one worker runs at once',
+  BACKFILL_METRICS_HOST: 'Bind address of the worker /metrics and /healthz server',
+  BACKFILL_METRICS_PORT: 'Port of that server (0 disables it)',
+  BACKFILL_SHUTDOWN_GRACE: 'How long running loads may finish after SIGTERM',
+  LOG_LEVEL: 'pino log level',
+} as const;
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const ConfigSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TLS_CERT: optionalText,
+  TEMPORAL_TLS_KEY: optionalText,
+  TEMPORAL_TLS_CA: optionalText,
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
+  TEMPORAL_API_KEY: optionalText,
+  BACKFILL_TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
+  BACKFILL_UI_URL: optionalText,
+  BACKFILL_DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 512MB or 2GB')
+    .default('2GB'),
+  BACKFILL_DUCKDB_THREADS: z.coerce.number().int().min(1).max(256).default(2),
+  BACKFILL_DUCKDB_TEMP_DIR: optionalText,
+  BACKFILL_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(4),
+  BACKFILL_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(40),
+  BACKFILL_METRICS_HOST: z.string().default('127.0.0.1'),
+  BACKFILL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  BACKFILL_SHUTDOWN_GRACE: z
+    .string()
+    .regex(/^\d+(ms|s|m)$/, 'must be a duration such as 30s')
+    .default('30s'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type Config = Readonly<z.output<typeof ConfigSchema>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked = Object.fromEntries(Object.keys(ENV_VARS).map((k) => [k, env[k]]));
+  const result = ConfigSchema.safeParse(picked);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid environment: ${problems}`);
+  }
+  const config = result.data;
+  if (Boolean(config.TEMPORAL_TLS_CERT) !== Boolean(config.TEMPORAL_TLS_KEY)) {
+    throw new ConfigError('invalid environment: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
+  }
+  return Object.freeze(config);
+}
+
+/** Web UI link for a workflow; the dev server's UI sits on port + 1000. */
+export function uiUrl(config: Config, workflowId?: string): string {
+  let base = config.BACKFILL_UI_URL;
+  if (!base) {
+    const [host, port] = config.TEMPORAL_ADDRESS.split(':');
+    base = `http://${host === '127.0.0.1' || !host ? 'localhost' : host}:${Number(port ?? 7233) + 1000}`;
+  }
+  const ns = encodeURIComponent(config.TEMPORAL_NAMESPACE);
+  return workflowId
+    ? `${base}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}`
+    : `${base}/namespaces/${ns}/workflows`;
+}

@@ -1,0 +1,320 @@
+/**
+ * The backfill spec: one zod schema, the single source of truth for the CLI, the workflow input
+ * and the README. Parsing happens once at the edge (CLI); workflows receive the parsed value.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DURATION_PATTERN } from './duration';
+import { BACKFILL_ID_PATTERN } from './ids';
+import {
+  GRANULARITY_COLUMNS,
+  LAYOUT_TOKENS,
+  PARTITION_COLUMNS,
+  countPartitions,
+  parsePartitionKey,
+  type Granularity,
+} from './partitions';
+
+/** Largest concurrency a run allows: Temporal caps pending children per run at 2,000. */
+export const MAX_CONCURRENCY = 1000;
+/** Largest number of partitions in one backfill. */
+export const MAX_PARTITIONS = 1_000_000;
+
+const duration = z.string().regex(DURATION_PATTERN, 'must be a duration such as 500ms, 10s, 5m, 1h or 30d');
+
+/** DuckDB types a column may declare; anything else is rejected before it reaches SQL. */
+export const COLUMN_TYPE_PATTERN =
+  /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL\(\s*\d{1,2}\s*,\s*\d{1,2}\s*\)|VARCHAR|TEXT|STRING|DATE|TIME|TIMESTAMP|TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE|UUID|JSON|BLOB|INTERVAL)$/i;
+
+const columnName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(255)
+  .refine((s) => !s.includes('\0'), 'must not contain NUL')
+  .refine((s) => !s.startsWith('_') || !s.startsWith('__'), 'names starting with "__" are reserved');
+
+export const SOURCE_FORMATS = ['auto', 'ndjson', 'json', 'csv', 'parquet'] as const;
+export const WRITE_MODES = ['merge', 'overwrite', 'append'] as const;
+export const READ_MODES = ['permissive', 'dropmalformed', 'failfast'] as const;
+export const REPROCESS_MODES = ['none', 'failed', 'completed'] as const;
+
+const partitionKey = z.string().min(4);
+
+export const SourceSchema = z
+  .object({
+    uri: z.string().min(1).describe('Local directory or s3://bucket/prefix holding the raw files.'),
+    layout: z
+      .string()
+      .default('year={yyyy}/month={mm}/')
+      .describe('Where one partition lives under the uri: tokens {yyyy} {mm} {dd} {hh} {key}.'),
+    format: z.enum(SOURCE_FORMATS).default('auto').describe('File format; auto decides by file extension.'),
+    csv: z
+      .object({
+        header: z.boolean().default(true),
+        delimiter: z.string().length(1).default(','),
+        quote: z.string().max(1).default('"'),
+        nullString: z.string().default(''),
+      })
+      .strict()
+      .default({ header: true, delimiter: ',', quote: '"', nullString: '' }),
+    endpoint: z
+      .string()
+      .url()
+      .optional()
+      .describe('S3 endpoint (MinIO); credentials come from the AWS chain.'),
+    region: z.string().optional(),
+    requireFiles: z
+      .boolean()
+      .default(false)
+      .describe('A partition with no files fails instead of being reported empty.'),
+    forcePathStyle: z.boolean().optional(),
+  })
+  .strict();
+
+export const TargetSchema = z
+  .object({
+    type: z.literal('duckdb').default('duckdb'),
+    path: z.string().min(1).describe('DuckDB database file (created if missing).'),
+    table: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine((s) => !s.includes('\0'), 'must not contain NUL'),
+    partitionColumns: z
+      .array(z.enum(PARTITION_COLUMNS))
+      .default([])
+      .describe('Columns filled from the partition key (year, month, day, hour).'),
+    keyColumns: z
+      .array(columnName)
+      .default([])
+      .describe('Key columns for merge (upsert) and in-batch dedupe.'),
+    writeMode: z
+      .enum(WRITE_MODES)
+      .default('merge')
+      .describe('merge = upsert on keys; overwrite = replace the partition; append = alias of overwrite.'),
+    orderingColumn: columnName.optional().describe('On duplicate keys the row with the largest value wins.'),
+    lineage: z.boolean().default(true).describe('Add _source_file, _loaded_at and _backfill_id columns.'),
+  })
+  .strict();
+
+export const RangeSchema = z
+  .object({
+    from: partitionKey,
+    to: partitionKey,
+    granularity: z.enum(['hour', 'day', 'month', 'year']).default('month'),
+  })
+  .strict();
+
+export const RetrySchema = z
+  .object({
+    maximumAttempts: z.number().int().min(1).max(100).default(3),
+    initialInterval: duration.default('1s'),
+    backoffCoefficient: z.number().min(1).max(10).default(2),
+    maximumInterval: duration.default('1m'),
+  })
+  .strict();
+
+export const BackfillSpecSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(BACKFILL_ID_PATTERN, 'letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    source: SourceSchema,
+    schema: z
+      .record(columnName, z.string().regex(COLUMN_TYPE_PATTERN, 'is not a supported column type'))
+      .refine((s) => Object.keys(s).length > 0, 'must declare at least one column'),
+    target: TargetSchema,
+    range: RangeSchema,
+    partitions: z
+      .array(partitionKey)
+      .optional()
+      .describe('Explicit partition keys instead of the whole range.'),
+    readMode: z.enum(READ_MODES).default('permissive'),
+    maxConcurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(4),
+    retry: RetrySchema.default({
+      maximumAttempts: 3,
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+    }),
+    heartbeatTimeout: duration.default('10s').describe('How soon a dead worker is noticed.'),
+    partitionTimeout: duration.default('6h').describe('Upper bound for one load attempt.'),
+    reprocess: z
+      .enum(REPROCESS_MODES)
+      .default('failed')
+      .describe('Which partitions with a closed run run again.'),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const g = spec.range.granularity as Granularity;
+    for (const field of ['from', 'to'] as const) {
+      try {
+        parsePartitionKey(spec.range[field], g);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['range', field], message: (err as Error).message });
+      }
+    }
+    if (!ctx.issues?.length && countPartitions(spec.range.from, spec.range.to, g) === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['range', 'to'],
+        message: `is before range.from (${spec.range.from})`,
+      });
+    }
+    for (const [i, key] of (spec.partitions ?? []).entries()) {
+      try {
+        parsePartitionKey(key, g);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['partitions', i], message: (err as Error).message });
+      }
+    }
+    const unknownTokens = (spec.source.layout.match(/\{[^}]*\}/g) ?? []).filter(
+      (t) => !LAYOUT_TOKENS[g].includes(t),
+    );
+    if (unknownTokens.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'layout'],
+        message: `token(s) ${unknownTokens.join(', ')} cannot be filled at ${g} granularity (allowed: ${LAYOUT_TOKENS[g].join(' ')})`,
+      });
+    }
+    if (spec.source.layout.split('/').includes('..')) {
+      ctx.addIssue({ code: 'custom', path: ['source', 'layout'], message: 'must not contain ".."' });
+    }
+    const columns = Object.keys(spec.schema);
+    for (const [i, col] of spec.target.partitionColumns.entries()) {
+      if (!GRANULARITY_COLUMNS[g].includes(col)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['target', 'partitionColumns', i],
+          message: `"${col}" cannot be filled at ${g} granularity`,
+        });
+      }
+      if (columns.includes(col)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['target', 'partitionColumns', i],
+          message: `"${col}" is also a schema column; partition columns are filled from the partition key`,
+        });
+      }
+    }
+    const mode = spec.target.writeMode;
+    if (mode === 'merge' && spec.target.keyColumns.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target', 'keyColumns'],
+        message: 'writeMode merge needs at least one key column',
+      });
+    }
+    if (mode !== 'merge' && spec.target.partitionColumns.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target', 'partitionColumns'],
+        message: `writeMode ${mode} replaces a partition's rows, so it needs partition columns`,
+      });
+    }
+    for (const [i, key] of spec.target.keyColumns.entries()) {
+      if (!columns.includes(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['target', 'keyColumns', i],
+          message: `"${key}" is not a schema column`,
+        });
+      }
+    }
+    const ordering = spec.target.orderingColumn;
+    if (ordering !== undefined && !columns.includes(ordering)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target', 'orderingColumn'],
+        message: `"${ordering}" is not a schema column`,
+      });
+    }
+  });
+
+/** The parsed spec, defaults applied. This is what the workflow input carries. */
+export type BackfillSpec = z.output<typeof BackfillSpecSchema>;
+export type BackfillSpecInput = z.input<typeof BackfillSpecSchema>;
+
+/** A spec that failed validation: every issue with its field path, ready to print. */
+export class SpecError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid backfill spec:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SpecError';
+  }
+}
+
+export function formatIssuePath(pathParts: readonly PropertyKey[]): string {
+  return pathParts
+    .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+    .join('.')
+    .replace(/\.\[/g, '[');
+}
+
+export function parseSpec(value: unknown): BackfillSpec {
+  const result = BackfillSpecSchema.safeParse(value);
+  if (!result.success) {
+    throw new SpecError(
+      result.error.issues.map((issue) => `${formatIssuePath(issue.path) || '(spec)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** Reads a YAML or JSON spec file; relative local paths in it are resolved against the file's folder. */
+export function loadSpecFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SpecError([
+      `cannot read spec file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    ]);
+  }
+  let value: unknown;
+  try {
+    value = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new SpecError([
+      `${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+    ]);
+  }
+  return resolveRelativePaths(value, path.dirname(path.resolve(file)));
+}
+
+function resolveRelativePaths(value: unknown, baseDir: string): unknown {
+  if (!value || typeof value !== 'object') return value;
+  const spec = structuredClone(value) as { source?: { uri?: unknown }; target?: { path?: unknown } };
+  const uri = spec.source?.uri;
+  if (typeof uri === 'string' && !uri.includes('://') && !path.isAbsolute(uri)) {
+    spec.source!.uri = path.resolve(baseDir, uri);
+  }
+  const target = spec.target?.path;
+  if (typeof target === 'string' && !path.isAbsolute(target)) {
+    spec.target!.path = path.resolve(baseDir, target);
+  }
+  return spec;
+}
+
+/** Applies `a.b.c=value` style overrides (CLI flags) to a raw spec before validation. */
+export function applyOverrides(value: unknown, overrides: Record<string, unknown>): unknown {
+  const spec = structuredClone((value ?? {}) as Record<string, unknown>);
+  for (const [dotted, v] of Object.entries(overrides)) {
+    if (v === undefined) continue;
+    const parts = dotted.split('.');
+    let node: Record<string, unknown> = spec;
+    for (const part of parts.slice(0, -1)) {
+      if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+      node = node[part] as Record<string, unknown>;
+    }
+    node[parts.at(-1)!] = v;
+  }
+  return spec;
+}
+
+/** Number of partitions the spec plans (explicit list or the whole range). */
+export function partitionCount(spec: BackfillSpec): number {
+  return spec.partitions?.length ?? countPartitions(spec.range.from, spec.range.to, spec.range.granularity);
+}

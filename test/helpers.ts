@@ -1,0 +1,124 @@
+/** Shared test helpers: a real dev server, a real in-process worker, temp dirs, target readers. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { Faults } from '../activities/deps';
+import { startDevServer, type DevServer } from '../client/dev-server';
+import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../common/spec';
+import { createLogger } from '../worker/logger';
+import { installRuntime } from '../worker/runtime';
+import { createBackfillWorker } from '../worker/worker';
+import { TRANSACTIONS_SCHEMA } from '../scripts/dataset';
+
+export const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+installRuntime(logger, 'WARN');
+
+export const tempDir = (prefix = 'backfill-test-') => mkdtempSync(path.join(tmpdir(), prefix));
+export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+export function workflowBundle() {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: undefined });
+  return bundle;
+}
+
+export interface TestEnv {
+  server: DevServer;
+  client: Client;
+}
+
+export async function startTestEnv(): Promise<TestEnv> {
+  const server = await startDevServer();
+  const client = new Client({ connection: server.connection, namespace: server.namespace });
+  return { server, client };
+}
+
+export interface RunningWorker {
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(
+  env: TestEnv,
+  options: { taskQueue?: string; faults?: Faults } = {},
+): Promise<RunningWorker> {
+  const taskQueue = options.taskQueue ?? uniqueId('tq');
+  const { worker, run } = await createBackfillWorker({
+    connection: env.server.nativeConnection,
+    namespace: env.server.namespace,
+    taskQueue,
+    logger,
+    duckdb: { memoryLimit: '1GB', threads: 1 },
+    workflowBundle: await workflowBundle(),
+    shutdownGraceTime: '5s',
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
+  const running = run();
+  return {
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
+/** A transactions spec with short retry and heartbeat intervals, for the dev server. */
+export function transactionsSpec(overrides: {
+  name: string;
+  source: string;
+  target: string;
+  from: string;
+  to: string;
+  extra?: Partial<BackfillSpecInput>;
+}): BackfillSpec {
+  return parseSpec({
+    name: overrides.name,
+    source: { uri: overrides.source },
+    schema: TRANSACTIONS_SCHEMA,
+    target: {
+      path: overrides.target,
+      table: 'transactions',
+      partitionColumns: ['year', 'month'],
+      keyColumns: ['transaction_id'],
+      orderingColumn: 'updated_at',
+    },
+    range: { from: overrides.from, to: overrides.to },
+    maxConcurrency: 3,
+    retry: { maximumAttempts: 3, initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '500ms' },
+    heartbeatTimeout: '3s',
+    ...overrides.extra,
+  });
+}
+
+/** Reads a DuckDB file with a fresh instance (the worker must have released it). */
+export async function queryFile<T = Record<string, unknown>>(file: string, sql: string): Promise<T[]> {
+  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  try {
+    const conn = await instance.connect();
+    const reader = await conn.runAndReadAll(sql);
+    conn.closeSync();
+    return reader.getRowObjectsJson() as T[];
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/** Polls until the predicate holds, or fails after the timeout. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Worker process entry: `node dist/worker/main.js` (or `backfill worker`). Reads the environment,
+ * connects to Temporal, and runs until SIGTERM/SIGINT, when it stops taking tasks and lets running
+ * loads finish within the grace period (past it they are cancelled and roll back; Temporal retries
+ * them elsewhere after the heartbeat timeout).
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, type Config } from '../common/config';
+import { connectionOptions } from '../common/connection-options';
+import { createLogger } from './logger';
+import { installRuntime } from './runtime';
+import { createBackfillWorker } from './worker';
+import type { Faults } from '../activities/deps';
+
+/** Test-only fault injection via env, so chaos tests can hold a partition open in a worker process. */
+function faultsFromEnv(env: NodeJS.ProcessEnv): Faults | undefined {
+  const delay = Number(env.BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS ?? 0);
+  return delay > 0 ? { delayBeforeCommitMs: () => delay } : undefined;
+}
+
+export async function runWorker(config: Config = loadConfig()): Promise<void> {
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  installRuntime(logger);
+  const connection = await NativeConnection.connect(connectionOptions(config));
+  try {
+    const { worker, run } = await createBackfillWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.BACKFILL_TASK_QUEUE,
+      logger,
+      duckdb: {
+        memoryLimit: config.BACKFILL_DUCKDB_MEMORY_LIMIT,
+        threads: config.BACKFILL_DUCKDB_THREADS,
+        ...(config.BACKFILL_DUCKDB_TEMP_DIR ? { tempDirectory: config.BACKFILL_DUCKDB_TEMP_DIR } : {}),
+      },
+      maxConcurrentActivities: config.BACKFILL_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTasks: config.BACKFILL_MAX_CONCURRENT_WORKFLOW_TASKS,
+      shutdownGraceTime: config.BACKFILL_SHUTDOWN_GRACE,
+      faults: faultsFromEnv(process.env),
+    });
+    logger.info(
+      { taskQueue: config.BACKFILL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE },
+      'worker started',
+    );
+    await run();
+    logger.info({ state: worker.getState() }, 'worker stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  runWorker().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

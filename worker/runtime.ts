@@ -1,0 +1,24 @@
+/** Routes the Temporal SDK's runtime and worker logs into the service's pino logger (once per process). */
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import type { Logger } from 'pino';
+
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+let installed = false;
+
+export function installRuntime(logger: Logger, level: LogLevel = 'INFO'): void {
+  if (installed) return;
+  installed = true;
+  const sdkLogger = logger.child({ component: 'temporal-sdk' });
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      sdkLogger[LEVELS[entry.level]]({ ...(entry.meta ?? {}) }, entry.message);
+    }),
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Builds a backfill worker: the activities' real dependencies (DuckDB pool, sources, target,
+ * logger) and the Temporal Worker. Used by worker/main.ts, `backfill dev`, the demo and tests.
+ */
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
+import type { Logger } from 'pino';
+import { createActivities } from '../activities';
+import type { Faults, ActivityMetrics } from '../activities/deps';
+import { DuckDbPool, type DuckDbSettings } from '../activities/duckdb';
+import { createSources } from '../activities/sources';
+import { DuckDbFileTarget } from '../activities/target';
+
+export interface BackfillWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  logger: Logger;
+  duckdb: DuckDbSettings;
+  maxConcurrentActivities?: number;
+  maxConcurrentWorkflowTasks?: number;
+  shutdownGraceTime?: string;
+  metrics?: ActivityMetrics;
+  faults?: Faults;
+  /** Prebuilt workflow bundle (tests build it once); default bundles ../workflows. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export interface BackfillWorker {
+  worker: Worker;
+  /** Runs until shutdown; closes DuckDB afterwards so the target files are checkpointed. */
+  run(): Promise<void>;
+}
+
+export async function createBackfillWorker(options: BackfillWorkerOptions): Promise<BackfillWorker> {
+  const pool = new DuckDbPool(options.duckdb);
+  const activities = createActivities({
+    logger: options.logger,
+    sources: createSources(),
+    target: new DuckDbFileTarget(pool),
+    metrics: options.metrics,
+    faults: options.faults,
+  });
+  const worker = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 40,
+    shutdownGraceTime: (options.shutdownGraceTime ?? '30s') as Duration,
+  });
+  return {
+    worker,
+    async run() {
+      try {
+        await worker.run();
+      } finally {
+        await pool.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,3 @@
+/** The worker's workflowsPath: every workflow type the service registers. */
+export { backfillWorkflow } from './backfill';
+export { partitionWorkflow } from './partition';
