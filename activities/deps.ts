@@ -1,14 +1,8 @@
 /** What the activities need from the worker, injected so tests build them for real. */
 import type { Logger } from 'pino';
-import type { BackfillSpec } from '../common/spec';
 import type { LoadPartitionResult } from '../common/types';
-import type { SourceFile } from './sources';
+import type { Source } from './sources';
 import type { Target } from './target';
-
-export interface Sources {
-  /** Files of one partition, each readable at `localPath` for the duration of the attempt. */
-  list(spec: BackfillSpec, partitionKey: string): Promise<SourceFile[]>;
-}
 
 export interface ActivityMetrics {
   partitionLoaded(result: LoadPartitionResult): void;
@@ -21,8 +15,10 @@ export interface Faults {
 
 export interface ActivityDeps {
   logger: Logger;
-  sources: Sources;
+  sources: Source;
   target: Target;
   metrics?: ActivityMetrics;
   faults?: Faults;
+  /** Parent of the per-attempt work dirs (downloads); default the OS temp dir. */
+  workDir?: string;
 }

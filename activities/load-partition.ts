@@ -3,7 +3,9 @@
  * (bad records quarantined, dropped or fatal per the read mode), dedupes on the keys and writes the
  * batch to the target in one transaction. Idempotent: running it twice leaves the same rows.
  */
-import { open } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ApplicationFailure, Context, CancelledFailure } from '@temporalio/activity';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { BackfillError } from '../common/failures';
@@ -13,6 +15,7 @@ import type { LoadPartitionInput, LoadPartitionResult } from '../common/types';
 import { queryRows, run } from './duckdb';
 import type { ActivityDeps } from './deps';
 import { formatOf, partitionPrefix, type FileFormat, type SourceFile } from './sources';
+import type { Source } from './sources';
 import * as sql from './sql';
 
 export function createLoadPartition(deps: ActivityDeps) {
@@ -26,6 +29,7 @@ export function createLoadPartition(deps: ActivityDeps) {
     ctx.heartbeat(progress);
     const beat = setInterval(() => ctx.heartbeat(progress), 1000);
     let conn: DuckDBConnection | undefined;
+    let workDir: string | undefined;
     const onCancel = () => conn?.interrupt();
     ctx.cancellationSignal.addEventListener('abort', onCancel);
     try {
@@ -45,9 +49,10 @@ export function createLoadPartition(deps: ActivityDeps) {
       conn = await deps.target.connect(spec);
       progress.stage = 'staging';
       await run(conn, sql.createStageTable(spec));
+      workDir = await mkdtemp(path.join(deps.workDir ?? tmpdir(), 'backfill-attempt-'));
       for (const file of files) {
         throwIfCancelled(ctx);
-        await stageFile(conn, spec, file);
+        await stageFile(conn, spec, file, await materialize(deps.sources, spec, file, workDir));
         progress.filesStaged += 1;
       }
 
@@ -127,6 +132,7 @@ export function createLoadPartition(deps: ActivityDeps) {
         await Promise.all(sql.dropWorkTables.map((s) => run(conn!, s).catch(() => undefined)));
         conn.closeSync();
       }
+      if (workDir) await rm(workDir, { recursive: true, force: true });
     }
   };
 }
@@ -156,15 +162,36 @@ function throwIfCancelled(ctx: Context) {
   if (ctx.cancellationSignal.aborted) throw new CancelledFailure('partition load cancelled');
 }
 
-async function stageFile(conn: DuckDBConnection, spec: BackfillSpec, file: SourceFile): Promise<void> {
-  const format = await resolveFormat(spec, file);
+async function materialize(
+  source: Source,
+  spec: BackfillSpec,
+  file: SourceFile,
+  workDir: string,
+): Promise<string> {
+  try {
+    return await source.materialize(spec, file, workDir);
+  } catch (err) {
+    if (err instanceof BackfillError) throw err;
+    throw new BackfillError('SourceReadError', `cannot fetch ${file.name}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+async function stageFile(
+  conn: DuckDBConnection,
+  spec: BackfillSpec,
+  file: SourceFile,
+  localPath: string,
+): Promise<void> {
+  const format = await resolveFormat(spec, file, localPath);
   let statement: sql.Statement;
   switch (format) {
     case 'ndjson':
-      statement = sql.stageNdjsonFile(spec, file.localPath, file.name);
+      statement = sql.stageNdjsonFile(spec, localPath, file.name);
       break;
     case 'json':
-      statement = sql.stageJsonArrayFile(spec, file.localPath, file.name);
+      statement = sql.stageJsonArrayFile(spec, localPath, file.name);
       break;
     default:
       throw new BackfillError(
@@ -182,11 +209,15 @@ async function stageFile(conn: DuckDBConnection, spec: BackfillSpec, file: Sourc
 }
 
 /** `.json` files hold either NDJSON or one array: the first non-blank byte tells. */
-async function resolveFormat(spec: BackfillSpec, file: SourceFile): Promise<FileFormat | undefined> {
+async function resolveFormat(
+  spec: BackfillSpec,
+  file: SourceFile,
+  localPath: string,
+): Promise<FileFormat | undefined> {
   const format = formatOf(spec, file.name);
   if (format !== 'ndjson' || spec.source.format !== 'auto' || !file.name.toLowerCase().endsWith('.json'))
     return format;
-  const handle = await open(file.localPath, 'r');
+  const handle = await open(localPath, 'r');
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
     const first = buffer.subarray(0, bytesRead).toString('utf8').trimStart()[0];

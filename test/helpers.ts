@@ -7,6 +7,7 @@ import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Faults } from '../activities/deps';
+import type { Source } from '../activities/sources';
 import { startDevServer, type DevServer } from '../client/dev-server';
 import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../common/spec';
 import { createLogger } from '../worker/logger';
@@ -56,6 +57,7 @@ export async function startWorker(
     workflowBundle: await workflowBundle(),
     shutdownGraceTime: '5s',
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.s3 ? { s3: options.s3 } : {}),
   });
   const running = run();
   return {

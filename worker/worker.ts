@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import type { Faults, ActivityMetrics } from '../activities/deps';
 import { DuckDbPool, type DuckDbSettings } from '../activities/duckdb';
-import { createSources } from '../activities/sources';
+import { createSources, type Source } from '../activities/sources';
 import { DuckDbFileTarget } from '../activities/target';
 
 export interface BackfillWorkerOptions {
@@ -22,6 +22,8 @@ export interface BackfillWorkerOptions {
   shutdownGraceTime?: string;
   metrics?: ActivityMetrics;
   faults?: Faults;
+  /** The S3 source (built from the AWS SDK chain by the caller). */
+  s3?: Source;
   /** Prebuilt workflow bundle (tests build it once); default bundles ../workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -36,7 +38,7 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
   const pool = new DuckDbPool(options.duckdb);
   const activities = createActivities({
     logger: options.logger,
-    sources: createSources(),
+    sources: createSources(options.s3 ? { s3: options.s3 } : {}),
     target: new DuckDbFileTarget(pool),
     metrics: options.metrics,
     faults: options.faults,
