@@ -45,7 +45,7 @@ export interface RunningWorker {
 
 export async function startWorker(
   env: TestEnv,
-  options: { taskQueue?: string; faults?: Faults } = {},
+  options: { taskQueue?: string; faults?: Faults; s3?: Source } = {},
 ): Promise<RunningWorker> {
   const taskQueue = options.taskQueue ?? uniqueId('tq');
   const { worker, run } = await createBackfillWorker({
