@@ -8,7 +8,7 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
-  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { BackfillIdAttribute } from '../common/ids';
 import type { BackfillSpec } from '../common/spec';
@@ -39,7 +39,7 @@ export async function startBackfill(
   client: Client,
   spec: BackfillSpec,
   options: StartOptions,
-): Promise<WorkflowHandle<typeof backfillWorkflow>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof backfillWorkflow>> {
   const backfillId = options.backfillId ?? spec.name;
   const input: BackfillWorkflowInput = {
     backfillId,

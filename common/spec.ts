@@ -52,36 +52,38 @@ export const SourceSchema = z
     format: z.enum(SOURCE_FORMATS).default('auto').describe('File format; auto decides by file extension.'),
     csv: z
       .object({
-        header: z.boolean().default(true),
-        delimiter: z.string().length(1).default(','),
-        quote: z.string().max(1).default('"'),
-        nullString: z.string().default(''),
+        header: z.boolean().default(true).describe('First line holds column names.'),
+        delimiter: z.string().length(1).default(',').describe('Field separator.'),
+        quote: z.string().max(1).default('"').describe('Quote character (empty: none).'),
+        nullString: z.string().default('').describe('Text that means NULL.'),
       })
       .strict()
-      .default({ header: true, delimiter: ',', quote: '"', nullString: '' }),
+      .default({ header: true, delimiter: ',', quote: '"', nullString: '' })
+      .describe('CSV dialect.'),
     endpoint: z
       .string()
       .url()
       .optional()
       .describe('S3 endpoint (MinIO); credentials come from the AWS chain.'),
-    region: z.string().optional(),
+    region: z.string().optional().describe('S3 region (default from the AWS chain, else us-east-1).'),
     requireFiles: z
       .boolean()
       .default(false)
       .describe('A partition with no files fails instead of being reported empty.'),
-    forcePathStyle: z.boolean().optional(),
+    forcePathStyle: z.boolean().optional().describe('Path-style S3 addressing (MinIO).'),
   })
   .strict();
 
 export const TargetSchema = z
   .object({
-    type: z.literal('duckdb').default('duckdb'),
+    type: z.literal('duckdb').default('duckdb').describe('Target kind; a DuckDB file is the embedded default.'),
     path: z.string().min(1).describe('DuckDB database file (created if missing).'),
     table: z
       .string()
       .min(1)
       .max(255)
-      .refine((s) => !s.includes('\0'), 'must not contain NUL'),
+      .refine((s) => !s.includes('\0'), 'must not contain NUL')
+      .describe('Target table (created if missing); rejects go to <table>__rejects.'),
     partitionColumns: z
       .array(z.enum(PARTITION_COLUMNS))
       .default([])
@@ -101,18 +103,18 @@ export const TargetSchema = z
 
 export const RangeSchema = z
   .object({
-    from: partitionKey,
-    to: partitionKey,
-    granularity: z.enum(['hour', 'day', 'month', 'year']).default('month'),
+    from: partitionKey.describe('First partition, e.g. 2018-01 (month), 2018-01-01 (day), 2018-01-01T00 (hour), 2018 (year).'),
+    to: partitionKey.describe('Last partition, inclusive.'),
+    granularity: z.enum(['hour', 'day', 'month', 'year']).default('month').describe('Size of one partition.'),
   })
   .strict();
 
 export const RetrySchema = z
   .object({
-    maximumAttempts: z.number().int().min(1).max(100).default(3),
-    initialInterval: duration.default('1s'),
-    backoffCoefficient: z.number().min(1).max(10).default(2),
-    maximumInterval: duration.default('1m'),
+    maximumAttempts: z.number().int().min(1).max(100).default(3).describe('Load attempts per partition run.'),
+    initialInterval: duration.default('1s').describe('First backoff.'),
+    backoffCoefficient: z.number().min(1).max(10).default(2).describe('Backoff growth per attempt.'),
+    maximumInterval: duration.default('1m').describe('Longest backoff.'),
   })
   .strict();
 
@@ -120,25 +122,30 @@ export const BackfillSpecSchema = z
   .object({
     name: z
       .string()
-      .regex(BACKFILL_ID_PATTERN, 'letters, digits, ".", "_" or "-", starting with a letter or digit'),
-    source: SourceSchema,
+      .regex(BACKFILL_ID_PATTERN, 'letters, digits, ".", "_" or "-", starting with a letter or digit')
+      .describe('Backfill id (the parent workflow ID) unless --id is given.'),
+    source: SourceSchema.describe('Where the raw files are.'),
     schema: z
       .record(columnName, z.string().regex(COLUMN_TYPE_PATTERN, 'is not a supported column type'))
-      .refine((s) => Object.keys(s).length > 0, 'must declare at least one column'),
-    target: TargetSchema,
-    range: RangeSchema,
+      .refine((s) => Object.keys(s).length > 0, 'must declare at least one column')
+      .describe('Explicit column → DuckDB type (VARCHAR, BIGINT, DECIMAL(12,2), TIMESTAMP, ...), applied at read.'),
+    target: TargetSchema.describe('Where the rows go.'),
+    range: RangeSchema.describe('Partitions to load, inclusive.'),
     partitions: z
       .array(partitionKey)
       .optional()
       .describe('Explicit partition keys instead of the whole range.'),
-    readMode: z.enum(READ_MODES).default('permissive'),
-    maxConcurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(4),
+    readMode: z
+      .enum(READ_MODES)
+      .default('permissive')
+      .describe('Bad records: permissive = quarantine, dropmalformed = drop and count, failfast = fail the partition.'),
+    maxConcurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(4).describe('Partitions running at once.'),
     retry: RetrySchema.default({
       maximumAttempts: 3,
       initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '1m',
-    }),
+    }).describe('Retry policy of the load activity (exponential backoff; config and data errors are not retried).'),
     heartbeatTimeout: duration.default('10s').describe('How soon a dead worker is noticed.'),
     partitionTimeout: duration.default('6h').describe('Upper bound for one load attempt.'),
     reprocess: z
@@ -148,7 +155,7 @@ export const BackfillSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
-    const g = spec.range.granularity as Granularity;
+    const g: Granularity = spec.range.granularity;
     for (const field of ['from', 'to'] as const) {
       try {
         parsePartitionKey(spec.range[field], g);

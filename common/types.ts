@@ -36,7 +36,7 @@ export interface LoadPartitionResult extends PartitionStats {
   status: 'succeeded' | 'empty';
 }
 
-export interface PartitionWorkflowInput extends LoadPartitionInput {}
+export type PartitionWorkflowInput = LoadPartitionInput;
 export type PartitionWorkflowResult = LoadPartitionResult;
 
 /** Details carried by a failed partition workflow so the parent can show attempts and the cause. */

@@ -31,7 +31,7 @@ export interface BackfillWorkerOptions {
 export interface BackfillWorker {
   worker: Worker;
   /** Runs until shutdown; closes DuckDB afterwards so the target files are checkpointed. */
-  run(): Promise<void>;
+  run: () => Promise<void>;
 }
 
 export async function createBackfillWorker(options: BackfillWorkerOptions): Promise<BackfillWorker> {
@@ -57,7 +57,7 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
   });
   return {
     worker,
-    async run() {
+    run: async () => {
       try {
         await worker.run();
       } finally {

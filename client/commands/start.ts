@@ -1,0 +1,108 @@
+/** `backfill start`: validate the spec (flags override fields), start the parent, optionally wait. */
+import type { Command } from 'commander';
+import {
+  applyOverrides,
+  loadSpecFile,
+  parseSpec,
+  partitionCount,
+  MAX_PARTITIONS,
+  SpecError,
+} from '../../common/spec';
+import { uiUrl } from '../../common/config';
+import { startBackfill } from '../backfills';
+import { type CliContext, parseInteger, withClient } from '../context';
+import { watchBackfill } from './watch';
+
+interface StartFlags {
+  id?: string;
+  from?: string;
+  to?: string;
+  granularity?: string;
+  maxConcurrency?: number;
+  reprocess?: string;
+  partition?: string[];
+  readMode?: string;
+  writeMode?: string;
+  set?: string[];
+  wait?: boolean;
+  json?: boolean;
+}
+
+/** `--set a.b=value`: the value is JSON when it parses (numbers, booleans, arrays), else a string. */
+function parseSet(assignments: string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const assignment of assignments) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0)
+      throw new SpecError([`--set ${assignment}: expected path=value, e.g. --set target.table=tx`]);
+    const raw = assignment.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // plain string
+    }
+    out[assignment.slice(0, eq)] = value;
+  }
+  return out;
+}
+
+export function specFromFlags(file: string, flags: StartFlags) {
+  const overrides: Record<string, unknown> = {
+    ...parseSet(flags.set),
+    'range.from': flags.from,
+    'range.to': flags.to,
+    'range.granularity': flags.granularity,
+    maxConcurrency: flags.maxConcurrency,
+    reprocess: flags.reprocess,
+    partitions: flags.partition,
+    readMode: flags.readMode,
+    'target.writeMode': flags.writeMode,
+  };
+  const spec = parseSpec(applyOverrides(loadSpecFile(file), overrides));
+  if (partitionCount(spec) > MAX_PARTITIONS) {
+    throw new SpecError([
+      `range: ${partitionCount(spec)} partitions is more than the limit of ${MAX_PARTITIONS}`,
+    ]);
+  }
+  return spec;
+}
+
+export function registerStart(program: Command, ctx: CliContext) {
+  program
+    .command('start')
+    .description('start a backfill from a spec file (YAML or JSON)')
+    .argument('<spec>', 'spec file')
+    .option('--id <id>', 'backfill id (default: the spec name)')
+    .option('--from <partition>', 'override range.from')
+    .option('--to <partition>', 'override range.to')
+    .option('--granularity <g>', 'override range.granularity: hour, day, month or year')
+    .option('--max-concurrency <n>', 'override maxConcurrency', parseInteger)
+    .option('--reprocess <mode>', 'none | failed | completed: which partitions with a closed run run again')
+    .option('--partition <key...>', 'only these partitions')
+    .option('--read-mode <mode>', 'permissive | dropmalformed | failfast')
+    .option('--write-mode <mode>', 'merge | overwrite | append')
+    .option('--set <path=value...>', 'override any spec field, e.g. --set target.table=tx')
+    .option('--wait', 'show progress until the backfill ends; exit 1 if a partition failed')
+    .option('--json', 'print machine-readable output')
+    .action(async (file: string, flags: StartFlags) => {
+      const spec = specFromFlags(file, flags);
+      await withClient(ctx, async (client) => {
+        const handle = await startBackfill(client, spec, {
+          taskQueue: ctx.config.BACKFILL_TASK_QUEUE,
+          ...(flags.id ? { backfillId: flags.id } : {}),
+        });
+        const link = uiUrl(ctx.config, handle.workflowId);
+        if (flags.json && !flags.wait) {
+          ctx.out(
+            JSON.stringify({ backfillId: handle.workflowId, runId: handle.firstExecutionRunId, ui: link }),
+          );
+          return;
+        }
+        ctx.err(`started backfill ${handle.workflowId} (${partitionCount(spec)} partitions)\n  UI: ${link}`);
+        if (!flags.json) ctx.out(handle.workflowId);
+        if (flags.wait)
+          ctx.exitCode = await watchBackfill(ctx, client, handle.workflowId, { json: flags.json });
+      });
+    });
+}

@@ -1,0 +1,49 @@
+/** `backfill status` and `backfill list`. */
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import type { PartitionStatus } from '../../common/types';
+import { getStatus, listBackfills } from '../backfills';
+import { type CliContext, parseInteger, withClient } from '../context';
+import { partitionTable, totalsLine } from '../render';
+
+export function registerStatus(program: Command, ctx: CliContext) {
+  program
+    .command('status')
+    .description('partition table and totals of a backfill')
+    .argument('<id>', 'backfill id')
+    .option('--status <status...>', 'only partitions with these statuses')
+    .option('--json', 'print machine-readable output')
+    .action(async (id: string, flags: { json?: boolean; status?: PartitionStatus[] }) => {
+      await withClient(ctx, async (client) => {
+        const status = await getStatus(client, id, flags.status ? { statuses: flags.status } : {});
+        if (flags.json) {
+          ctx.out(JSON.stringify(status, null, 2));
+          return;
+        }
+        ctx.out(partitionTable(status.partitions ?? []));
+        ctx.out(totalsLine(status));
+      });
+    });
+
+  program
+    .command('list')
+    .description('recent backfills')
+    .option('--limit <n>', 'how many', parseInteger, 50)
+    .option('--json', 'print machine-readable output')
+    .action(async (flags: { limit: number; json?: boolean }) => {
+      await withClient(ctx, async (client) => {
+        const rows = await listBackfills(client, flags.limit);
+        if (flags.json) {
+          ctx.out(JSON.stringify(rows, null, 2));
+          return;
+        }
+        const table = new Table({
+          head: ['backfill', 'status', 'started', 'closed'],
+          style: { head: [], border: [] },
+        });
+        for (const r of rows)
+          table.push([r.backfillId, r.status, r.startTime.toISOString(), r.closeTime?.toISOString() ?? '']);
+        ctx.out(rows.length ? table.toString() : 'no backfills');
+      });
+    });
+}
