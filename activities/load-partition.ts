@@ -16,6 +16,7 @@ import { queryRows, run } from './duckdb';
 import type { ActivityDeps } from './deps';
 import { formatOf, partitionPrefix, type FileFormat, type SourceFile } from './sources';
 import type { Source } from './sources';
+import { gunzipInto, isGzip } from './sources/decompress';
 import * as sql from './sql';
 
 export function createLoadPartition(deps: ActivityDeps) {
@@ -50,9 +51,9 @@ export function createLoadPartition(deps: ActivityDeps) {
       progress.stage = 'staging';
       await run(conn, sql.createStageTable(spec));
       workDir = await mkdtemp(path.join(deps.workDir ?? tmpdir(), 'backfill-attempt-'));
-      for (const file of files) {
+      for (const [index, file] of files.entries()) {
         throwIfCancelled(ctx);
-        await stageFile(conn, spec, file, await materialize(deps.sources, spec, file, workDir));
+        await stageFile(conn, spec, file, await materialize(deps.sources, spec, file, workDir, index));
         progress.filesStaged += 1;
       }
 
@@ -167,12 +168,14 @@ async function materialize(
   spec: BackfillSpec,
   file: SourceFile,
   workDir: string,
+  index: number,
 ): Promise<string> {
   try {
-    return await source.materialize(spec, file, workDir);
+    const local = await source.materialize(spec, file, workDir);
+    return isGzip(file.name) ? await gunzipInto(local, workDir, index) : local;
   } catch (err) {
     if (err instanceof BackfillError) throw err;
-    throw new BackfillError('SourceReadError', `cannot fetch ${file.name}: ${(err as Error).message}`, {
+    throw new BackfillError('SourceReadError', `cannot read ${file.name}: ${(err as Error).message}`, {
       cause: err,
     });
   }

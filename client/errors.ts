@@ -33,7 +33,7 @@ export function isUnreachable(err: unknown): boolean {
   if (err instanceof UnreachableError) return true;
   if (err instanceof ServiceError) {
     const code = (err.cause as { code?: number } | undefined)?.code;
-    return code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE;
+    return code === GRPC_UNAVAILABLE;
   }
   return (
     err instanceof Error && /Failed to connect before the deadline|ECONNREFUSED|UNAVAILABLE/.test(err.message)
@@ -51,6 +51,12 @@ export function describeError(err: unknown): { message: string; code: number } {
     return {
       message: `${detail} (is it running? start one with "backfill dev", or set TEMPORAL_ADDRESS)`,
       code: EXIT.unreachable,
+    };
+  }
+  if (err instanceof ServiceError && (err.cause as { code?: number } | undefined)?.code === GRPC_DEADLINE) {
+    return {
+      message: `Temporal did not answer in time: ${err.message} (queries need a running worker: "backfill worker" or "backfill dev")`,
+      code: EXIT.failed,
     };
   }
   if (err instanceof ServiceError) {

@@ -76,7 +76,10 @@ export const SourceSchema = z
 
 export const TargetSchema = z
   .object({
-    type: z.literal('duckdb').default('duckdb').describe('Target kind; a DuckDB file is the embedded default.'),
+    type: z
+      .literal('duckdb')
+      .default('duckdb')
+      .describe('Target kind; a DuckDB file is the embedded default.'),
     path: z.string().min(1).describe('DuckDB database file (created if missing).'),
     table: z
       .string()
@@ -103,7 +106,9 @@ export const TargetSchema = z
 
 export const RangeSchema = z
   .object({
-    from: partitionKey.describe('First partition, e.g. 2018-01 (month), 2018-01-01 (day), 2018-01-01T00 (hour), 2018 (year).'),
+    from: partitionKey.describe(
+      'First partition, e.g. 2018-01 (month), 2018-01-01 (day), 2018-01-01T00 (hour), 2018 (year).',
+    ),
     to: partitionKey.describe('Last partition, inclusive.'),
     granularity: z.enum(['hour', 'day', 'month', 'year']).default('month').describe('Size of one partition.'),
   })
@@ -128,7 +133,9 @@ export const BackfillSpecSchema = z
     schema: z
       .record(columnName, z.string().regex(COLUMN_TYPE_PATTERN, 'is not a supported column type'))
       .refine((s) => Object.keys(s).length > 0, 'must declare at least one column')
-      .describe('Explicit column → DuckDB type (VARCHAR, BIGINT, DECIMAL(12,2), TIMESTAMP, ...), applied at read.'),
+      .describe(
+        'Explicit column → DuckDB type (VARCHAR, BIGINT, DECIMAL(12,2), TIMESTAMP, ...), applied at read.',
+      ),
     target: TargetSchema.describe('Where the rows go.'),
     range: RangeSchema.describe('Partitions to load, inclusive.'),
     partitions: z
@@ -138,14 +145,24 @@ export const BackfillSpecSchema = z
     readMode: z
       .enum(READ_MODES)
       .default('permissive')
-      .describe('Bad records: permissive = quarantine, dropmalformed = drop and count, failfast = fail the partition.'),
-    maxConcurrency: z.number().int().min(1).max(MAX_CONCURRENCY).default(4).describe('Partitions running at once.'),
+      .describe(
+        'Bad records: permissive = quarantine, dropmalformed = drop and count, failfast = fail the partition.',
+      ),
+    maxConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_CONCURRENCY)
+      .default(4)
+      .describe('Partitions running at once.'),
     retry: RetrySchema.default({
       maximumAttempts: 3,
       initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '1m',
-    }).describe('Retry policy of the load activity (exponential backoff; config and data errors are not retried).'),
+    }).describe(
+      'Retry policy of the load activity (exponential backoff; config and data errors are not retried).',
+    ),
     heartbeatTimeout: duration.default('10s').describe('How soon a dead worker is noticed.'),
     partitionTimeout: duration.default('6h').describe('Upper bound for one load attempt.'),
     reprocess: z
@@ -248,7 +265,11 @@ export type BackfillSpecInput = z.input<typeof BackfillSpecSchema>;
 /** A spec that failed validation: every issue with its field path, ready to print. */
 export class SpecError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid backfill spec:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      problems.length === 1
+        ? `invalid backfill spec: ${problems[0]}`
+        : `invalid backfill spec (${problems.length} problems):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'SpecError';
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Faults } from '../activities/deps';
 import type { Source } from '../activities/sources';
@@ -23,7 +23,10 @@ export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle() {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: undefined });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   return bundle;
 }
 
@@ -123,4 +126,29 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Runs the CLI in-process against the test server; returns its exit code and output lines. */
+export async function runCli(
+  env: TestEnv,
+  taskQueue: string,
+  args: string[],
+): Promise<{ code: number; out: string[]; err: string[] }> {
+  const { main } = await import('../client/cli');
+  process.env.TEMPORAL_ADDRESS = env.server.address;
+  process.env.TEMPORAL_NAMESPACE = env.server.namespace;
+  process.env.BACKFILL_TASK_QUEUE = taskQueue;
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out, err };
+}
+
+/** The pending activity's last heartbeat of a partition's child workflow, if it has one. */
+export async function partitionHeartbeat(env: TestEnv, childId: string): Promise<unknown> {
+  const description = await env.client.workflow.getHandle(childId).describe();
+  const pending = description.raw.pendingActivities?.[0];
+  const payload = pending?.heartbeatDetails?.payloads?.[0];
+  if (!payload) return undefined;
+  return env.client.options.loadedDataConverter.payloadConverter.fromPayload(payload);
 }

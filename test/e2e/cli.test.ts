@@ -1,0 +1,149 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
+import { startTestEnv, startWorker, tempDir, uniqueId, type RunningWorker, type TestEnv } from '../helpers';
+
+const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'backfill.js');
+
+/** Runs the real binary asynchronously (the in-process worker must keep serving meanwhile). */
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout: stdout.trim(), stderr: stderr.trim() });
+      },
+    );
+  });
+}
+
+function assertOneLineError(result: { stderr: string }, pattern: RegExp) {
+  const lines = result.stderr.split('\n').filter(Boolean);
+  assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+}
+
+function writeSpec(dir: string, spec: Record<string, unknown>): string {
+  const file = path.join(dir, 'spec.yaml');
+  writeFileSync(file, stringify(spec));
+  return file;
+}
+
+const baseSpec = (name: string) => ({
+  name,
+  source: { uri: 'raw' },
+  schema: TRANSACTIONS_SCHEMA,
+  target: {
+    path: 'warehouse.duckdb',
+    table: 'transactions',
+    partitionColumns: ['year', 'month'],
+    keyColumns: ['transaction_id'],
+    orderingColumn: 'updated_at',
+  },
+  range: { from: '2019-01', to: '2019-03' },
+  retry: { maximumAttempts: 2, initialInterval: '100ms' },
+  heartbeatTimeout: '3s',
+});
+
+describe('CLI against a real dev server', () => {
+  let env: TestEnv;
+  let worker: RunningWorker;
+  before(async () => {
+    env = await startTestEnv();
+    worker = await startWorker(env);
+  });
+  after(async () => {
+    await worker?.stop();
+    await env?.server.stop();
+  });
+  const serverEnv = () => ({ TEMPORAL_ADDRESS: env.server.address, BACKFILL_TASK_QUEUE: worker.taskQueue });
+
+  it('start --wait shows progress, exits 0, and status/list report the backfill', async () => {
+    const dir = tempDir();
+    generateTransactions({
+      dir: path.join(dir, 'raw'),
+      from: '2019-01',
+      to: '2019-03',
+      rowsPerPartition: 300,
+    });
+    const name = uniqueId('cli');
+    const file = writeSpec(dir, baseSpec(name));
+    const started = await cli(['start', file, '--wait'], serverEnv());
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stderr, new RegExp(`started backfill ${name} \\(3 partitions\\)`));
+    assert.match(
+      started.stderr,
+      new RegExp(`UI: http://localhost:\\d+/namespaces/default/workflows/${name}`),
+    );
+    assert.match(started.stdout, /3 partitions: 3 succeeded/);
+
+    const status = await cli(['status', name, '--json'], serverEnv());
+    assert.equal(status.code, 0, status.stderr);
+    const parsed = JSON.parse(status.stdout) as {
+      counts: { succeeded: number };
+      totals: { rowsRead: number };
+    };
+    assert.equal(parsed.counts.succeeded, 3);
+    assert.ok(parsed.totals.rowsRead >= 900);
+
+    const list = await cli(['list', '--json'], serverEnv());
+    assert.equal(list.code, 0, list.stderr);
+    assert.ok((JSON.parse(list.stdout) as { backfillId: string }[]).some((b) => b.backfillId === name));
+
+    const overridden = await cli(
+      ['start', file, '--wait', '--to', '2019-02', '--id', `${name}-b`, '--json'],
+      serverEnv(),
+    );
+    assert.equal(overridden.code, 0, overridden.stderr);
+    assert.equal((JSON.parse(overridden.stdout) as { total: number }).total, 2, '--to overrides the spec');
+  });
+
+  it('an invalid spec: one line naming the field, exit 2', async () => {
+    const dir = tempDir();
+    const file = writeSpec(dir, { ...baseSpec('bad'), range: { from: '2019-05', to: '2019-01' } });
+    const result = await cli(['start', file], serverEnv());
+    assert.equal(result.code, 2);
+    assertOneLineError(
+      result,
+      /^error: invalid backfill spec: range\.to: is before range\.from \(2019-05\)$/,
+    );
+  });
+
+  it('a missing spec file: one line, exit 2', async () => {
+    const result = await cli(['start', '/nonexistent/spec.yaml'], serverEnv());
+    assert.equal(result.code, 2);
+    assertOneLineError(
+      result,
+      /^error: invalid backfill spec: cannot read spec file \/nonexistent\/spec\.yaml: ENOENT$/,
+    );
+  });
+
+  it('an unknown backfill id: one line, exit 3', async () => {
+    const result = await cli(['status', 'no-such-backfill'], serverEnv());
+    assert.equal(result.code, 3);
+    assertOneLineError(result, /^error: no backfill with id "no-such-backfill"/);
+  });
+
+  it('an unreachable Temporal server: one line, exit 4', async () => {
+    const result = await cli(['status', 'whatever'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    assert.equal(result.code, 4);
+    assertOneLineError(result, /^error: cannot reach the Temporal server at 127\.0\.0\.1:1/);
+  });
+
+  it('bad flags: usage error, exit 2', async () => {
+    const result = await cli(['throttle', 'x', '--max-concurrent', 'many'], serverEnv());
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /must be an integer/);
+  });
+});

@@ -1,0 +1,95 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { startBackfill } from '../../client/backfills';
+import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import {
+  queryFile,
+  runCli,
+  startTestEnv,
+  startWorker,
+  tempDir,
+  transactionsSpec,
+  uniqueId,
+  waitFor,
+  type TestEnv,
+} from '../helpers';
+
+describe('a broken file fails its partition after the retries; retry --failed completes it once fixed', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv();
+  });
+  after(async () => {
+    await env?.server.stop();
+  });
+
+  it('shows the error in status, keeps the other partitions, and retries only the failed one', async () => {
+    const dir = tempDir();
+    const raw = path.join(dir, 'raw');
+    const data = generateTransactions({ dir: raw, from: '2020-01', to: '2020-04', rowsPerPartition: 800 });
+    // A re-delivery of an existing file, gzipped and cut short: unreadable until fixed, adds no new rows once fixed.
+    const original = readFileSync(path.join(raw, 'year=2020/month=02/part-001.ndjson'));
+    const gz = gzipSync(original);
+    const broken = path.join(raw, 'year=2020/month=02/part-009.ndjson.gz');
+    writeFileSync(broken, gz.subarray(0, Math.floor(gz.length / 2)));
+
+    const target = path.join(dir, 'warehouse.duckdb');
+    const spec = transactionsSpec({
+      name: uniqueId('broken'),
+      source: raw,
+      target,
+      from: '2020-01',
+      to: '2020-04',
+    });
+    const worker = await startWorker(env);
+    try {
+      const summary = await (await startBackfill(env.client, spec, { taskQueue: worker.taskQueue })).result();
+      const feb = summary.partitions!.find((p) => p.key === '2020-02')!;
+      assert.equal(feb.status, 'failed');
+      assert.equal(feb.stats?.attempts, 3, 'all three attempts of the retry policy were used');
+      assert.match(
+        feb.lastError ?? '',
+        /^SourceReadError: cannot read year=2020\/month=02\/part-009\.ndjson\.gz: /,
+      );
+      assert.equal(summary.counts.succeeded, 3);
+
+      const status = await runCli(env, worker.taskQueue, ['status', spec.name, '--json']);
+      assert.equal(status.code, 0);
+      const parsed = JSON.parse(status.out.join('\n')) as {
+        partitions: { key: string; status: string; lastError?: string }[];
+      };
+      assert.match(
+        parsed.partitions.find((p) => p.key === '2020-02')!.lastError ?? '',
+        /part-009\.ndjson\.gz/,
+      );
+      const table = await runCli(env, worker.taskQueue, ['status', spec.name]);
+      assert.match(table.out.join('\n'), /2020-02 .*failed/);
+
+      writeFileSync(broken, gz);
+      const retry = await runCli(env, worker.taskQueue, ['retry', spec.name, '--failed']);
+      assert.equal(retry.code, 0, retry.err.join('\n'));
+      assert.deepEqual(retry.out, ['retrying: 2020-02 (in a new run of the backfill)']);
+      const after = await waitFor('the retry run to finish', async () => {
+        const s = await runCli(env, worker.taskQueue, ['watch', spec.name, '--json']);
+        return s.code === 0
+          ? (JSON.parse(s.out.join('')) as { partitions: { key: string; status: string }[] })
+          : undefined;
+      });
+      assert.deepEqual(Object.fromEntries(after.partitions.map((p) => [p.key, p.status])), {
+        '2020-01': 'skipped',
+        '2020-02': 'succeeded',
+        '2020-03': 'skipped',
+        '2020-04': 'skipped',
+      });
+    } finally {
+      await worker.stop();
+    }
+    const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
+      (r) => r.line,
+    );
+    assert.deepEqual(lines, oracleLines(data.oracle));
+  });
+});

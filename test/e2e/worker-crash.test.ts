@@ -1,0 +1,92 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { getStatus, startBackfill } from '../../client/backfills';
+import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import {
+  queryFile,
+  startTestEnv,
+  tempDir,
+  transactionsSpec,
+  uniqueId,
+  waitFor,
+  type TestEnv,
+} from '../helpers';
+
+const WORKER_MAIN = path.resolve(__dirname, '..', '..', 'worker', 'main.js');
+
+function spawnWorker(env: TestEnv, taskQueue: string, extraEnv: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [WORKER_MAIN], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.server.address,
+      TEMPORAL_NAMESPACE: env.server.namespace,
+      BACKFILL_TASK_QUEUE: taskQueue,
+      BACKFILL_METRICS_PORT: '0',
+      BACKFILL_DUCKDB_MEMORY_LIMIT: '1GB',
+      BACKFILL_DUCKDB_THREADS: '1',
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+describe('a worker killed mid-backfill', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv();
+  });
+  after(async () => {
+    await env?.server.stop();
+  });
+
+  it('SIGKILL, then a new worker: the backfill completes and the table equals the oracle', async () => {
+    const dir = tempDir();
+    const data = generateTransactions({
+      dir: path.join(dir, 'raw'),
+      from: '2019-01',
+      to: '2019-08',
+      rowsPerPartition: 1500,
+      lateUpdateRate: 0.05,
+    });
+    const target = path.join(dir, 'warehouse.duckdb');
+    const spec = transactionsSpec({
+      name: uniqueId('crash'),
+      source: path.join(dir, 'raw'),
+      target,
+      from: '2019-01',
+      to: '2019-08',
+    });
+    const taskQueue = uniqueId('tq');
+    // The first worker is slow to commit, so the kill lands while partitions are mid-load.
+    const first = spawnWorker(env, taskQueue, { BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS: '1500' });
+    const handle = await startBackfill(env.client, spec, { taskQueue });
+    const before = await waitFor('some partitions done and some running', async () => {
+      const s = await getStatus(env.client, spec.name, { partitions: false });
+      return s.counts.succeeded >= 2 && s.counts.running >= 1 ? s : undefined;
+    });
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    assert.ok(before.counts.succeeded < 8, 'the kill happened before the end');
+
+    const second = spawnWorker(env, taskQueue);
+    try {
+      const summary = await handle.result();
+      assert.equal(summary.counts.succeeded, 8);
+      assert.ok(
+        summary.partitions!.some((p) => (p.stats?.attempts ?? 0) > 1),
+        'at least one load was retried after the crash',
+      );
+    } finally {
+      second.kill('SIGTERM');
+      await new Promise((r) => second.once('exit', r));
+    }
+    const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
+      (r) => r.line,
+    );
+    assert.equal(lines.length, data.oracle.size);
+    assert.deepEqual(lines, oracleLines(data.oracle));
+  });
+});
