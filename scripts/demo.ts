@@ -83,7 +83,7 @@ async function main(): Promise<number> {
 
   rmSync(TARGET, { force: true });
   rmSync(`${TARGET}.wal`, { force: true });
-  const { worker, run } = await createBackfillWorker({
+  const backfillWorker = await createBackfillWorker({
     connection: nativeConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.BACKFILL_TASK_QUEUE,
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
     duckdb: { memoryLimit: config.BACKFILL_DUCKDB_MEMORY_LIMIT, threads: config.BACKFILL_DUCKDB_THREADS },
     maxConcurrentActivities: 2,
   });
-  const running = run();
+  void backfillWorker.run();
 
   const specFile = path.join(DEMO_DIR, 'demo-spec.json');
   const backfillId = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`;
@@ -120,8 +120,7 @@ async function main(): Promise<number> {
   const summary = await handle.result();
   const seconds = (Date.now() - started) / 1000;
 
-  worker.shutdown();
-  await running;
+  await backfillWorker.stop();
   if (server) await server.stop();
   else await nativeConnection.close();
 

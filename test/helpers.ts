@@ -43,7 +43,7 @@ export async function startTestEnv(): Promise<TestEnv> {
 
 export interface RunningWorker {
   taskQueue: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export async function startWorker(
@@ -51,7 +51,7 @@ export async function startWorker(
   options: { taskQueue?: string; faults?: Faults; s3?: Source } = {},
 ): Promise<RunningWorker> {
   const taskQueue = options.taskQueue ?? uniqueId('tq');
-  const { worker, run } = await createBackfillWorker({
+  const backfillWorker = await createBackfillWorker({
     connection: env.server.nativeConnection,
     namespace: env.server.namespace,
     taskQueue,
@@ -62,14 +62,8 @@ export async function startWorker(
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.s3 ? { s3: options.s3 } : {}),
   });
-  const running = run();
-  return {
-    taskQueue,
-    async stop() {
-      worker.shutdown();
-      await running;
-    },
-  };
+  void backfillWorker.run();
+  return { taskQueue, stop: backfillWorker.stop };
 }
 
 /** A transactions spec with short retry and heartbeat intervals, for the dev server. */

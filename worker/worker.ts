@@ -32,6 +32,8 @@ export interface BackfillWorker {
   worker: Worker;
   /** Runs until shutdown; closes DuckDB afterwards so the target files are checkpointed. */
   run: () => Promise<void>;
+  /** Graceful stop: no new tasks, running ones finish within the grace time; resolves once stopped. */
+  stop: () => Promise<void>;
 }
 
 export async function createBackfillWorker(options: BackfillWorkerOptions): Promise<BackfillWorker> {
@@ -55,14 +57,24 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 40,
     shutdownGraceTime: (options.shutdownGraceTime ?? '30s') as Duration,
   });
-  return {
-    worker,
-    run: async () => {
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= (async () => {
       try {
         await worker.run();
       } finally {
         await pool.close();
       }
+    })();
+    return running;
+  };
+  return {
+    worker,
+    run,
+    stop: async () => {
+      // The SDK also reacts to SIGINT/SIGTERM itself, so the worker may already be draining.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
     },
   };
 }

@@ -45,7 +45,7 @@ export function registerDev(program: Command, ctx: CliContext) {
       ctx.err(`Temporal dev server on ${server.address}, Web UI ${server.uiUrl}, state in ${flags.dbFile}`);
       let stopWorker = async () => {};
       if (flags.worker) {
-        const { worker, run } = await createBackfillWorker({
+        const backfillWorker = await createBackfillWorker({
           connection: server.nativeConnection,
           namespace: server.namespace,
           taskQueue: ctx.config.BACKFILL_TASK_QUEUE,
@@ -57,11 +57,8 @@ export function registerDev(program: Command, ctx: CliContext) {
           maxConcurrentActivities: ctx.config.BACKFILL_MAX_CONCURRENT_ACTIVITIES,
           s3: createWorkerS3Source(ctx.config),
         });
-        const running = run();
-        stopWorker = async () => {
-          worker.shutdown();
-          await running;
-        };
+        void backfillWorker.run();
+        stopWorker = backfillWorker.stop;
         ctx.err(`worker polling task queue "${ctx.config.BACKFILL_TASK_QUEUE}"; Ctrl-C to stop`);
       }
       await new Promise<void>((resolve) => {

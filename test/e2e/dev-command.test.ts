@@ -1,0 +1,64 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../../common/ids';
+import { tempDir, waitFor } from '../helpers';
+
+const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'backfill.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('backfill dev', () => {
+  it('serves gRPC and the Web UI on a persistent SQLite file, with search attributes and 30-day retention; SIGINT stops it cleanly', async () => {
+    const [port, uiPort] = [await freePort(), await freePort()];
+    const dbFile = path.join(tempDir(), 'state', 'temporal.db');
+    const child = spawn(
+      process.execPath,
+      [BIN, 'dev', '--port', String(port), '--ui-port', String(uiPort), '--db-file', dbFile],
+      {
+        env: { ...process.env, LOG_LEVEL: 'warn', BACKFILL_METRICS_PORT: '0' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(
+        'the worker to start',
+        () => Promise.resolve(stderr.includes('worker polling task queue')),
+        120_000,
+      );
+      const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+      try {
+        const attributes = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+        for (const attribute of SEARCH_ATTRIBUTES)
+          assert.ok(attribute.name in (attributes.customAttributes ?? {}), attribute.name);
+        const ns = await connection.workflowService.describeNamespace({ namespace: 'default' });
+        assert.equal(Number(ns.config?.workflowExecutionRetentionTtl?.seconds), 30 * 86_400);
+      } finally {
+        await connection.close();
+      }
+      const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
+      assert.equal(ui.status, 200);
+      assert.ok(existsSync(dbFile), 'the SQLite file persists the server state');
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /stopping\.\.\./);
+  });
+});
