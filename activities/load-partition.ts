@@ -3,7 +3,7 @@
  * (bad records quarantined, dropped or fatal per the read mode), dedupes on the keys and writes the
  * batch to the target in one transaction. Idempotent: running it twice leaves the same rows.
  */
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, Context, CancelledFailure } from '@temporalio/activity';
@@ -14,7 +14,9 @@ import type { BackfillSpec } from '../common/spec';
 import type { LoadPartitionInput, LoadPartitionResult } from '../common/types';
 import { queryRows, run } from './duckdb';
 import type { ActivityDeps } from './deps';
-import { formatOf, partitionPrefix, type FileFormat, type SourceFile } from './sources';
+import { effectiveSchema } from './schema-contract';
+import { stageFile } from './stage-files';
+import { partitionPrefix, type SourceFile } from './sources';
 import type { Source } from './sources';
 import { gunzipInto, isGzip } from './sources/decompress';
 import * as sql from './sql';
@@ -49,13 +51,25 @@ export function createLoadPartition(deps: ActivityDeps) {
 
       conn = await deps.target.connect(spec);
       progress.stage = 'staging';
-      await run(conn, sql.createStageTable(spec));
+      await run(conn, sql.createRawTable);
       workDir = await mkdtemp(path.join(deps.workDir ?? tmpdir(), 'backfill-attempt-'));
       for (const [index, file] of files.entries()) {
         throwIfCancelled(ctx);
-        await stageFile(conn, spec, file, await materialize(deps.sources, spec, file, workDir, index));
+        await stageFile(conn, spec, file, await materialize(deps.sources, spec, file, workDir, index), index);
         progress.filesStaged += 1;
       }
+
+      const discovered =
+        spec.schemaContract === 'discard'
+          ? []
+          : (await queryRows<{ name: string; kinds: string[] }>(conn, sql.discoverColumns)).map((c) => ({
+              name: c.name,
+              kinds: c.kinds,
+            }));
+      const { schema, added } = effectiveSchema(spec, discovered);
+      if (added.length) log.info({ added }, 'new source columns (schema contract evolve)');
+      await run(conn, sql.createStageTable(schema));
+      await run(conn, sql.stageFromRaw(schema, spec.target.keyColumns));
 
       const [counts] = await queryRows<{ total: bigint; rejected: bigint }>(conn, sql.stageCounts);
       const rowsRead = Number(counts?.total ?? 0);
@@ -73,14 +87,14 @@ export function createLoadPartition(deps: ActivityDeps) {
 
       const loadedAt = new Date(started).toISOString();
       const partitionValues = parsePartitionKey(partitionKey, spec.range.granularity);
-      await run(conn, sql.createBatch(spec, partitionValues, { backfillId, loadedAt }));
+      await run(conn, sql.createBatch(spec, schema, partitionValues, { backfillId, loadedAt }));
       const [batch] = await queryRows<{ n: bigint }>(conn, sql.batchCount);
       const rowsMerged = Number(batch?.n ?? 0);
       const duplicatesRemoved = rowsRead - rowsRejected - rowsMerged;
-      if (duplicatesRemoved < 0) {
+      if (duplicatesRemoved < 0 || (spec.target.keyColumns.length === 0 && duplicatesRemoved !== 0)) {
         throw new BackfillError(
           'ReconciliationError',
-          `partition ${partitionKey}: rows read ${rowsRead} != rows merged ${rowsMerged} + rejected ${rowsRejected}`,
+          `partition ${partitionKey}: rows read ${rowsRead} != rows merged ${rowsMerged} + duplicates ${duplicatesRemoved} + rejected ${rowsRejected}`,
         );
       }
 
@@ -88,6 +102,7 @@ export function createLoadPartition(deps: ActivityDeps) {
       const delay = deps.faults?.delayBeforeCommitMs?.(partitionKey) ?? 0;
       const { rowsWritten } = await deps.target.commitPartition(conn, {
         spec,
+        schema,
         backfillId,
         partitionKey,
         partitionValues,
@@ -178,54 +193,5 @@ async function materialize(
     throw new BackfillError('SourceReadError', `cannot read ${file.name}: ${(err as Error).message}`, {
       cause: err,
     });
-  }
-}
-
-async function stageFile(
-  conn: DuckDBConnection,
-  spec: BackfillSpec,
-  file: SourceFile,
-  localPath: string,
-): Promise<void> {
-  const format = await resolveFormat(spec, file, localPath);
-  let statement: sql.Statement;
-  switch (format) {
-    case 'ndjson':
-      statement = sql.stageNdjsonFile(spec, localPath, file.name);
-      break;
-    case 'json':
-      statement = sql.stageJsonArrayFile(spec, localPath, file.name);
-      break;
-    default:
-      throw new BackfillError(
-        'ConfigurationError',
-        `${file.name}: format ${format ?? 'unknown'} is not supported yet`,
-      );
-  }
-  try {
-    await run(conn, statement);
-  } catch (err) {
-    throw new BackfillError('SourceReadError', `cannot read ${file.name}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-}
-
-/** `.json` files hold either NDJSON or one array: the first non-blank byte tells. */
-async function resolveFormat(
-  spec: BackfillSpec,
-  file: SourceFile,
-  localPath: string,
-): Promise<FileFormat | undefined> {
-  const format = formatOf(spec, file.name);
-  if (format !== 'ndjson' || spec.source.format !== 'auto' || !file.name.toLowerCase().endsWith('.json'))
-    return format;
-  const handle = await open(localPath, 'r');
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
-    const first = buffer.subarray(0, bytesRead).toString('utf8').trimStart()[0];
-    return first === '[' ? 'json' : 'ndjson';
-  } finally {
-    await handle.close();
   }
 }

@@ -28,15 +28,15 @@ export const BATCH_TABLE = '__backfill_batch';
 export const rejectsTable = (table: string) => `${table}__rejects`;
 
 /** Columns of the target table, in order: schema, partition columns, lineage. */
-export function targetColumns(spec: BackfillSpec): [string, string][] {
-  const columns: [string, string][] = Object.entries(spec.schema);
+export function targetColumns(spec: BackfillSpec, schema: ColumnTypes = spec.schema): [string, string][] {
+  const columns: [string, string][] = Object.entries(schema);
   for (const col of spec.target.partitionColumns) columns.push([col, 'INTEGER']);
   if (spec.target.lineage) columns.push(...(Object.entries(LINEAGE_COLUMNS) as [string, string][]));
   return columns;
 }
 
-export function createTargetTable(spec: BackfillSpec): Statement {
-  const cols = targetColumns(spec).map(([name, type]) => `${ident(name)} ${type}`);
+export function createTargetTable(spec: BackfillSpec, schema: ColumnTypes): Statement {
+  const cols = targetColumns(spec, schema).map(([name, type]) => `${ident(name)} ${type}`);
   return { sql: `CREATE TABLE IF NOT EXISTS ${ident(spec.target.table)} (${cols.join(', ')})` };
 }
 
@@ -48,9 +48,121 @@ export function createRejectsTable(spec: BackfillSpec): Statement {
   };
 }
 
-/** Staging table: typed schema columns, where each row came from, and why it was rejected (if it was). */
-export function createStageTable(spec: BackfillSpec): Statement {
-  const cols = Object.entries(spec.schema).map(([name, type]) => `${ident(name)} ${type}`);
+export type ColumnTypes = Record<string, string>;
+export const RAW_TABLE = '__backfill_raw';
+
+/** Raw records of the partition: where each came from, its text, and a reason if it failed to parse. */
+export const createRawTable: Statement = {
+  sql: `CREATE OR REPLACE TEMP TABLE ${ident(RAW_TABLE)} ("__file" VARCHAR, "__line" BIGINT, "__raw" VARCHAR, "__reason" VARCHAR)`,
+};
+
+/**
+ * NDJSON is read as lines, so each record keeps its line number and raw text. Raw control
+ * characters are invalid in JSON, so the 0x1F "delimiter" never splits a valid line. Blank lines
+ * are not records.
+ */
+export function rawNdjson(file: string, display: string): Statement {
+  return {
+    sql:
+      `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, line, raw, NULL FROM read_csv($file, columns = {'raw': 'VARCHAR'}, ` +
+      `header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, max_line_size = 67108864, ` +
+      `buffer_size = 134217728) WITH ORDINALITY AS r(raw, line) WHERE raw IS NOT NULL AND trim(raw) <> ''`,
+    params: { file, display },
+  };
+}
+
+/** A file holding one JSON array of records; each element's position is its "line". */
+export function rawJsonArray(file: string, display: string): Statement {
+  return {
+    sql:
+      `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, line, CAST(json AS VARCHAR), NULL FROM read_json($file, ` +
+      `format = 'array', records = false, columns = {'json': 'JSON'}, maximum_object_size = 67108864) ` +
+      `WITH ORDINALITY AS r(json, line)`,
+    params: { file, display },
+  };
+}
+
+export interface CsvDialect {
+  header: boolean;
+  delimiter: string;
+  quote: string;
+  nullString: string;
+}
+
+const csvArgs = (extra = '') =>
+  `read_csv($file, header = $header, delim = $delim, quote = $quote, nullstr = $nullstr, all_varchar = true${extra})`;
+const csvParams = (file: string, csv: CsvDialect) => ({
+  file,
+  header: csv.header,
+  delim: csv.delimiter,
+  quote: csv.quote,
+  nullstr: csv.nullString,
+});
+
+/** Column names of a CSV or Parquet file (its header or its schema). */
+export function describeFile(format: 'csv' | 'parquet', file: string, csv: CsvDialect): Statement {
+  return format === 'csv'
+    ? { sql: `DESCRIBE SELECT * FROM ${csvArgs()}`, params: csvParams(file, csv) }
+    : { sql: 'DESCRIBE SELECT * FROM read_parquet($file)', params: { file } };
+}
+
+const asJsonObject = (columns: string[]) =>
+  `CAST(to_json(struct_pack(${columns.map((c) => `${ident(c)} := ${ident(c)}`).join(', ')})) AS VARCHAR)`;
+
+/**
+ * CSV rows become JSON objects of their text fields, so every format shares one typed pipeline.
+ * Lines DuckDB cannot split into the header's columns land in a rejects table (with their line and
+ * text) instead of failing the read; `rawCsvRejects` moves them into the raw table as bad records.
+ */
+export function rawCsv(
+  file: string,
+  display: string,
+  columns: string[],
+  csv: CsvDialect,
+  rejects: string,
+): Statement {
+  const offset = csv.header ? 1 : 0;
+  return {
+    sql:
+      `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, ordinality + ${offset}, ${asJsonObject(columns)}, NULL FROM ` +
+      `${csvArgs(`, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan'`)} WITH ORDINALITY`,
+    params: { ...csvParams(file, csv), display },
+  };
+}
+
+export function rawCsvRejects(display: string, rejects: string): Statement[] {
+  return [
+    {
+      sql:
+        `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, line, csv_line, 'malformed CSV: ' || lower(error_type) || ' (' || error_message || ')' ` +
+        `FROM ${ident(rejects)}`,
+      params: { display },
+    },
+    { sql: `DROP TABLE IF EXISTS ${ident(rejects)}` },
+    { sql: `DROP TABLE IF EXISTS ${ident(`${rejects}_scan`)}` },
+  ];
+}
+
+export function rawParquet(file: string, display: string, columns: string[]): Statement {
+  return {
+    sql:
+      `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, ordinality, ${asJsonObject(columns)}, NULL ` +
+      `FROM read_parquet($file) WITH ORDINALITY`,
+    params: { file, display },
+  };
+}
+
+/** Every top-level key the partition's records carry, with the JSON kinds of its values. */
+export const discoverColumns: Statement = {
+  sql:
+    `SELECT je.key AS name, list(DISTINCT je.type) AS kinds FROM ${ident(RAW_TABLE)}, ` +
+    `json_each(CASE WHEN "__reason" IS NULL AND json_valid("__raw") AND json_type("__raw") = 'OBJECT' THEN "__raw" ELSE '{}' END) je ` +
+    'GROUP BY je.key ORDER BY je.key',
+};
+
+/** Staging table: typed columns, where each row came from, and why it was rejected (if it was). */
+export function createStageTable(schema: ColumnTypes): Statement {
+  const cols = Object.entries(schema).map(([name, type]) => `${ident(name)} ${type}`);
   return {
     sql:
       `CREATE OR REPLACE TEMP TABLE ${ident(STAGE_TABLE)} (${cols.join(', ')}, ` +
@@ -59,57 +171,36 @@ export function createStageTable(spec: BackfillSpec): Statement {
 }
 
 /**
- * Reads one NDJSON file as lines (so each record keeps its line number and raw text), parses each
- * line, casts every declared column and records the first reason a line is bad. Blank lines are
- * not records. Raw JSON control characters are invalid JSON, so the 0x1F "delimiter" never splits
- * a valid line.
+ * Parses every raw record, casts each column to its type and records the first reason a record is
+ * bad: unparseable, not an object, a null key, or a value that does not fit its column.
  */
-export function stageNdjsonFile(spec: BackfillSpec, file: string, displayName: string): Statement {
-  const linesSql =
-    `SELECT raw, line FROM read_csv($file, columns = {'raw': 'VARCHAR'}, header = false, delim = E'\\x1f', ` +
-    `quote = '', escape = '', auto_detect = false, max_line_size = 67108864, buffer_size = 134217728) WITH ORDINALITY AS r(raw, line)`;
-  return stageFromRawJson(spec, linesSql, { file, display: displayName });
-}
-
-/** Reads one file holding a JSON array of records; each element's index is its "line". */
-export function stageJsonArrayFile(spec: BackfillSpec, file: string, displayName: string): Statement {
-  const elementsSql =
-    `SELECT CAST(json AS VARCHAR) AS raw, line FROM read_json($file, format = 'array', records = false, ` +
-    `columns = {'json': 'JSON'}, maximum_object_size = 67108864) WITH ORDINALITY AS r(json, line)`;
-  return stageFromRawJson(spec, elementsSql, { file, display: displayName });
-}
-
-function stageFromRawJson(
-  spec: BackfillSpec,
-  rowsSql: string,
-  params: { file: string; display: string },
-): Statement {
-  const structure = JSON.stringify(Object.fromEntries(Object.keys(spec.schema).map((c) => [c, 'VARCHAR'])));
+export function stageFromRaw(schema: ColumnTypes, keyColumns: string[]): Statement {
+  const structure = JSON.stringify(Object.fromEntries(Object.keys(schema).map((c) => [c, 'VARCHAR'])));
   const field = (c: string) => `j.${ident(c)}`;
   const cast = (c: string, type: string) => `TRY_CAST(${field(c)} AS ${type})`;
   const reasons = [
+    'WHEN reason IS NOT NULL THEN reason',
     `WHEN NOT json_valid(raw) THEN 'malformed JSON'`,
     `WHEN json_type(raw) <> 'OBJECT' THEN 'not a JSON object'`,
-    ...spec.target.keyColumns.map(
-      (k) => `WHEN ${field(k)} IS NULL THEN ${literal(`null key column "${k}"`)}`,
-    ),
-    ...Object.entries(spec.schema).map(
+    ...keyColumns.map((k) => `WHEN ${field(k)} IS NULL THEN ${literal(`null key column "${k}"`)}`),
+    ...Object.entries(schema).map(
       ([c, type]) =>
         `WHEN ${field(c)} IS NOT NULL AND ${cast(c, type)} IS NULL THEN ` +
         `${literal(`column "${c}": cannot cast `)} || left(${field(c)}, 200) || ${literal(` to ${type}`)}`,
     ),
   ];
-  const columns = Object.keys(spec.schema).map(ident);
+  const columns = Object.keys(schema).map(ident);
   return {
     sql:
       `INSERT INTO ${ident(STAGE_TABLE)} (${columns.join(', ')}, "__file", "__line", "__raw", "__reason") ` +
-      `SELECT ${Object.entries(spec.schema)
-        .map(([c, type]) => cast(c, type))
-        .join(', ')}, $display, line, CASE WHEN reason IS NULL THEN NULL ELSE raw END, reason FROM (` +
-      `SELECT raw, line, j, CASE ${reasons.join(' ')} END AS reason FROM (` +
-      `SELECT raw, line, CASE WHEN json_valid(raw) AND json_type(raw) = 'OBJECT' THEN from_json(raw, $structure) END AS j ` +
-      `FROM (${rowsSql}) WHERE raw IS NOT NULL AND trim(raw) <> ''))`,
-    params: { file: params.file, display: params.display, structure },
+      `SELECT ${Object.entries(schema)
+        .map(([c, type]) => `CASE WHEN bad IS NULL THEN ${cast(c, type)} END`)
+        .join(', ')}, file, line, CASE WHEN bad IS NULL THEN NULL ELSE raw END, bad FROM (` +
+      `SELECT file, raw, line, j, CASE ${reasons.join(' ')} END AS bad FROM (` +
+      `SELECT "__file" AS file, "__raw" AS raw, "__line" AS line, "__reason" AS reason, ` +
+      `CASE WHEN "__reason" IS NULL AND json_valid("__raw") AND json_type("__raw") = 'OBJECT' THEN from_json("__raw", $structure) END AS j ` +
+      `FROM ${ident(RAW_TABLE)}))`,
+    params: { structure },
   };
 }
 
@@ -130,12 +221,13 @@ export const firstRejected: Statement = {
  */
 export function createBatch(
   spec: BackfillSpec,
+  schema: ColumnTypes,
   partitionValues: Partial<Record<PartitionColumn, number>>,
   lineage: { backfillId: string; loadedAt: string },
 ): Statement {
   const keys = spec.target.keyColumns.map(ident);
   const params: Params = {};
-  const select = Object.keys(spec.schema).map(ident);
+  const select = Object.keys(schema).map(ident);
   for (const col of spec.target.partitionColumns) {
     params[`p_${col}`] = partitionValues[col] ?? null;
     select.push(`CAST($p_${col} AS INTEGER) AS ${ident(col)}`);
@@ -170,8 +262,8 @@ export const batchCount: Statement = { sql: `SELECT count(*) AS n FROM ${ident(B
  * source file), so partitions may commit in any order and a re-run of an old partition never
  * overwrites a later update.
  */
-export function mergeBatch(spec: BackfillSpec): Statement {
-  const cols = targetColumns(spec).map(([name]) => ident(name));
+export function mergeBatch(spec: BackfillSpec, schema: ColumnTypes): Statement {
+  const cols = targetColumns(spec, schema).map(([name]) => ident(name));
   const on = spec.target.keyColumns.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' AND ');
   let newer = 'true';
   if (spec.target.orderingColumn) {
@@ -202,12 +294,30 @@ export function deletePartitionRows(
   return { sql: `DELETE FROM ${ident(spec.target.table)} WHERE ${where.join(' AND ')}`, params };
 }
 
-export function insertBatch(spec: BackfillSpec): Statement {
-  const cols = targetColumns(spec).map(([name]) => ident(name));
+export function insertBatch(spec: BackfillSpec, schema: ColumnTypes): Statement {
+  const cols = targetColumns(spec, schema).map(([name]) => ident(name));
   return {
     sql: `INSERT INTO ${ident(spec.target.table)} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${ident(BATCH_TABLE)}`,
   };
 }
+
+/** The target table's columns and types, empty when it does not exist yet. */
+export function describeTable(table: string): Statement {
+  return {
+    sql:
+      'SELECT column_name AS name, data_type AS type FROM duckdb_columns() ' +
+      'WHERE table_name = $table AND schema_name = current_schema() AND database_name = current_database() ORDER BY column_index',
+    params: { table },
+  };
+}
+
+export const addColumn = (table: string, column: string, type: string): Statement => ({
+  sql: `ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column)} ${type}`,
+});
+
+export const widenColumn = (table: string, column: string, type: string): Statement => ({
+  sql: `ALTER TABLE ${ident(table)} ALTER COLUMN ${ident(column)} SET DATA TYPE ${type}`,
+});
 
 /** The partition's quarantine is replaced on each load, so a re-run never duplicates rejects. */
 export function replaceRejects(
@@ -229,6 +339,7 @@ export function replaceRejects(
 }
 
 export const dropWorkTables: Statement[] = [
+  { sql: `DROP TABLE IF EXISTS ${ident(RAW_TABLE)}` },
   { sql: `DROP TABLE IF EXISTS ${ident(STAGE_TABLE)}` },
   { sql: `DROP TABLE IF EXISTS ${ident(BATCH_TABLE)}` },
 ];

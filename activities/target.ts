@@ -7,11 +7,14 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { PartitionColumn } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
 import { BackfillError } from '../common/failures';
-import { type DuckDbPool, KeyedMutex, run } from './duckdb';
+import { type DuckDbPool, KeyedMutex, queryRows, run } from './duckdb';
+import { planTargetChanges } from './schema-contract';
 import * as sql from './sql';
 
 export interface CommitRequest {
   spec: BackfillSpec;
+  /** The partition's effective columns (declared, plus new ones under schema contract evolve). */
+  schema: sql.ColumnTypes;
   backfillId: string;
   partitionKey: string;
   partitionValues: Partial<Record<PartitionColumn, number>>;
@@ -47,14 +50,15 @@ export class DuckDbFileTarget implements Target {
     return this.commits.run(spec.target.path, async () => {
       await run(conn, { sql: 'BEGIN TRANSACTION' });
       try {
-        await run(conn, sql.createTargetTable(spec));
+        const { schema } = request;
+        await prepareTable(conn, spec, schema);
         await run(conn, sql.createRejectsTable(spec));
         let rowsWritten: number;
         if (spec.target.writeMode === 'merge') {
-          rowsWritten = await changedRows(conn, sql.mergeBatch(spec));
+          rowsWritten = await changedRows(conn, sql.mergeBatch(spec, schema));
         } else {
           await run(conn, sql.deletePartitionRows(spec, request.partitionValues));
-          rowsWritten = await changedRows(conn, sql.insertBatch(spec));
+          rowsWritten = await changedRows(conn, sql.insertBatch(spec, schema));
         }
         const rejects = sql.replaceRejects(spec, request.partitionKey, request.backfillId, request.loadedAt);
         await run(conn, rejects[0]!);
@@ -75,6 +79,25 @@ export class DuckDbFileTarget implements Target {
       }
     });
   }
+}
+
+/** Creates the table, or adds and widens columns as the schema contract allows (inside the commit's transaction). */
+async function prepareTable(
+  conn: DuckDBConnection,
+  spec: BackfillSpec,
+  schema: sql.ColumnTypes,
+): Promise<void> {
+  const existing = await queryRows<{ name: string; type: string }>(
+    conn,
+    sql.describeTable(spec.target.table),
+  );
+  if (existing.length === 0) {
+    await run(conn, sql.createTargetTable(spec, schema));
+    return;
+  }
+  const change = planTargetChanges(spec, sql.targetColumns(spec, schema), existing);
+  for (const [name, type] of change.add) await run(conn, sql.addColumn(spec.target.table, name, type));
+  for (const [name, type] of change.widen) await run(conn, sql.widenColumn(spec.target.table, name, type));
 }
 
 async function changedRows(conn: DuckDBConnection, statement: sql.Statement): Promise<number> {

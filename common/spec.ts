@@ -39,6 +39,7 @@ export const SOURCE_FORMATS = ['auto', 'ndjson', 'json', 'csv', 'parquet'] as co
 export const WRITE_MODES = ['merge', 'overwrite', 'append'] as const;
 export const READ_MODES = ['permissive', 'dropmalformed', 'failfast'] as const;
 export const REPROCESS_MODES = ['none', 'failed', 'completed'] as const;
+export const SCHEMA_CONTRACTS = ['evolve', 'freeze', 'discard'] as const;
 
 const partitionKey = z.string().min(4);
 
@@ -147,6 +148,12 @@ export const BackfillSpecSchema = z
       .default('permissive')
       .describe(
         'Bad records: permissive = quarantine, dropmalformed = drop and count, failfast = fail the partition.',
+      ),
+    schemaContract: z
+      .enum(SCHEMA_CONTRACTS)
+      .default('evolve')
+      .describe(
+        'evolve = add new source columns and widen types safely; freeze = fail on any difference; discard = ignore unknown columns.',
       ),
     maxConcurrency: z
       .number()

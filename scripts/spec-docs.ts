@@ -34,7 +34,8 @@ function typeOf(s: JsonSchema): string {
     return `map of name → ${typeOf(s.additionalProperties)}`;
   }
   const base = Array.isArray(s.type) ? s.type.join(' \\| ') : (s.type ?? 'value');
-  if (s.minimum !== undefined || s.maximum !== undefined) return `${base} (${s.minimum ?? ''}–${s.maximum ?? ''})`;
+  if (s.minimum !== undefined || s.maximum !== undefined)
+    return `${base} (${s.minimum ?? ''}–${s.maximum ?? ''})`;
   return base;
 }
 
@@ -45,7 +46,9 @@ function rows(schema: JsonSchema, prefix: string, required: string[] = []): stri
     const nested = prop.type === 'object' && prop.properties;
     const req = required.includes(name) && prop.default === undefined ? 'yes' : '';
     const def = prop.default === undefined || nested ? '' : `\`${JSON.stringify(prop.default)}\``;
-    out.push(`| \`${field}\` | ${typeOf(prop)} | ${req} | ${def} | ${(prop.description ?? '').replaceAll('|', '\\|')} |`);
+    out.push(
+      `| \`${field}\` | ${typeOf(prop)} | ${req} | ${def} | ${(prop.description ?? '').replaceAll('|', '\\|')} |`,
+    );
     if (nested) out.push(...rows(prop, field, prop.required));
   }
   return out;
@@ -53,7 +56,13 @@ function rows(schema: JsonSchema, prefix: string, required: string[] = []): stri
 
 export function specReference(): string {
   const json = z.toJSONSchema(BackfillSpecSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-  return [BEGIN, '| field | type | required | default | meaning |', '|---|---|---|---|---|', ...rows(json, '', json.required), END].join('\n');
+  return [
+    BEGIN,
+    '| field | type | required | default | meaning |',
+    '|---|---|---|---|---|',
+    ...rows(json, '', json.required),
+    END,
+  ].join('\n');
 }
 
 if (require.main === module) {

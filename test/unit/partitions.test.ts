@@ -9,8 +9,17 @@ describe('partition planning', () => {
     assert.equal(countPartitions('2018-01', '2023-12', 'month'), 72);
   });
   it('plans days over a leap day and hours over a day boundary', () => {
-    assert.deepEqual(planPartitionKeys('2020-02-28', '2020-03-01', 'day'), ['2020-02-28', '2020-02-29', '2020-03-01']);
-    assert.deepEqual(planPartitionKeys('2020-01-01T22', '2020-01-02T01', 'hour'), ['2020-01-01T22', '2020-01-01T23', '2020-01-02T00', '2020-01-02T01']);
+    assert.deepEqual(planPartitionKeys('2020-02-28', '2020-03-01', 'day'), [
+      '2020-02-28',
+      '2020-02-29',
+      '2020-03-01',
+    ]);
+    assert.deepEqual(planPartitionKeys('2020-01-01T22', '2020-01-02T01', 'hour'), [
+      '2020-01-01T22',
+      '2020-01-01T23',
+      '2020-01-02T00',
+      '2020-01-02T01',
+    ]);
     assert.equal(countPartitions('2020-01-01', '2020-12-31', 'day'), 366);
     assert.equal(countPartitions('2020-01-01T00', '2020-01-02T23', 'hour'), 48);
   });

@@ -10,7 +10,13 @@ const valid = () => ({
   name: 'tx-2019',
   source: { uri: '/data/raw' },
   schema: { id: 'VARCHAR', amount: 'DECIMAL(12,2)', updated_at: 'TIMESTAMP' },
-  target: { path: '/data/t.duckdb', table: 'tx', partitionColumns: ['year', 'month'], keyColumns: ['id'], orderingColumn: 'updated_at' },
+  target: {
+    path: '/data/t.duckdb',
+    table: 'tx',
+    partitionColumns: ['year', 'month'],
+    keyColumns: ['id'],
+    orderingColumn: 'updated_at',
+  },
   range: { from: '2019-01', to: '2019-12' },
 });
 
@@ -32,21 +38,66 @@ describe('backfill spec', () => {
     assert.equal(spec.target.writeMode, 'merge');
     assert.equal(spec.readMode, 'permissive');
     assert.equal(spec.reprocess, 'failed');
-    assert.deepEqual(spec.retry, { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' });
+    assert.deepEqual(spec.retry, {
+      maximumAttempts: 3,
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+    });
   });
 
   const cases: [string, (s: ReturnType<typeof valid>) => unknown, string][] = [
-    ['to before from', (s) => ({ ...s, range: { from: '2020-01', to: '2019-12' } }), 'range.to: is before range.from (2020-01)'],
-    ['bad month', (s) => ({ ...s, range: { from: '2019-13', to: '2019-12' } }), 'range.from: "2019-13" is not a valid month (no such date or hour)'],
-    ['wrong key form', (s) => ({ ...s, range: { from: '2019-01-01', to: '2019-12' } }), 'range.from: "2019-01-01" is not a month partition (expected e.g. 2019-03)'],
-    ['unknown type', (s) => ({ ...s, schema: { ...s.schema, id: 'VARCHAR); DROP TABLE x; --' } }), 'schema.id: is not a supported column type'],
-    ['key not in schema', (s) => ({ ...s, target: { ...s.target, keyColumns: ['nope'] } }), 'target.keyColumns[0]: "nope" is not a schema column'],
-    ['merge without keys', (s) => ({ ...s, target: { ...s.target, keyColumns: [] } }), 'target.keyColumns: writeMode merge needs at least one key column'],
+    [
+      'to before from',
+      (s) => ({ ...s, range: { from: '2020-01', to: '2019-12' } }),
+      'range.to: is before range.from (2020-01)',
+    ],
+    [
+      'bad month',
+      (s) => ({ ...s, range: { from: '2019-13', to: '2019-12' } }),
+      'range.from: "2019-13" is not a valid month (no such date or hour)',
+    ],
+    [
+      'wrong key form',
+      (s) => ({ ...s, range: { from: '2019-01-01', to: '2019-12' } }),
+      'range.from: "2019-01-01" is not a month partition (expected e.g. 2019-03)',
+    ],
+    [
+      'unknown type',
+      (s) => ({ ...s, schema: { ...s.schema, id: 'VARCHAR); DROP TABLE x; --' } }),
+      'schema.id: is not a supported column type',
+    ],
+    [
+      'key not in schema',
+      (s) => ({ ...s, target: { ...s.target, keyColumns: ['nope'] } }),
+      'target.keyColumns[0]: "nope" is not a schema column',
+    ],
+    [
+      'merge without keys',
+      (s) => ({ ...s, target: { ...s.target, keyColumns: [] } }),
+      'target.keyColumns: writeMode merge needs at least one key column',
+    ],
     ['unknown field', (s) => ({ ...s, colour: 'blue' }), '(spec): Unrecognized key: "colour"'],
-    ['concurrency over cap', (s) => ({ ...s, maxConcurrency: 5000 }), 'maxConcurrency: Too big: expected number to be <=1000'],
-    ['layout token finer than granularity', (s) => ({ ...s, source: { uri: '/x', layout: 'd={dd}/' } }), 'source.layout: token(s) {dd} cannot be filled at month granularity (allowed: {yyyy} {mm} {key})'],
-    ['bad duration', (s) => ({ ...s, heartbeatTimeout: 'soon' }), 'heartbeatTimeout: must be a duration such as 500ms, 10s, 5m, 1h or 30d'],
-    ['bad name', (s) => ({ ...s, name: "x'; drop" }), 'name: letters, digits, ".", "_" or "-", starting with a letter or digit'],
+    [
+      'concurrency over cap',
+      (s) => ({ ...s, maxConcurrency: 5000 }),
+      'maxConcurrency: Too big: expected number to be <=1000',
+    ],
+    [
+      'layout token finer than granularity',
+      (s) => ({ ...s, source: { uri: '/x', layout: 'd={dd}/' } }),
+      'source.layout: token(s) {dd} cannot be filled at month granularity (allowed: {yyyy} {mm} {key})',
+    ],
+    [
+      'bad duration',
+      (s) => ({ ...s, heartbeatTimeout: 'soon' }),
+      'heartbeatTimeout: must be a duration such as 500ms, 10s, 5m, 1h or 30d',
+    ],
+    [
+      'bad name',
+      (s) => ({ ...s, name: "x'; drop" }),
+      'name: letters, digits, ".", "_" or "-", starting with a letter or digit',
+    ],
   ];
   for (const [title, mutate, expected] of cases) {
     it(`rejects ${title} with the field named`, () => {
@@ -55,7 +106,9 @@ describe('backfill spec', () => {
   }
 
   it('applies dotted CLI overrides before validation', () => {
-    const spec = parseSpec(applyOverrides(valid(), { 'range.to': '2019-03', maxConcurrency: 7, 'target.writeMode': undefined }));
+    const spec = parseSpec(
+      applyOverrides(valid(), { 'range.to': '2019-03', maxConcurrency: 7, 'target.writeMode': undefined }),
+    );
     assert.equal(spec.range.to, '2019-03');
     assert.equal(spec.maxConcurrency, 7);
     assert.equal(spec.target.writeMode, 'merge');

@@ -13,8 +13,13 @@ describe('SQL quoting', () => {
     await conn.run('CREATE TABLE t (a INTEGER)');
     await conn.run(`CREATE TABLE ${ident(hostile)} (${ident("c'; --")} VARCHAR)`);
     await conn.run(`INSERT INTO ${ident(hostile)} VALUES (${literal("v'); DROP TABLE t; --")})`);
-    const tables = (await conn.runAndReadAll('SELECT table_name FROM duckdb_tables() ORDER BY 1')).getRowObjectsJson();
-    assert.deepEqual(tables.map((r) => r.table_name), ['t', hostile]);
+    const tables = (
+      await conn.runAndReadAll('SELECT table_name FROM duckdb_tables() ORDER BY 1')
+    ).getRowObjectsJson();
+    assert.deepEqual(
+      tables.map((r) => r.table_name),
+      ['t', hostile],
+    );
     const rows = (await conn.runAndReadAll(`SELECT * FROM ${ident(hostile)}`)).getRowObjectsJson();
     assert.deepEqual(rows, [{ "c'; --": "v'); DROP TABLE t; --" }]);
     conn.closeSync();

@@ -1,0 +1,93 @@
+/**
+ * Reading a partition's files into the raw table, one statement per file (so every record keeps
+ * its file and line), whatever the format: NDJSON and JSON arrays as text, CSV and Parquet rows as
+ * JSON objects of their fields. Typing happens afterwards, in one pass over the raw table.
+ */
+import { open } from 'node:fs/promises';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { BackfillError } from '../common/failures';
+import type { BackfillSpec } from '../common/spec';
+import { queryRows, run } from './duckdb';
+import { formatOf, type FileFormat, type SourceFile } from './sources';
+import * as sql from './sql';
+
+export async function stageFile(
+  conn: DuckDBConnection,
+  spec: BackfillSpec,
+  file: SourceFile,
+  localPath: string,
+  index: number,
+): Promise<void> {
+  const format = await resolveFormat(spec, file, localPath);
+  if (!format) {
+    throw new BackfillError(
+      'ConfigurationError',
+      `${file.name}: unknown file format (set source.format, or use .ndjson, .jsonl, .json, .csv or .parquet, optionally .gz)`,
+    );
+  }
+  try {
+    switch (format) {
+      case 'ndjson':
+        await run(conn, sql.rawNdjson(localPath, file.name));
+        break;
+      case 'json':
+        await run(conn, sql.rawJsonArray(localPath, file.name));
+        break;
+      case 'csv': {
+        const columns = await fileColumns(conn, 'csv', localPath, spec);
+        const rejects = `__backfill_csv_rejects_${index}`;
+        await run(conn, sql.rawCsv(localPath, file.name, columns, spec.source.csv, rejects));
+        for (const statement of sql.rawCsvRejects(file.name, rejects)) await run(conn, statement);
+        break;
+      }
+      case 'parquet':
+        await run(
+          conn,
+          sql.rawParquet(localPath, file.name, await fileColumns(conn, 'parquet', localPath, spec)),
+        );
+        break;
+    }
+  } catch (err) {
+    if (err instanceof BackfillError) throw err;
+    throw new BackfillError('SourceReadError', `cannot read ${file.name}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+async function fileColumns(
+  conn: DuckDBConnection,
+  format: 'csv' | 'parquet',
+  localPath: string,
+  spec: BackfillSpec,
+) {
+  const rows = await queryRows<{ column_name: string }>(
+    conn,
+    sql.describeFile(format, localPath, spec.source.csv),
+  );
+  return rows.map((r) => r.column_name);
+}
+
+/** `.json` files hold either NDJSON or one array: the first non-blank byte tells. */
+async function resolveFormat(
+  spec: BackfillSpec,
+  file: SourceFile,
+  localPath: string,
+): Promise<FileFormat | undefined> {
+  const format = formatOf(spec, file.name);
+  const name = file.name.toLowerCase().replace(/\.gz$/, '');
+  if (
+    spec.source.format === 'json' ||
+    (format === 'ndjson' && spec.source.format === 'auto' && name.endsWith('.json'))
+  ) {
+    const handle = await open(localPath, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+      const first = buffer.subarray(0, bytesRead).toString('utf8').trimStart()[0];
+      return first === '[' ? 'json' : 'ndjson';
+    } finally {
+      await handle.close();
+    }
+  }
+  return format;
+}
