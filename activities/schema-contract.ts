@@ -9,7 +9,7 @@
  */
 import { BackfillError } from '../common/failures';
 import type { BackfillSpec } from '../common/spec';
-import type { ColumnTypes } from './sql';
+import { LINEAGE_COLUMNS, type ColumnTypes } from './sql';
 
 export interface DiscoveredColumn {
   name: string;
@@ -35,7 +35,12 @@ export function effectiveSchema(
   discovered: DiscoveredColumn[],
 ): { schema: ColumnTypes; added: string[] } {
   const declared = spec.schema;
-  const unknown = discovered.filter((c) => !(c.name in declared));
+  // Partition and lineage columns are filled by the loader; a source field of that name is not a new column.
+  const reserved = new Set<string>([
+    ...spec.target.partitionColumns,
+    ...(spec.target.lineage ? Object.keys(LINEAGE_COLUMNS) : []),
+  ]);
+  const unknown = discovered.filter((c) => !(c.name in declared) && !reserved.has(c.name));
   if (unknown.length === 0 || spec.schemaContract === 'discard')
     return { schema: { ...declared }, added: [] };
   if (spec.schemaContract === 'freeze') {

@@ -65,7 +65,7 @@ export function rawNdjson(file: string, display: string): Statement {
   return {
     sql:
       `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, line, raw, NULL FROM read_csv($file, columns = {'raw': 'VARCHAR'}, ` +
-      `header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, max_line_size = 67108864, ` +
+      `header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, hive_partitioning = false, max_line_size = 67108864, ` +
       `buffer_size = 134217728) WITH ORDINALITY AS r(raw, line) WHERE raw IS NOT NULL AND trim(raw) <> ''`,
     params: { file, display },
   };
@@ -76,7 +76,7 @@ export function rawJsonArray(file: string, display: string): Statement {
   return {
     sql:
       `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, line, CAST(json AS VARCHAR), NULL FROM read_json($file, ` +
-      `format = 'array', records = false, columns = {'json': 'JSON'}, maximum_object_size = 67108864) ` +
+      `format = 'array', records = false, columns = {'json': 'JSON'}, maximum_object_size = 67108864, hive_partitioning = false) ` +
       `WITH ORDINALITY AS r(json, line)`,
     params: { file, display },
   };
@@ -90,7 +90,7 @@ export interface CsvDialect {
 }
 
 const csvArgs = (extra = '') =>
-  `read_csv($file, header = $header, delim = $delim, quote = $quote, nullstr = $nullstr, all_varchar = true${extra})`;
+  `read_csv($file, header = $header, delim = $delim, quote = $quote, nullstr = $nullstr, all_varchar = true, hive_partitioning = false${extra})`;
 const csvParams = (file: string, csv: CsvDialect) => ({
   file,
   header: csv.header,
@@ -103,7 +103,7 @@ const csvParams = (file: string, csv: CsvDialect) => ({
 export function describeFile(format: 'csv' | 'parquet', file: string, csv: CsvDialect): Statement {
   return format === 'csv'
     ? { sql: `DESCRIBE SELECT * FROM ${csvArgs()}`, params: csvParams(file, csv) }
-    : { sql: 'DESCRIBE SELECT * FROM read_parquet($file)', params: { file } };
+    : { sql: 'DESCRIBE SELECT * FROM read_parquet($file, hive_partitioning = false)', params: { file } };
 }
 
 const asJsonObject = (columns: string[]) =>
@@ -147,7 +147,7 @@ export function rawParquet(file: string, display: string, columns: string[]): St
   return {
     sql:
       `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, ordinality, ${asJsonObject(columns)}, NULL ` +
-      `FROM read_parquet($file) WITH ORDINALITY`,
+      `FROM read_parquet($file, hive_partitioning = false) WITH ORDINALITY`,
     params: { file, display },
   };
 }

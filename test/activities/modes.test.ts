@@ -1,0 +1,326 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { parseSpec, type BackfillSpecInput } from '../../common/spec';
+import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import { tempDir, transactionsSpec } from '../helpers';
+import { createLoader } from './loading';
+
+const loader = createLoader();
+after(() => loader.close());
+
+function write(dir: string, rel: string, lines: string[]) {
+  const file = path.join(dir, rel);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, lines.join('\n') + '\n');
+}
+
+const mixed = [
+  '{"id": "a", "qty": 1, "ts": "2020-01-01T00:00:00"}',
+  '{"id": "b", "qty": "lots", "ts": "2020-01-02T00:00:00"}', // line 2: qty not an INTEGER
+  '{"id": "c", "qty": 3, ', // line 3: malformed JSON
+  '', // line 4: blank, not a record
+  '{"id": null, "qty": 5, "ts": "2020-01-03T00:00:00"}', // line 5: null key
+  '[1, 2]', // line 6: not an object
+  '{"id": "d", "qty": 4, "ts": "2020-01-04T00:00:00"}',
+];
+
+function spec(dir: string, extra: Partial<BackfillSpecInput> = {}) {
+  return parseSpec({
+    name: 'modes',
+    source: { uri: path.join(dir, 'raw') },
+    schema: { id: 'VARCHAR', qty: 'INTEGER', ts: 'TIMESTAMP' },
+    target: {
+      path: path.join(dir, 't.duckdb'),
+      table: 'items',
+      partitionColumns: ['year', 'month'],
+      keyColumns: ['id'],
+      orderingColumn: 'ts',
+    },
+    range: { from: '2020-01', to: '2020-12' },
+    ...extra,
+  });
+}
+
+describe('read modes on a file mixing good and bad records', () => {
+  it('permissive: good rows land, bad ones are quarantined with file, line, raw text and reason', async () => {
+    const dir = tempDir();
+    write(dir, 'raw/year=2020/month=01/a.ndjson', mixed);
+    const s = spec(dir, { readMode: 'permissive' });
+    const result = await loader.load(s, '2020-01', 'bf-1');
+    assert.deepEqual(
+      [result.rowsRead, result.rowsMerged, result.rowsRejected, result.duplicatesRemoved],
+      [6, 2, 4, 0],
+    );
+    const rows = await loader.query(s.target.path, 'SELECT id, qty FROM items ORDER BY id');
+    assert.deepEqual(rows, [
+      { id: 'a', qty: 1 },
+      { id: 'd', qty: 4 },
+    ]);
+    const rejects = await loader.query(
+      s.target.path,
+      'SELECT backfill_id, partition_key, source_file, line, raw, reason FROM items__rejects ORDER BY line',
+    );
+    assert.deepEqual(rejects, [
+      {
+        backfill_id: 'bf-1',
+        partition_key: '2020-01',
+        source_file: 'year=2020/month=01/a.ndjson',
+        line: '2',
+        raw: mixed[1],
+        reason: 'column "qty": cannot cast lots to INTEGER',
+      },
+      {
+        backfill_id: 'bf-1',
+        partition_key: '2020-01',
+        source_file: 'year=2020/month=01/a.ndjson',
+        line: '3',
+        raw: mixed[2],
+        reason: 'malformed JSON',
+      },
+      {
+        backfill_id: 'bf-1',
+        partition_key: '2020-01',
+        source_file: 'year=2020/month=01/a.ndjson',
+        line: '5',
+        raw: mixed[4],
+        reason: 'null key column "id"',
+      },
+      {
+        backfill_id: 'bf-1',
+        partition_key: '2020-01',
+        source_file: 'year=2020/month=01/a.ndjson',
+        line: '6',
+        raw: mixed[5],
+        reason: 'not a JSON object',
+      },
+    ]);
+    // A re-run replaces the partition's quarantine instead of adding to it.
+    await loader.load(s, '2020-01', 'bf-1');
+    assert.deepEqual(await loader.query(s.target.path, 'SELECT count(*)::INTEGER AS n FROM items__rejects'), [
+      { n: 4 },
+    ]);
+  });
+
+  it('dropmalformed: bad records are dropped and counted, nothing quarantined', async () => {
+    const dir = tempDir();
+    write(dir, 'raw/year=2020/month=01/a.ndjson', mixed);
+    const s = spec(dir, { readMode: 'dropmalformed' });
+    const result = await loader.load(s, '2020-01');
+    assert.deepEqual([result.rowsRead, result.rowsMerged, result.rowsRejected], [6, 2, 4]);
+    assert.deepEqual(await loader.query(s.target.path, 'SELECT id FROM items ORDER BY id'), [
+      { id: 'a' },
+      { id: 'd' },
+    ]);
+    assert.deepEqual(await loader.query(s.target.path, 'SELECT count(*)::INTEGER AS n FROM items__rejects'), [
+      { n: 0 },
+    ]);
+  });
+
+  it('failfast: the partition fails without retry, naming the file and line, and nothing is written', async () => {
+    const dir = tempDir();
+    write(dir, 'raw/year=2020/month=01/a.ndjson', mixed);
+    const s = spec(dir, { readMode: 'failfast' });
+    await assert.rejects(loader.load(s, '2020-01'), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.type, 'BadRecordError');
+      assert.equal(
+        err.message,
+        'bad record in year=2020/month=01/a.ndjson line 2: column "qty": cannot cast lots to INTEGER (readMode failfast; 4 bad record(s) in the partition)',
+      );
+      return true;
+    });
+    assert.deepEqual(
+      await loader.query(
+        s.target.path,
+        "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'items'",
+      ),
+      [{ n: 0 }],
+    );
+  });
+});
+
+describe('write modes re-run three times never duplicate', () => {
+  for (const writeMode of ['merge', 'overwrite', 'append'] as const) {
+    it(`${writeMode}: the table equals the oracle after every run`, async () => {
+      const dir = tempDir();
+      const data = generateTransactions({
+        dir: path.join(dir, 'raw'),
+        from: '2019-01',
+        to: '2019-03',
+        rowsPerPartition: 1000,
+        duplicateRate: 0.2,
+        lateUpdateRate: 0,
+      });
+      const target = path.join(dir, 't.duckdb');
+      const s = transactionsSpec({
+        name: `wm-${writeMode}`,
+        source: path.join(dir, 'raw'),
+        target,
+        from: '2019-01',
+        to: '2019-03',
+        extra: {
+          target: {
+            path: target,
+            table: 'transactions',
+            partitionColumns: ['year', 'month'],
+            keyColumns: ['transaction_id'],
+            orderingColumn: 'updated_at',
+            writeMode,
+          },
+        },
+      });
+      for (let run = 1; run <= 3; run++) {
+        for (const key of ['2019-03', '2019-01', '2019-02']) await loader.load(s, key);
+        const lines = (await loader.query<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
+          (r) => r.line,
+        );
+        assert.deepEqual(lines, oracleLines(data.oracle), `run ${run}`);
+      }
+    });
+  }
+
+  it('merge keeps the latest version whatever order partitions commit in (late updates)', async () => {
+    const dir = tempDir();
+    const data = generateTransactions({
+      dir: path.join(dir, 'raw'),
+      from: '2019-01',
+      to: '2019-04',
+      rowsPerPartition: 800,
+      lateUpdateRate: 0.2,
+    });
+    const target = path.join(dir, 't.duckdb');
+    const s = transactionsSpec({
+      name: 'late',
+      source: path.join(dir, 'raw'),
+      target,
+      from: '2019-01',
+      to: '2019-04',
+    });
+    for (const key of ['2019-04', '2019-02', '2019-03', '2019-01', '2019-02']) await loader.load(s, key);
+    const lines = (await loader.query<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
+      (r) => r.line,
+    );
+    assert.deepEqual(lines, oracleLines(data.oracle));
+  });
+});
+
+describe('schema contracts', () => {
+  const write2020 = (dir: string) => {
+    write(dir, 'raw/year=2020/month=06/a.ndjson', ['{"id": "a", "qty": 1, "ts": "2020-06-01T00:00:00"}']);
+    write(dir, 'raw/year=2020/month=07/a.ndjson', [
+      '{"id": "b", "qty": 2, "ts": "2020-07-01T00:00:00", "channel": "web", "score": 1.5}',
+    ]);
+  };
+
+  it('evolve adds a column that first appears in 2020-07 (older rows null)', async () => {
+    const dir = tempDir();
+    write2020(dir);
+    const s = spec(dir, { schemaContract: 'evolve' });
+    await loader.load(s, '2020-06');
+    await loader.load(s, '2020-07');
+    const rows = await loader.query(s.target.path, 'SELECT id, channel, score FROM items ORDER BY id');
+    assert.deepEqual(rows, [
+      { id: 'a', channel: null, score: null },
+      { id: 'b', channel: 'web', score: 1.5 },
+    ]);
+    const types = await loader.query(
+      s.target.path,
+      "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'items' AND column_name IN ('channel', 'score') ORDER BY 1",
+    );
+    assert.deepEqual(types, [
+      { column_name: 'channel', data_type: 'VARCHAR' },
+      { column_name: 'score', data_type: 'DOUBLE' },
+    ]);
+  });
+
+  it('freeze fails naming the new column, with expected vs found, and writes nothing', async () => {
+    const dir = tempDir();
+    write2020(dir);
+    const s = spec(dir, { schemaContract: 'freeze' });
+    await loader.load(s, '2020-06');
+    await assert.rejects(loader.load(s, '2020-07'), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.type, 'SchemaContractError');
+      assert.equal(
+        err.message,
+        'schema contract freeze: the source has column(s) the spec does not declare: "channel" (VARCHAR), "score" (DOUBLE); expected [id, qty, ts], found [channel, id, qty, score, ts]',
+      );
+      return true;
+    });
+    assert.deepEqual(await loader.query(s.target.path, 'SELECT id FROM items ORDER BY id'), [{ id: 'a' }]);
+  });
+
+  it('widening INTEGER to BIGINT mid-range works; an incompatible change fails naming the column', async () => {
+    const dir = tempDir();
+    write(dir, 'raw/year=2020/month=06/a.ndjson', ['{"id": "a", "qty": 1, "ts": "2020-06-01T00:00:00"}']);
+    write(dir, 'raw/year=2020/month=07/a.ndjson', [
+      '{"id": "b", "qty": 5000000000, "ts": "2020-07-01T00:00:00"}',
+    ]);
+    await loader.load(spec(dir), '2020-06');
+    const wider = spec(dir, { schema: { id: 'VARCHAR', qty: 'BIGINT', ts: 'TIMESTAMP' } });
+    const result = await loader.load(wider, '2020-07');
+    assert.equal(result.rowsRejected, 0);
+    const target = wider.target.path;
+    assert.deepEqual(await loader.query(target, 'SELECT id, qty::VARCHAR AS qty FROM items ORDER BY id'), [
+      { id: 'a', qty: '1' },
+      { id: 'b', qty: '5000000000' },
+    ]);
+    assert.deepEqual(
+      await loader.query(
+        target,
+        "SELECT data_type FROM duckdb_columns() WHERE table_name = 'items' AND column_name = 'qty'",
+      ),
+      [{ data_type: 'BIGINT' }],
+    );
+
+    const incompatible = spec(dir, { schema: { id: 'VARCHAR', qty: 'BOOLEAN', ts: 'TIMESTAMP' } });
+    await assert.rejects(loader.load(incompatible, '2020-07'), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.type, 'SchemaContractError');
+      assert.match(err.message, /column "qty": target has BIGINT, the spec says BOOLEAN/);
+      return true;
+    });
+  });
+});
+
+describe('partitions without files, lineage', () => {
+  it('a missing partition directory is empty, or fails with requireFiles', async () => {
+    const dir = tempDir();
+    const result = await loader.load(spec(dir), '2020-03');
+    assert.equal(result.status, 'empty');
+    await assert.rejects(
+      loader.load(spec(dir, { source: { uri: path.join(dir, 'raw'), requireFiles: true } }), '2020-03'),
+      (err: unknown) => {
+        assert.ok(err instanceof ApplicationFailure);
+        assert.equal(err.type, 'NoFilesError');
+        return true;
+      },
+    );
+  });
+
+  it('lineage columns are on by default and can be turned off', async () => {
+    const dir = tempDir();
+    write(dir, 'raw/year=2020/month=01/a.ndjson', ['{"id": "a", "qty": 1, "ts": "2020-01-01T00:00:00"}']);
+    const on = spec(dir);
+    await loader.load(on, '2020-01', 'bf-x');
+    assert.deepEqual(
+      await loader.query(on.target.path, 'SELECT _source_file, _backfill_id, year, month FROM items'),
+      [{ _source_file: 'year=2020/month=01/a.ndjson', _backfill_id: 'bf-x', year: 2020, month: 1 }],
+    );
+    const off = spec(dir, {
+      target: { path: path.join(dir, 'off.duckdb'), table: 'items', keyColumns: ['id'], lineage: false },
+    });
+    await loader.load(off, '2020-01');
+    const columns = await loader.query<{ column_name: string }>(
+      off.target.path,
+      "SELECT column_name FROM duckdb_columns() WHERE table_name = 'items' ORDER BY column_index",
+    );
+    assert.deepEqual(
+      columns.map((c) => c.column_name),
+      ['id', 'qty', 'ts'],
+    );
+  });
+});
