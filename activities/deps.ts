@@ -11,6 +11,7 @@ export interface ActivityMetrics {
 /** Fault injection for chaos and cancellation tests; never set in production. */
 export interface Faults {
   delayBeforeCommitMs?: (partitionKey: string) => number;
+  delayAfterFileMs?: (partitionKey: string, fileIndex: number) => number;
 }
 
 export interface ActivityDeps {
@@ -21,4 +22,6 @@ export interface ActivityDeps {
   faults?: Faults;
   /** Parent of the per-attempt work dirs (downloads); default the OS temp dir. */
   workDir?: string;
+  /** Where staged files wait for a retry after a crash; default <tmp>/temporal-backfill-staging. */
+  stagingDir?: string;
 }

@@ -3,12 +3,13 @@
  * (bad records quarantined, dropped or fatal per the read mode), dedupes on the keys and writes the
  * batch to the target in one transaction. Idempotent: running it twice leaves the same rows.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, Context, CancelledFailure } from '@temporalio/activity';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { BackfillError } from '../common/failures';
+import { BackfillError, FAILURE_TYPES } from '../common/failures';
 import { parsePartitionKey } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
 import type { LoadPartitionInput, LoadPartitionResult } from '../common/types';
@@ -28,11 +29,18 @@ export function createLoadPartition(deps: ActivityDeps) {
     const { spec, partitionKey, backfillId } = input;
     const attempt = ctx.info.attempt;
     const log = deps.logger.child({ backfillId, partition: partitionKey, attempt });
-    const progress = { stage: 'listing', filesStaged: 0 };
+    const previous = ctx.info.heartbeatDetails as LoadProgress | undefined;
+    const progress: LoadProgress = { stage: 'listing', filesStaged: 0, fingerprint: '' };
     ctx.heartbeat(progress);
     const beat = setInterval(() => ctx.heartbeat(progress), 1000);
     let conn: DuckDBConnection | undefined;
     let workDir: string | undefined;
+    // Staged files survive a crash here; only a retry of this very activity (same run and activity id) reuses them.
+    const stagingDir = path.join(
+      deps.stagingDir ?? path.join(tmpdir(), 'temporal-backfill-staging'),
+      `${ctx.info.workflowExecution?.runId ?? 'standalone'}-${ctx.info.activityId}`,
+    );
+    let keepStaging = false;
     const onCancel = () => conn?.interrupt();
     ctx.cancellationSignal.addEventListener('abort', onCancel);
     try {
@@ -51,13 +59,33 @@ export function createLoadPartition(deps: ActivityDeps) {
 
       conn = await deps.target.connect(spec);
       progress.stage = 'staging';
-      await run(conn, sql.createRawTable);
       workDir = await mkdtemp(path.join(deps.workDir ?? tmpdir(), 'backfill-attempt-'));
+      await mkdir(stagingDir, { recursive: true });
+      const reusable = await reusableFiles(previous, files, stagingDir);
+      if (reusable > 0)
+        log.info(
+          { reusable, files: files.length },
+          'resuming from the staged files of the interrupted attempt',
+        );
       for (const [index, file] of files.entries()) {
         throwIfCancelled(ctx);
-        await stageFile(conn, spec, file, await materialize(deps.sources, spec, file, workDir, index), index);
-        progress.filesStaged += 1;
+        if (index >= reusable) {
+          await run(conn, sql.createRawTable);
+          await stageFile(
+            conn,
+            spec,
+            file,
+            await materialize(deps.sources, spec, file, workDir, index),
+            index,
+          );
+          await run(conn, sql.saveRawFile(stagedFile(stagingDir, index)));
+        }
+        progress.filesStaged = index + 1;
+        progress.fingerprint = fingerprint(files.slice(0, index + 1));
+        const pause = deps.faults?.delayAfterFileMs?.(partitionKey, index) ?? 0;
+        if (pause > 0) await ctx.sleep(pause);
       }
+      await run(conn, sql.loadRecords(path.join(stagingDir, '*.parquet')));
 
       const discovered =
         spec.schemaContract === 'discard'
@@ -122,6 +150,7 @@ export function createLoadPartition(deps: ActivityDeps) {
       const result: LoadPartitionResult = {
         status: 'succeeded',
         files: files.length,
+        filesReused: reusable,
         bytes,
         rowsRead,
         rowsMerged,
@@ -140,6 +169,10 @@ export function createLoadPartition(deps: ActivityDeps) {
         throw new CancelledFailure('partition load cancelled');
       }
       log.error({ err }, 'partition load failed');
+      // Keep the staged files for the next attempt unless there will be none.
+      keepStaging =
+        !(err instanceof BackfillError && !FAILURE_TYPES[err.type].retryable) &&
+        attempt < spec.retry.maximumAttempts;
       throw toApplicationFailure(err, attempt);
     } finally {
       clearInterval(beat);
@@ -149,11 +182,49 @@ export function createLoadPartition(deps: ActivityDeps) {
         conn.closeSync();
       }
       if (workDir) await rm(workDir, { recursive: true, force: true });
+      if (!keepStaging) await rm(stagingDir, { recursive: true, force: true });
     }
   };
 }
 
+/** Heartbeat details: how far staging got, so a retry can resume (see reusableFiles). */
+interface LoadProgress {
+  stage: string;
+  filesStaged: number;
+  /** Identifies the staged files (names, sizes, ETags), so a changed source is never resumed from. */
+  fingerprint: string;
+}
+
+const stagedFile = (dir: string, index: number) =>
+  path.join(dir, `${String(index).padStart(7, '0')}.parquet`);
+
+function fingerprint(files: SourceFile[]): string {
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(`${f.name}\0${f.size}\0${f.etag ?? ''}\n`);
+  return hash.digest('hex');
+}
+
+/** How many leading files the interrupted attempt staged that are still the same and still on disk. */
+async function reusableFiles(
+  previous: LoadProgress | undefined,
+  files: SourceFile[],
+  dir: string,
+): Promise<number> {
+  const count = previous?.filesStaged ?? 0;
+  if (count === 0 || count > files.length || previous?.fingerprint !== fingerprint(files.slice(0, count)))
+    return 0;
+  for (let i = 0; i < count; i++) {
+    try {
+      await access(stagedFile(dir, i));
+    } catch {
+      return i;
+    }
+  }
+  return count;
+}
+
 const zeroCounts = {
+  filesReused: 0,
   files: 0,
   bytes: 0,
   rowsRead: 0,

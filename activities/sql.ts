@@ -50,8 +50,9 @@ export function createRejectsTable(spec: BackfillSpec): Statement {
 
 export type ColumnTypes = Record<string, string>;
 export const RAW_TABLE = '__backfill_raw';
+export const RECORDS_TABLE = '__backfill_records';
 
-/** Raw records of the partition: where each came from, its text, and a reason if it failed to parse. */
+/** Raw records of one file: where each came from, its text, and a reason if it failed to parse. */
 export const createRawTable: Statement = {
   sql: `CREATE OR REPLACE TEMP TABLE ${ident(RAW_TABLE)} ("__file" VARCHAR, "__line" BIGINT, "__raw" VARCHAR, "__reason" VARCHAR)`,
 };
@@ -152,10 +153,21 @@ export function rawParquet(file: string, display: string, columns: string[]): St
   };
 }
 
+/** A staged file is kept as Parquet so a retry after a crash can resume without reading it again. */
+export const saveRawFile = (parquetPath: string): Statement => ({
+  sql: `COPY ${ident(RAW_TABLE)} TO ${literal(parquetPath)} (FORMAT parquet)`,
+});
+
+/** All staged files of the partition, as one table. */
+export const loadRecords = (glob: string): Statement => ({
+  sql: `CREATE OR REPLACE TEMP TABLE ${ident(RECORDS_TABLE)} AS SELECT * FROM read_parquet($glob)`,
+  params: { glob },
+});
+
 /** Every top-level key the partition's records carry, with the JSON kinds of its values. */
 export const discoverColumns: Statement = {
   sql:
-    `SELECT je.key AS name, list(DISTINCT je.type) AS kinds FROM ${ident(RAW_TABLE)}, ` +
+    `SELECT je.key AS name, list(DISTINCT je.type) AS kinds FROM ${ident(RECORDS_TABLE)}, ` +
     `json_each(CASE WHEN "__reason" IS NULL AND json_valid("__raw") AND json_type("__raw") = 'OBJECT' THEN "__raw" ELSE '{}' END) je ` +
     'GROUP BY je.key ORDER BY je.key',
 };
@@ -199,7 +211,7 @@ export function stageFromRaw(schema: ColumnTypes, keyColumns: string[]): Stateme
       `SELECT file, raw, line, j, CASE ${reasons.join(' ')} END AS bad FROM (` +
       `SELECT "__file" AS file, "__raw" AS raw, "__line" AS line, "__reason" AS reason, ` +
       `CASE WHEN "__reason" IS NULL AND json_valid("__raw") AND json_type("__raw") = 'OBJECT' THEN from_json("__raw", $structure) END AS j ` +
-      `FROM ${ident(RAW_TABLE)}))`,
+      `FROM ${ident(RECORDS_TABLE)}))`,
     params: { structure },
   };
 }
@@ -340,6 +352,7 @@ export function replaceRejects(
 
 export const dropWorkTables: Statement[] = [
   { sql: `DROP TABLE IF EXISTS ${ident(RAW_TABLE)}` },
+  { sql: `DROP TABLE IF EXISTS ${ident(RECORDS_TABLE)}` },
   { sql: `DROP TABLE IF EXISTS ${ident(STAGE_TABLE)}` },
   { sql: `DROP TABLE IF EXISTS ${ident(BATCH_TABLE)}` },
 ];

@@ -15,6 +15,8 @@ export const TERMINAL_STATUSES: readonly PartitionStatus[] = [
 /** What one load of one partition did; the counts reconcile: rowsRead = rowsMerged + duplicatesRemoved + rowsRejected. */
 export interface PartitionStats {
   files: number;
+  /** Files a retry took from the staging of an interrupted attempt instead of reading them again. */
+  filesReused: number;
   bytes: number;
   rowsRead: number;
   rowsMerged: number;
@@ -47,6 +49,7 @@ export interface PartitionFailureDetails {
 
 export const emptyStats = (): PartitionStats => ({
   files: 0,
+  filesReused: 0,
   bytes: 0,
   rowsRead: 0,
   rowsMerged: 0,

@@ -1,4 +1,5 @@
 /** Shared test helpers: a real dev server, a real in-process worker, temp dirs, target readers. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -145,4 +146,32 @@ export async function partitionHeartbeat(env: TestEnv, childId: string): Promise
   const payload = pending?.heartbeatDetails?.payloads?.[0];
   if (!payload) return undefined;
   return env.client.options.loadedDataConverter.payloadConverter.fromPayload(payload);
+}
+
+export interface WorkerProcess {
+  process: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+/** A real worker process (node dist/worker/main.js) on the test server, for crash tests. */
+export function spawnWorker(
+  env: TestEnv,
+  taskQueue: string,
+  extraEnv: Record<string, string> = {},
+): WorkerProcess {
+  const child = spawn(process.execPath, [path.resolve(__dirname, '..', 'worker', 'main.js')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.server.address,
+      TEMPORAL_NAMESPACE: env.server.namespace,
+      BACKFILL_TASK_QUEUE: taskQueue,
+      BACKFILL_METRICS_PORT: '0',
+      BACKFILL_DUCKDB_MEMORY_LIMIT: '1GB',
+      BACKFILL_DUCKDB_THREADS: '1',
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { process: child, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
 }

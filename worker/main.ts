@@ -14,8 +14,10 @@ import type { Faults } from '../activities/deps';
 
 /** Test-only fault injection via env, so chaos tests can hold a partition open in a worker process. */
 function faultsFromEnv(env: NodeJS.ProcessEnv): Faults | undefined {
-  const delay = Number(env.BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS ?? 0);
-  return delay > 0 ? { delayBeforeCommitMs: () => delay } : undefined;
+  const beforeCommit = Number(env.BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS ?? 0);
+  const afterFile = Number(env.BACKFILL_FAULT_DELAY_AFTER_FILE_MS ?? 0);
+  if (!(beforeCommit > 0) && !(afterFile > 0)) return undefined;
+  return { delayBeforeCommitMs: () => beforeCommit, delayAfterFileMs: () => afterFile };
 }
 
 export async function runWorker(config: Config = loadConfig()): Promise<void> {

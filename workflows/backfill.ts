@@ -18,7 +18,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { BackfillIdAttribute, PartitionKeyAttribute, partitionWorkflowId } from '../common/ids';
 import { planPartitionKeys } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
-import type { PartitionFailureDetails } from '../common/types';
+import { emptyStats, type PartitionFailureDetails } from '../common/types';
 import * as messages from './messages';
 import { partitionWorkflow } from './partition';
 import { renderDetails } from './details';
@@ -234,7 +234,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
         p.status = 'failed';
         p.lastError = describeFailure(err);
         const details = failureDetails(err);
-        if (details) p.stats = { ...(p.stats ?? zero()), attempts: details.attempts };
+        if (details) p.stats = { ...(p.stats ?? emptyStats()), attempts: details.attempts };
       }
     } finally {
       p.finishedAt = Date.now();
@@ -272,18 +272,6 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
   render();
   return { ...progress(), state: 'finished', finishedAt: Date.now() };
 }
-
-const zero = () => ({
-  files: 0,
-  bytes: 0,
-  rowsRead: 0,
-  rowsMerged: 0,
-  duplicatesRemoved: 0,
-  rowsRejected: 0,
-  rowsWritten: 0,
-  attempts: 0,
-  durationMs: 0,
-});
 
 function describeFailure(err: unknown): string {
   let cause: unknown = err;

@@ -1,11 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { getStatus, startBackfill } from '../../client/backfills';
 import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
 import {
   queryFile,
+  spawnWorker,
   startTestEnv,
   tempDir,
   transactionsSpec,
@@ -13,25 +13,6 @@ import {
   waitFor,
   type TestEnv,
 } from '../helpers';
-
-const WORKER_MAIN = path.resolve(__dirname, '..', '..', 'worker', 'main.js');
-
-function spawnWorker(env: TestEnv, taskQueue: string, extraEnv: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [WORKER_MAIN], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.server.address,
-      TEMPORAL_NAMESPACE: env.server.namespace,
-      BACKFILL_TASK_QUEUE: taskQueue,
-      BACKFILL_METRICS_PORT: '0',
-      BACKFILL_DUCKDB_MEMORY_LIMIT: '1GB',
-      BACKFILL_DUCKDB_THREADS: '1',
-      LOG_LEVEL: 'warn',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 describe('a worker killed mid-backfill', () => {
   let env: TestEnv;
@@ -67,8 +48,8 @@ describe('a worker killed mid-backfill', () => {
       const s = await getStatus(env.client, spec.name, { partitions: false });
       return s.counts.succeeded >= 2 && s.counts.running >= 1 ? s : undefined;
     });
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    first.process.kill('SIGKILL');
+    await first.exited;
     assert.ok(before.counts.succeeded < 8, 'the kill happened before the end');
 
     const second = spawnWorker(env, taskQueue);
@@ -80,8 +61,8 @@ describe('a worker killed mid-backfill', () => {
         'at least one load was retried after the crash',
       );
     } finally {
-      second.kill('SIGTERM');
-      await new Promise((r) => second.once('exit', r));
+      second.process.kill('SIGTERM');
+      await second.exited;
     }
     const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
       (r) => r.line,
