@@ -4,10 +4,12 @@
  */
 import type { ActivityDeps } from './deps';
 import { createLoadPartition } from './load-partition';
+import { createMaintainTarget } from './maintain-target';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     loadPartition: createLoadPartition(deps),
+    maintainTarget: createMaintainTarget(deps),
   };
 }
 

@@ -367,3 +367,25 @@ export function instanceSettings(opts: {
   if (opts.tempDirectory) settings.temp_directory = opts.tempDirectory;
   return settings;
 }
+
+/** Post-load maintenance: optional rewrite ordered by the cluster columns, then statistics and space. */
+export function rewriteOrdered(table: string, clusterBy: string[]): Statement[] {
+  const sorted = `${table}__backfill_sorted`;
+  return [
+    { sql: 'BEGIN TRANSACTION' },
+    { sql: `DROP TABLE IF EXISTS ${ident(sorted)}` },
+    {
+      sql: `CREATE TABLE ${ident(sorted)} AS SELECT * FROM ${ident(table)} ORDER BY ${clusterBy.map(ident).join(', ')}`,
+    },
+    { sql: `DROP TABLE ${ident(table)}` },
+    { sql: `ALTER TABLE ${ident(sorted)} RENAME TO ${ident(table)}` },
+    { sql: 'COMMIT' },
+  ];
+}
+
+export const analyzeTable = (table: string): Statement => ({ sql: `ANALYZE ${ident(table)}` });
+export const vacuumTable = (table: string): Statement => ({ sql: `VACUUM ${ident(table)}` });
+export const checkpoint: Statement = { sql: 'CHECKPOINT' };
+export const databaseSize: Statement = {
+  sql: 'SELECT total_blocks * block_size AS bytes FROM pragma_database_size() WHERE database_name = current_database()',
+};

@@ -6,6 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { PartitionColumn } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
+import type { MaintenanceReport } from '../common/types';
 import { BackfillError } from '../common/failures';
 import { type DuckDbPool, KeyedMutex, queryRows, run } from './duckdb';
 import { planTargetChanges } from './schema-contract';
@@ -34,6 +35,8 @@ export interface Target {
   connect(spec: BackfillSpec): Promise<DuckDBConnection>;
   /** Writes the staged batch of one partition in one transaction: all of it or nothing. */
   commitPartition(conn: DuckDBConnection, request: CommitRequest): Promise<CommitResult>;
+  /** Post-load maintenance (compaction, clustering, statistics), after every partition. */
+  maintain(spec: BackfillSpec): Promise<Omit<MaintenanceReport, 'durationMs'>>;
 }
 
 export class DuckDbFileTarget implements Target {
@@ -43,6 +46,18 @@ export class DuckDbFileTarget implements Target {
 
   connect(spec: BackfillSpec) {
     return this.pool.connect(spec.target.path);
+  }
+
+  maintain(spec: BackfillSpec) {
+    // Serialised with commits: a rewrite must not race a partition's MERGE.
+    return this.commits.run(spec.target.path, async () => {
+      const conn = await this.connect(spec);
+      try {
+        return await maintainDuckDb(conn, spec);
+      } finally {
+        conn.closeSync();
+      }
+    });
   }
 
   async commitPartition(conn: DuckDBConnection, request: CommitRequest): Promise<CommitResult> {
@@ -82,6 +97,35 @@ export class DuckDbFileTarget implements Target {
 }
 
 /** Creates the table, or adds and widens columns as the schema contract allows (inside the commit's transaction). */
+/** DuckDB file maintenance: optional rewrite ordered by cluster columns, ANALYZE, CHECKPOINT, VACUUM. */
+async function maintainDuckDb(
+  conn: DuckDBConnection,
+  spec: BackfillSpec,
+): Promise<Omit<MaintenanceReport, 'durationMs'>> {
+  const table = spec.target.table;
+  const size = async () =>
+    Number((await queryRows<{ bytes: bigint }>(conn, sql.databaseSize))[0]?.bytes ?? 0);
+  const bytesBefore = await size();
+  if ((await queryRows(conn, sql.describeTable(table))).length === 0) {
+    return { steps: [], rowCount: 0, bytesBefore, bytesAfter: bytesBefore };
+  }
+  const steps: string[] = [];
+  if (spec.maintenance.clusterBy.length) {
+    for (const statement of sql.rewriteOrdered(table, spec.maintenance.clusterBy)) await run(conn, statement);
+    steps.push(`rewrite ordered by ${spec.maintenance.clusterBy.join(', ')}`);
+  }
+  await run(conn, sql.analyzeTable(table));
+  steps.push('analyze');
+  await run(conn, sql.checkpoint);
+  steps.push('checkpoint');
+  await run(conn, sql.vacuumTable(table));
+  steps.push('vacuum');
+  const [count] = await queryRows<{ n: bigint }>(conn, {
+    sql: `SELECT count(*) AS n FROM ${sql.ident(table)}`,
+  });
+  return { steps, rowCount: Number(count?.n ?? 0), bytesBefore, bytesAfter: await size() };
+}
+
 async function prepareTable(
   conn: DuckDBConnection,
   spec: BackfillSpec,

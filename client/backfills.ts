@@ -12,10 +12,9 @@ import {
 } from '@temporalio/client';
 import { BackfillIdAttribute } from '../common/ids';
 import type { BackfillSpec } from '../common/spec';
-import type { PartitionStatus } from '../common/types';
 import type { backfillWorkflow, BackfillWorkflowInput } from '../workflows/backfill';
 import * as messages from '../workflows/messages';
-import type { BackfillProgress } from '../workflows/state';
+import type { BackfillProgress, ProgressRequest } from '../workflows/state';
 
 export class BackfillNotFoundError extends Error {
   override name = 'BackfillNotFoundError';
@@ -89,20 +88,24 @@ export interface BackfillStatus extends BackfillProgress {
 export async function getStatus(
   client: Client,
   backfillId: string,
-  request: { partitions?: boolean; statuses?: PartitionStatus[] } = {},
+  request: ProgressRequest = {},
 ): Promise<BackfillStatus> {
   const description = await describe(client, backfillId);
   const handle = handleOf(client, backfillId);
   const workflowStatus = description.status.name;
   if (workflowStatus === 'COMPLETED') {
     const summary = await handle.result();
-    const partitions =
-      request.partitions === false
-        ? undefined
-        : request.statuses
-          ? summary.partitions?.filter((p) => request.statuses!.includes(p.status))
-          : summary.partitions;
-    return { ...summary, ...(partitions ? { partitions } : { partitions: undefined }), workflowStatus };
+    const complete = (summary.partitions?.length ?? 0) === summary.total;
+    if (request.partitions === false || complete) {
+      const partitions =
+        request.partitions === false
+          ? undefined
+          : request.statuses
+            ? summary.partitions?.filter((p) => request.statuses!.includes(p.status))
+            : summary.partitions;
+      return { ...summary, partitions, workflowStatus };
+    }
+    // A large backfill's result lists only its troubled partitions; the closed run answers the rest.
   }
   const progress = await handle.query(messages.progressQuery, request);
   return { ...progress, state: workflowStatus === 'RUNNING' ? progress.state : 'finished', workflowStatus };

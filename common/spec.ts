@@ -115,6 +115,21 @@ export const RangeSchema = z
   })
   .strict();
 
+export const MaintenanceSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Run CHECKPOINT, ANALYZE and VACUUM after the last partition.'),
+    clusterBy: z
+      .array(columnName)
+      .default([])
+      .describe(
+        'Rewrite the table ordered by these columns first (the z-order analogue); empty = no rewrite.',
+      ),
+  })
+  .strict();
+
 export const RetrySchema = z
   .object({
     maximumAttempts: z.number().int().min(1).max(100).default(3).describe('Load attempts per partition run.'),
@@ -155,6 +170,17 @@ export const BackfillSpecSchema = z
       .describe(
         'evolve = add new source columns and widen types safely; freeze = fail on any difference; discard = ignore unknown columns.',
       ),
+    order: z
+      .enum(['oldest', 'newest'])
+      .default('oldest')
+      .describe('Which partitions run first; newest = backwards (CLI --backwards).'),
+    partitionsPerChild: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(1)
+      .describe('Partitions one child workflow loads in a row (batching for many small partitions).'),
     maxConcurrency: z
       .number()
       .int()
@@ -169,6 +195,9 @@ export const BackfillSpecSchema = z
       maximumInterval: '1m',
     }).describe(
       'Retry policy of the load activity (exponential backoff; config and data errors are not retried).',
+    ),
+    maintenance: MaintenanceSchema.default({ enabled: true, clusterBy: [] }).describe(
+      'Post-load maintenance of the target.',
     ),
     heartbeatTimeout: duration.default('10s').describe('How soon a dead worker is noticed.'),
     partitionTimeout: duration.default('6h').describe('Upper bound for one load attempt.'),
@@ -252,6 +281,16 @@ export const BackfillSpecSchema = z
           code: 'custom',
           path: ['target', 'keyColumns', i],
           message: `"${key}" is not a schema column`,
+        });
+      }
+    }
+    const known = [...columns, ...spec.target.partitionColumns];
+    for (const [i, col] of spec.maintenance.clusterBy.entries()) {
+      if (!known.includes(col)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maintenance', 'clusterBy', i],
+          message: `"${col}" is not a schema or partition column`,
         });
       }
     }

@@ -38,14 +38,23 @@ export interface LoadPartitionResult extends PartitionStats {
   status: 'succeeded' | 'empty';
 }
 
-export type PartitionWorkflowInput = LoadPartitionInput;
-export type PartitionWorkflowResult = LoadPartitionResult;
-
-/** Details carried by a failed partition workflow so the parent can show attempts and the cause. */
-export interface PartitionFailureDetails {
-  attempts: number;
-  failureType?: string;
+/** A child loads one partition, or several small ones in a batch (spec.partitionsPerChild). */
+export interface PartitionWorkflowInput {
+  backfillId: string;
+  spec: BackfillSpec;
+  partitionKeys: string[];
 }
+
+/** One partition's outcome inside a child. */
+export type PartitionOutcome =
+  LoadPartitionResult | { status: 'failed'; error: string; failureType?: string; attempts: number };
+
+export interface PartitionWorkflowResult {
+  results: Record<string, PartitionOutcome>;
+}
+
+/** Details of a failed child: every partition's outcome, so the parent keeps per-partition stats. */
+export type PartitionFailureDetails = PartitionWorkflowResult;
 
 export const emptyStats = (): PartitionStats => ({
   files: 0,
@@ -59,3 +68,16 @@ export const emptyStats = (): PartitionStats => ({
   attempts: 0,
   durationMs: 0,
 });
+
+export interface MaintainTargetInput {
+  spec: BackfillSpec;
+}
+
+/** What post-load maintenance did, reported in the backfill summary. */
+export interface MaintenanceReport {
+  steps: string[];
+  rowCount: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  durationMs: number;
+}

@@ -49,7 +49,7 @@ export interface RunningWorker {
 
 export async function startWorker(
   env: TestEnv,
-  options: { taskQueue?: string; faults?: Faults; s3?: Source } = {},
+  options: { taskQueue?: string; faults?: Faults; s3?: Source; maxConcurrentActivities?: number } = {},
 ): Promise<RunningWorker> {
   const taskQueue = options.taskQueue ?? uniqueId('tq');
   const backfillWorker = await createBackfillWorker({
@@ -60,6 +60,8 @@ export async function startWorker(
     duckdb: { memoryLimit: '1GB', threads: 1 },
     workflowBundle: await workflowBundle(),
     shutdownGraceTime: '5s',
+    maxConcurrentActivities: options.maxConcurrentActivities ?? 4,
+    maxConcurrentWorkflowTasks: 10,
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.s3 ? { s3: options.s3 } : {}),
   });

@@ -9,6 +9,7 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  proxyActivities,
   isCancellation,
   setCurrentDetails,
   setHandler,
@@ -18,13 +19,19 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { BackfillIdAttribute, PartitionKeyAttribute, partitionWorkflowId } from '../common/ids';
 import { planPartitionKeys } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
-import { emptyStats, type PartitionFailureDetails } from '../common/types';
+import { emptyStats, type PartitionFailureDetails, type PartitionOutcome } from '../common/types';
+import type { Activities } from '../activities';
+import { durationMs } from '../common/duration';
+import type { MaintenanceOutcome } from './state';
 import * as messages from './messages';
 import { partitionWorkflow } from './partition';
 import { renderDetails } from './details';
 import {
   type BackfillProgress,
   type BackfillState,
+  type CarriedState,
+  decodeState,
+  encodeState,
   type BackfillSummary,
   type PartitionState,
   type ProgressRequest,
@@ -41,13 +48,16 @@ export interface BackfillWorkflowInput {
   /** Partitions whose closed runs must run again regardless of spec.reprocess. */
   force?: string[];
   /** Carried through continue-as-new. */
-  state?: BackfillState;
+  state?: CarriedState;
 }
 
 /** Events a run may reach before it drains and continues as new (Temporal warns at 10,240). */
 const HISTORY_BUDGET = 9000;
 /** Upper bound of history events one child adds to the parent (start, started, closed, tasks). */
 const EVENTS_PER_CHILD = 6;
+
+/** Up to this many partitions, the result lists them all. */
+const SUMMARY_PARTITIONS = 1000;
 
 /** ID reuse policy per reprocess mode: Temporal's record of closed runs is the checkpoint. */
 const REUSE_POLICY: Record<BackfillSpec['reprocess'], WorkflowIdReusePolicy> = {
@@ -65,17 +75,26 @@ const REUSE_POLICY: Record<BackfillSpec['reprocess'], WorkflowIdReusePolicy> = {
 export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<BackfillSummary> {
   const { backfillId, spec } = input;
   const force = new Set(input.force ?? []);
-  const state: BackfillState = input.state ?? {
-    partitions: (
-      input.only ??
+  const planned = orderKeys(
+    input.only ??
       spec.partitions ??
-      planPartitionKeys(spec.range.from, spec.range.to, spec.range.granularity)
-    ).map((key) => ({ key, status: 'pending', runs: 0, ...(force.has(key) ? { force: true } : {}) })),
-    maxConcurrency: spec.maxConcurrency,
-    paused: false,
-    generation: 0,
-    startedAt: Date.now(),
-  };
+      planPartitionKeys(spec.range.from, spec.range.to, spec.range.granularity),
+    spec.order,
+  );
+  const state: BackfillState = input.state
+    ? decodeState(input.state, planned)
+    : {
+        partitions: planned.map((key) => ({
+          key,
+          status: 'pending',
+          runs: 0,
+          ...(force.has(key) ? { force: true } : {}),
+        })),
+        maxConcurrency: spec.maxConcurrency,
+        paused: false,
+        generation: 0,
+        startedAt: Date.now(),
+      };
   const byKey = new Map(state.partitions.map((p) => [p.key, p]));
   const scopes = new Map<string, CancellationScope>();
   let running = 0;
@@ -92,23 +111,33 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
     return keys.map((k) => byKey.get(k)!);
   };
 
-  const progress = ({ partitions = true, statuses }: ProgressRequest = {}): BackfillProgress => ({
-    backfillId,
-    state: draining ? 'draining' : state.paused ? 'paused' : 'running',
-    maxConcurrency: state.maxConcurrency,
-    generation: state.generation,
-    startedAt: state.startedAt,
-    total: state.partitions.length,
-    counts: countStatuses(state.partitions),
-    totals: sumStats(state.partitions),
-    ...(partitions
-      ? {
-          partitions: statuses
-            ? state.partitions.filter((p) => statuses.includes(p.status))
-            : state.partitions,
-        }
-      : {}),
-  });
+  const progress = ({
+    partitions = true,
+    statuses,
+    offset = 0,
+    limit = 5000,
+  }: ProgressRequest = {}): BackfillProgress => {
+    const base: BackfillProgress = {
+      backfillId,
+      state: draining ? 'draining' : state.paused ? 'paused' : 'running',
+      maxConcurrency: state.maxConcurrency,
+      generation: state.generation,
+      startedAt: state.startedAt,
+      total: state.partitions.length,
+      counts: countStatuses(state.partitions),
+      totals: sumStats(state.partitions),
+    };
+    if (!partitions) return base;
+    const matching = statuses
+      ? state.partitions.filter((p) => statuses.includes(p.status))
+      : state.partitions;
+    const page = matching.slice(offset, offset + limit);
+    return {
+      ...base,
+      partitions: page,
+      ...(page.length < matching.length ? { matched: matching.length } : {}),
+    };
+  };
 
   // --- control -----------------------------------------------------------------------------
   const cancelPartitions = ({ partitions = [] }: messages.PartitionsInput): messages.ControlResult => {
@@ -198,53 +227,86 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
   const drainAt = () => Math.max(1000, HISTORY_BUDGET - EVENTS_PER_CHILD * state.maxConcurrency);
   const mustDrain = () => workflowInfo().historyLength >= drainAt() || workflowInfo().continueAsNewSuggested;
 
-  const runPartition = async (p: PartitionState) => {
+  /** Starts one child for a batch of consecutive pending partitions (one, unless partitionsPerChild > 1). */
+  const runChild = async (batch: PartitionState[]) => {
     const scope = new CancellationScope();
-    scopes.set(p.key, scope);
-    const reuse = p.force ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : REUSE_POLICY[spec.reprocess];
-    p.status = 'running';
-    p.runs += 1;
-    p.startedAt = Date.now();
-    delete p.force;
+    const first = batch[0]!;
+    const last = batch[batch.length - 1]!;
+    for (const p of batch) {
+      scopes.set(p.key, scope);
+      p.status = 'running';
+      p.runs += 1;
+      p.startedAt = Date.now();
+    }
+    const reuse = batch.some((p) => p.force)
+      ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
+      : REUSE_POLICY[spec.reprocess];
+    for (const p of batch) delete p.force;
+    const childKey = batch.length === 1 ? first.key : `${first.key}..${last.key}`;
     running += 1;
     try {
       const result = await scope.run(() =>
         executeChild(partitionWorkflow, {
-          workflowId: partitionWorkflowId(backfillId, p.key),
-          args: [{ backfillId, partitionKey: p.key, spec }],
+          workflowId: partitionWorkflowId(backfillId, childKey),
+          args: [{ backfillId, spec, partitionKeys: batch.map((p) => p.key) }],
           workflowIdReusePolicy: reuse,
           cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           typedSearchAttributes: [
             { key: BackfillIdAttribute, value: backfillId },
-            { key: PartitionKeyAttribute, value: p.key },
+            { key: PartitionKeyAttribute, value: first.key },
           ],
-          staticSummary: `partition ${p.key} of ${backfillId}`,
+          staticSummary: `partition ${childKey} of ${backfillId}`,
         }),
       );
-      p.status = result.status;
-      p.stats = result;
+      applyOutcomes(batch, result.results);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        p.status = 'skipped';
-        p.lastError = 'a closed run exists (reprocess mode skips it)';
+        for (const p of batch) {
+          p.status = 'skipped';
+          p.lastError = 'a closed run exists (reprocess mode skips it)';
+        }
       } else if (isCancellation(err)) {
-        p.status = 'cancelled';
+        for (const p of batch) p.status = 'cancelled';
       } else {
-        p.status = 'failed';
-        p.lastError = describeFailure(err);
         const details = failureDetails(err);
-        if (details) p.stats = { ...(p.stats ?? emptyStats()), attempts: details.attempts };
+        if (details) applyOutcomes(batch, details.results);
+        for (const p of batch) {
+          if (p.status !== 'running') continue;
+          p.status = 'failed';
+          p.lastError = describeFailure(err);
+        }
       }
     } finally {
-      p.finishedAt = Date.now();
+      for (const p of batch) {
+        p.finishedAt = Date.now();
+        scopes.delete(p.key);
+      }
       running -= 1;
-      scopes.delete(p.key);
     }
   };
 
-  const render = () =>
+  /** Takes the next pending partitions for one child, stopping at a gap so a batch stays contiguous. */
+  const nextBatch = (): PartitionState[] => {
+    const batch: PartitionState[] = [];
+    for (let i = nextIndex; i < state.partitions.length && batch.length < spec.partitionsPerChild; i++) {
+      const p = state.partitions[i]!;
+      if (p.status !== 'pending') {
+        if (batch.length) break;
+        continue;
+      }
+      batch.push(p);
+    }
+    return batch;
+  };
+
+  // The UI's live details cost O(partitions) to render, so at most once a second of workflow time.
+  let renderedAt = -Infinity;
+  const render = (force = false) => {
+    if (!force && Date.now() - renderedAt < 1000) return;
+    renderedAt = Date.now();
     setCurrentDetails(renderDetails(progress({ statuses: ['running', 'failed'] }), Date.now()));
+  };
   for (;;) {
     render();
     await condition(
@@ -258,19 +320,64 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
       return continueAsNew<typeof backfillWorkflow>({
         backfillId,
         spec,
-        state: { ...state, generation: state.generation + 1 },
+        ...(input.only ? { only: input.only } : {}),
+        state: encodeState({ ...state, generation: state.generation + 1 }, planned),
       });
     }
     if (mustDrain()) {
       draining = true;
       continue;
     }
-    const p = nextPending()!;
-    void runPartition(p);
+    void runChild(nextBatch());
   }
+  const maintenance = await maintain(spec, countStatuses(state.partitions).succeeded > 0);
   await condition(allHandlersFinished);
-  render();
-  return { ...progress(), state: 'finished', finishedAt: Date.now() };
+  render(true);
+  // The result must fit in one payload: every partition for small backfills, else the troubled ones.
+  const summary =
+    state.partitions.length <= SUMMARY_PARTITIONS
+      ? progress()
+      : progress({ statuses: ['failed', 'cancelled'], limit: SUMMARY_PARTITIONS });
+  return { ...summary, state: 'finished', finishedAt: Date.now(), maintenance };
+}
+
+function orderKeys(keys: string[], order: BackfillSpec['order']): string[] {
+  const sorted = [...keys].sort();
+  return order === 'newest' ? sorted.reverse() : sorted;
+}
+
+/** Post-load maintenance once every partition has ended (skipped when nothing was loaded or it is off). */
+async function maintain(spec: BackfillSpec, loadedAny: boolean): Promise<MaintenanceOutcome> {
+  if (!spec.maintenance.enabled) return { skipped: 'maintenance.enabled is false' };
+  if (!loadedAny) return { skipped: 'no partition was loaded' };
+  const { maintainTarget } = proxyActivities<Activities>({
+    startToCloseTimeout: durationMs(spec.partitionTimeout),
+    heartbeatTimeout: durationMs(spec.heartbeatTimeout),
+    retry: { maximumAttempts: 3, initialInterval: durationMs(spec.retry.initialInterval) },
+    summary: 'maintain target',
+  });
+  try {
+    return await maintainTarget({ spec });
+  } catch (err) {
+    // The data is loaded; a failed maintenance is reported, not fatal.
+    return { failed: describeFailure(err) };
+  }
+}
+
+function applyOutcomes(batch: PartitionState[], results: Record<string, PartitionOutcome>) {
+  for (const p of batch) {
+    const outcome = results[p.key];
+    if (!outcome) continue;
+    if (outcome.status === 'failed') {
+      p.status = 'failed';
+      p.lastError = outcome.error;
+      p.stats = { ...emptyStats(), attempts: outcome.attempts };
+    } else {
+      p.status = outcome.status;
+      p.stats = outcome;
+      delete p.lastError;
+    }
+  }
 }
 
 function describeFailure(err: unknown): string {
@@ -283,7 +390,8 @@ function describeFailure(err: unknown): string {
 
 function failureDetails(err: unknown): PartitionFailureDetails | undefined {
   if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) {
-    return err.cause.details?.[0] as PartitionFailureDetails | undefined;
+    const details = err.cause.details?.[0] as PartitionFailureDetails | undefined;
+    return details?.results ? details : undefined;
   }
   return undefined;
 }

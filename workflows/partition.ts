@@ -8,50 +8,62 @@ import {
 import type { Activities } from '../activities';
 import { durationMs } from '../common/duration';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../common/failures';
-import type {
-  PartitionFailureDetails,
-  PartitionWorkflowInput,
-  PartitionWorkflowResult,
-} from '../common/types';
+import type { PartitionOutcome, PartitionWorkflowInput, PartitionWorkflowResult } from '../common/types';
 
 /**
- * Loads one partition: runs the loadPartition activity with the spec's retry policy (exponential
- * backoff; configuration and data-contract errors are not retried) and a heartbeat timeout, so a
- * dead worker is noticed in seconds. Cancelling this workflow cancels the activity and waits until
- * it has rolled back, so a cancelled partition never leaves rows behind.
+ * Loads one partition (or a small batch of them, one after another): runs the loadPartition
+ * activity with the spec's retry policy (exponential backoff; configuration and data-contract
+ * errors are not retried) and a heartbeat timeout, so a dead worker is noticed in seconds.
+ * Cancelling this workflow cancels the running activity and waits until it has rolled back, so a
+ * cancelled partition never leaves rows behind. If any partition failed, the workflow fails (so
+ * reprocess "failed" runs it again) with every partition's outcome in the failure's details.
  */
 export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<PartitionWorkflowResult> {
-  const { spec } = input;
-  const { loadPartition } = proxyActivities<Activities>({
-    startToCloseTimeout: durationMs(spec.partitionTimeout),
-    heartbeatTimeout: durationMs(spec.heartbeatTimeout),
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    summary: `load ${input.partitionKey}`,
-    retry: {
-      maximumAttempts: spec.retry.maximumAttempts,
-      initialInterval: durationMs(spec.retry.initialInterval),
-      backoffCoefficient: spec.retry.backoffCoefficient,
-      maximumInterval: durationMs(spec.retry.maximumInterval),
-      nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
-    },
-  });
-  try {
-    return await loadPartition(input);
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+  const { spec, backfillId } = input;
+  const results: Record<string, PartitionOutcome> = {};
+  for (const partitionKey of input.partitionKeys) {
+    const { loadPartition } = proxyActivities<Activities>({
+      startToCloseTimeout: durationMs(spec.partitionTimeout),
+      heartbeatTimeout: durationMs(spec.heartbeatTimeout),
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      summary: `load ${partitionKey}`,
+      retry: {
+        maximumAttempts: spec.retry.maximumAttempts,
+        initialInterval: durationMs(spec.retry.initialInterval),
+        backoffCoefficient: spec.retry.backoffCoefficient,
+        maximumInterval: durationMs(spec.retry.maximumInterval),
+        nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+      },
+    });
+    try {
+      results[partitionKey] = await loadPartition({ backfillId, partitionKey, spec });
+    } catch (err) {
+      if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
       const cause = err.cause;
-      const [detail] = cause.details ?? [];
-      const attempts = (detail as { attempt?: number } | undefined)?.attempt ?? spec.retry.maximumAttempts;
-      const details: PartitionFailureDetails = { attempts, failureType: cause.type ?? undefined };
-      // The child itself never retries: the activity already did, per the spec's policy.
-      throw ApplicationFailure.create({
-        message: cause.message,
-        type: cause.type ?? 'PartitionFailed',
-        nonRetryable: true,
-        details: [details],
-      });
+      const attempt =
+        cause instanceof ApplicationFailure
+          ? (cause.details?.[0] as { attempt?: number } | undefined)?.attempt
+          : undefined;
+      results[partitionKey] = {
+        status: 'failed',
+        error:
+          cause instanceof ApplicationFailure && cause.type
+            ? `${cause.type}: ${cause.message}`
+            : (cause?.message ?? err.message),
+        ...(cause instanceof ApplicationFailure && cause.type ? { failureType: cause.type } : {}),
+        attempts: attempt ?? spec.retry.maximumAttempts,
+      };
     }
-    throw err;
   }
+  const failed = Object.entries(results).filter(([, r]) => r.status === 'failed');
+  if (failed.length) {
+    // The child itself never retries: the activity already did, per the spec's policy.
+    throw ApplicationFailure.create({
+      message: failed.map(([key, r]) => `${key}: ${'error' in r ? r.error : ''}`).join('; '),
+      type: 'PartitionFailed',
+      nonRetryable: true,
+      details: [{ results }],
+    });
+  }
+  return { results };
 }

@@ -2,7 +2,7 @@
  * The parent's bookkeeping: one entry per partition, compact enough to carry through
  * continue-as-new. Pure and deterministic.
  */
-import type { PartitionStats, PartitionStatus } from '../common/types';
+import type { MaintenanceReport, PartitionStats, PartitionStatus } from '../common/types';
 import { TERMINAL_STATUSES, emptyStats } from '../common/types';
 
 export interface PartitionState {
@@ -33,6 +33,9 @@ export interface ProgressRequest {
   /** Include the partition list (default true); limit it to these statuses. */
   partitions?: boolean;
   statuses?: PartitionStatus[];
+  /** Page through large backfills (default offset 0, limit 5,000). */
+  offset?: number;
+  limit?: number;
 }
 
 export interface BackfillProgress {
@@ -45,9 +48,17 @@ export interface BackfillProgress {
   counts: StatusCounts;
   totals: PartitionStats;
   partitions?: PartitionState[];
+  /** How many partitions matched the request, when the list was cut by limit. */
+  matched?: number;
 }
 
-export type BackfillSummary = Omit<BackfillProgress, 'state'> & { state: 'finished'; finishedAt: number };
+export type MaintenanceOutcome = MaintenanceReport | { skipped: string } | { failed: string };
+
+export type BackfillSummary = Omit<BackfillProgress, 'state'> & {
+  state: 'finished';
+  finishedAt: number;
+  maintenance: MaintenanceOutcome;
+};
 
 export function countStatuses(partitions: PartitionState[]): StatusCounts {
   const counts: StatusCounts = {
@@ -73,3 +84,102 @@ export function sumStats(partitions: PartitionState[]): PartitionStats {
 }
 
 export const isTerminal = (status: PartitionStatus) => TERMINAL_STATUSES.includes(status);
+
+/**
+ * The state carried through continue-as-new, compact so 100,000 partitions fit in one payload: keys
+ * only when they are not the planned range, one status letter per partition, and stats, runs and
+ * errors only where they say something.
+ */
+export interface CarriedState {
+  keys?: string[];
+  statuses: string;
+  runs: Record<number, number>;
+  stats: Record<number, number[]>;
+  errors: Record<number, string>;
+  /** Partitions whose next run must ignore the reprocess mode (an explicit retry). */
+  force: number[];
+  maxConcurrency: number;
+  paused: boolean;
+  generation: number;
+  startedAt: number;
+}
+
+const STATUS_CODES: Record<PartitionStatus, string> = {
+  pending: 'p',
+  running: 'r',
+  succeeded: 's',
+  empty: 'e',
+  failed: 'f',
+  cancelled: 'c',
+  skipped: 'k',
+};
+const CODE_STATUSES = Object.fromEntries(Object.entries(STATUS_CODES).map(([k, v]) => [v, k])) as Record<
+  string,
+  PartitionStatus
+>;
+const STAT_FIELDS: (keyof PartitionStats)[] = [
+  'files',
+  'filesReused',
+  'bytes',
+  'rowsRead',
+  'rowsMerged',
+  'duplicatesRemoved',
+  'rowsRejected',
+  'rowsWritten',
+  'attempts',
+  'durationMs',
+];
+
+export function encodeState(state: BackfillState, plannedKeys: string[] | undefined): CarriedState {
+  const carried: CarriedState = {
+    statuses: '',
+    runs: {},
+    stats: {},
+    errors: {},
+    force: [],
+    maxConcurrency: state.maxConcurrency,
+    paused: state.paused,
+    generation: state.generation,
+    startedAt: state.startedAt,
+  };
+  const sameKeys =
+    plannedKeys !== undefined &&
+    plannedKeys.length === state.partitions.length &&
+    plannedKeys.every((k, i) => state.partitions[i]!.key === k);
+  if (!sameKeys) carried.keys = state.partitions.map((p) => p.key);
+  const codes: string[] = [];
+  state.partitions.forEach((p, i) => {
+    codes.push(STATUS_CODES[p.status]);
+    if (p.runs !== (p.status === 'pending' ? 0 : 1)) carried.runs[i] = p.runs;
+    if (p.stats && (p.stats.files > 0 || p.status === 'failed'))
+      carried.stats[i] = STAT_FIELDS.map((f) => p.stats![f]);
+    if (p.lastError) carried.errors[i] = p.lastError.slice(0, 2000);
+    if (p.force) carried.force.push(i);
+  });
+  carried.statuses = codes.join('');
+  return carried;
+}
+
+export function decodeState(carried: CarriedState, plannedKeys: string[]): BackfillState {
+  const keys = carried.keys ?? plannedKeys;
+  const force = new Set(carried.force);
+  return {
+    partitions: keys.map((key, i) => {
+      const status = CODE_STATUSES[carried.statuses[i] ?? 'p'] ?? 'pending';
+      const p: PartitionState = { key, status, runs: carried.runs[i] ?? (status === 'pending' ? 0 : 1) };
+      const stats = carried.stats[i];
+      if (stats)
+        p.stats = Object.fromEntries(
+          STAT_FIELDS.map((f, j) => [f, stats[j] ?? 0]),
+        ) as unknown as PartitionStats;
+      const error = carried.errors[i];
+      if (error) p.lastError = error;
+      if (force.has(i)) p.force = true;
+      return p;
+    }),
+    maxConcurrency: carried.maxConcurrency,
+    paused: carried.paused,
+    generation: carried.generation,
+    startedAt: carried.startedAt,
+  };
+}

@@ -24,6 +24,8 @@ interface StartFlags {
   readMode?: string;
   writeMode?: string;
   set?: string[];
+  backwards?: boolean;
+  partitionsPerChild?: number;
   wait?: boolean;
   json?: boolean;
 }
@@ -58,6 +60,8 @@ export function specFromFlags(file: string, flags: StartFlags) {
     partitions: flags.partition,
     readMode: flags.readMode,
     'target.writeMode': flags.writeMode,
+    order: flags.backwards ? 'newest' : undefined,
+    partitionsPerChild: flags.partitionsPerChild,
   };
   const spec = parseSpec(applyOverrides(loadSpecFile(file), overrides));
   if (partitionCount(spec) > MAX_PARTITIONS) {
@@ -82,6 +86,12 @@ export function registerStart(program: Command, ctx: CliContext) {
     .option('--partition <key...>', 'only these partitions')
     .option('--read-mode <mode>', 'permissive | dropmalformed | failfast')
     .option('--write-mode <mode>', 'merge | overwrite | append')
+    .option('--backwards', 'newest partitions first')
+    .option(
+      '--partitions-per-child <n>',
+      'batch several small partitions into one child workflow',
+      parseInteger,
+    )
     .option('--set <path=value...>', 'override any spec field, e.g. --set target.table=tx')
     .option('--wait', 'show progress until the backfill ends; exit 1 if a partition failed')
     .option('--json', 'print machine-readable output')

@@ -1,0 +1,58 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startBackfill } from '../../client/backfills';
+import { parseSpec } from '../../common/spec';
+import { startTestEnv, startWorker, tempDir, uniqueId, type TestEnv } from '../helpers';
+
+/** Every run of a workflow ID (continue-as-new chain) with its history length. */
+async function historyLengths(env: TestEnv, workflowId: string): Promise<number[]> {
+  const lengths: number[] = [];
+  for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const history = await env.client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
+    lengths.push(history.events?.length ?? 0);
+  }
+  return lengths;
+}
+
+describe('scale: 10,000 no-op partitions', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv();
+  });
+  after(async () => {
+    await env?.server.stop();
+  });
+
+  it('completes with every run of the parent under 10,000 history events (continue-as-new loses no partition)', async () => {
+    const dir = tempDir();
+    const spec = parseSpec({
+      name: uniqueId('scale'),
+      source: { uri: path.join(dir, 'nothing-here'), layout: '{key}/' },
+      schema: { id: 'VARCHAR' },
+      target: { path: path.join(dir, 't.duckdb'), table: 't', keyColumns: ['id'] },
+      range: { from: '2000-01-01', to: '2027-05-18', granularity: 'day' },
+      maxConcurrency: 100,
+      // Batched so CI stays short; 2,500 children still need several continue-as-new generations.
+      partitionsPerChild: 4,
+      maintenance: { enabled: false },
+    });
+    const worker = await startWorker(env, { maxConcurrentActivities: 50 });
+    try {
+      const started = Date.now();
+      const summary = await (await startBackfill(env.client, spec, { taskQueue: worker.taskQueue })).result();
+      const seconds = (Date.now() - started) / 1000;
+      assert.equal(summary.total, 10_000);
+      assert.equal(summary.counts.empty, 10_000);
+      assert.ok(summary.generation >= 1, `continued as new ${summary.generation} time(s)`);
+      const lengths = await historyLengths(env, spec.name);
+      assert.equal(lengths.length, summary.generation + 1);
+      assert.ok(Math.max(...lengths) < 10_000, `largest run history: ${Math.max(...lengths)} events`);
+      process.stdout.write(
+        `# 10,000 partitions in ${seconds.toFixed(1)} s (${((seconds * 1000) / 10_000).toFixed(1)} ms/partition), ${lengths.length} runs, largest history ${Math.max(...lengths)} events\n`,
+      );
+    } finally {
+      await worker.stop();
+    }
+  });
+});

@@ -1,0 +1,289 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { getStatus, startBackfill } from '../../client/backfills';
+import type { BackfillSpec } from '../../common/spec';
+import { generateTransactions } from '../../scripts/dataset';
+import {
+  runCli,
+  startTestEnv,
+  startWorker,
+  tempDir,
+  transactionsSpec,
+  uniqueId,
+  waitFor,
+  type TestEnv,
+} from '../helpers';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Samples progress until the backfill closes; returns the largest running count seen and the statuses over time. */
+async function sample(env: TestEnv, id: string, until: () => boolean, intervalMs = 100) {
+  const seen: number[] = [];
+  while (!until()) {
+    const s = await getStatus(env.client, id, { partitions: false });
+    seen.push(s.counts.running);
+    if (s.workflowStatus !== 'RUNNING') break;
+    await sleep(intervalMs);
+  }
+  return seen;
+}
+
+describe('steering a running backfill', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv();
+  });
+  after(async () => {
+    await env?.server.stop();
+  });
+
+  function smallSpec(name: string, months: [string, string], extra: Partial<BackfillSpec> = {}) {
+    const dir = tempDir();
+    generateTransactions({
+      dir: path.join(dir, 'raw'),
+      from: months[0],
+      to: months[1],
+      rowsPerPartition: 50,
+      filesPerPartition: 1,
+    });
+    return transactionsSpec({
+      name: uniqueId(name),
+      source: path.join(dir, 'raw'),
+      target: path.join(dir, 't.duckdb'),
+      from: months[0],
+      to: months[1],
+      extra: extra,
+    });
+  }
+
+  it('throttle from 2 to 8 raises the running children without a restart (CLI), and setMaxConcurrency works as a raw signal', async () => {
+    const spec = smallSpec('throttle', ['2010-01', '2011-12'], { maxConcurrency: 2 });
+    const worker = await startWorker(env, {
+      faults: { delayBeforeCommitMs: () => 1500 },
+      maxConcurrentActivities: 20,
+    });
+    try {
+      const handle = await startBackfill(env.client, spec, { taskQueue: worker.taskQueue });
+      await waitFor(
+        'two running',
+        async () => (await getStatus(env.client, spec.name, { partitions: false })).counts.running === 2,
+      );
+      let samples = 0;
+      const before = await sample(env, spec.name, () => ++samples > 10);
+      assert.ok(
+        Math.max(...before) <= 2,
+        `never more than 2 before the throttle (saw ${Math.max(...before)})`,
+      );
+      const cli = await runCli(env, worker.taskQueue, ['throttle', spec.name, '--max-concurrent', '8']);
+      assert.equal(cli.code, 0, cli.err.join('\n'));
+      const afterThrottle = await waitFor('more than 2 running', async () => {
+        const s = await getStatus(env.client, spec.name, { partitions: false });
+        return s.counts.running > 2 ? s : undefined;
+      });
+      assert.equal(afterThrottle.maxConcurrency, 8);
+      assert.ok(afterThrottle.counts.running <= 8);
+      await handle.signal('setMaxConcurrency', { maxConcurrency: 3 });
+      await waitFor(
+        'the signal to apply',
+        async () => (await getStatus(env.client, spec.name, { partitions: false })).maxConcurrency === 3,
+      );
+      const summary = await handle.result();
+      assert.equal(summary.counts.succeeded, 24);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('pause (CLI) starts no child until resume (raw signal); pause as a raw signal too', async () => {
+    const spec = smallSpec('pause', ['2012-01', '2012-08'], { maxConcurrency: 2 });
+    const worker = await startWorker(env, { faults: { delayBeforeCommitMs: () => 700 } });
+    try {
+      const handle = await startBackfill(env.client, spec, { taskQueue: worker.taskQueue });
+      await waitFor(
+        'a first child',
+        async () => (await getStatus(env.client, spec.name, { partitions: false })).counts.running > 0,
+      );
+      const paused = await runCli(env, worker.taskQueue, ['pause', spec.name]);
+      assert.equal(paused.code, 0, paused.err.join('\n'));
+      const drained = await waitFor('running children to finish', async () => {
+        const s = await getStatus(env.client, spec.name);
+        return s.counts.running === 0 ? s : undefined;
+      });
+      assert.equal(drained.state, 'paused');
+      const startedWhilePaused = drained.partitions!.filter((p) => p.runs > 0).length;
+      await sleep(2500);
+      const still = await getStatus(env.client, spec.name);
+      assert.equal(
+        still.partitions!.filter((p) => p.runs > 0).length,
+        startedWhilePaused,
+        'no child started while paused',
+      );
+      assert.ok(still.counts.pending > 0);
+      await handle.signal('resume');
+      await waitFor(
+        'running again',
+        async () => (await getStatus(env.client, spec.name, { partitions: false })).counts.running > 0,
+      );
+      await handle.signal('pause');
+      await waitFor(
+        'paused by signal',
+        async () => (await getStatus(env.client, spec.name, { partitions: false })).state === 'paused',
+      );
+      const resumed = await runCli(env, worker.taskQueue, ['resume', spec.name]);
+      assert.equal(resumed.code, 0);
+      const summary = await handle.result();
+      assert.equal(summary.counts.succeeded, 8);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('cancel and retry as raw signals (what the Temporal UI sends)', async () => {
+    const spec = smallSpec('signals', ['2013-01', '2013-03'], { maxConcurrency: 3 });
+    let first = true;
+    const worker = await startWorker(env, {
+      faults: {
+        delayBeforeCommitMs: (key) =>
+          key === '2013-02' && first ? ((first = false), 60_000) : key === '2013-03' ? 6000 : 0,
+      },
+    });
+    try {
+      const handle = await startBackfill(env.client, spec, { taskQueue: worker.taskQueue });
+      await waitFor(
+        '2013-02 running',
+        async () =>
+          (await getStatus(env.client, spec.name)).partitions?.find((p) => p.key === '2013-02')?.status ===
+          'running',
+      );
+      await sleep(500);
+      await handle.signal('cancelPartitions', { partitions: ['2013-02'] });
+      await waitFor(
+        '2013-02 cancelled',
+        async () =>
+          (await getStatus(env.client, spec.name)).partitions?.find((p) => p.key === '2013-02')?.status ===
+          'cancelled',
+      );
+      await handle.signal('retryPartitions', { failed: true });
+      const summary = await handle.result();
+      const feb = summary.partitions!.find((p) => p.key === '2013-02')!;
+      assert.equal(feb.status, 'succeeded');
+      assert.equal(feb.runs, 2);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('reprocess modes on a second run: none, failed and completed run exactly the expected partitions', async () => {
+    const dir = tempDir();
+    const raw = path.join(dir, 'raw');
+    generateTransactions({
+      dir: raw,
+      from: '2014-01',
+      to: '2014-04',
+      rowsPerPartition: 50,
+      filesPerPartition: 1,
+    });
+    const broken = path.join(raw, 'year=2014/month=03/zz-broken.ndjson.gz');
+    writeFileSync(broken, 'not gzip at all');
+    const base = transactionsSpec({
+      name: uniqueId('reprocess'),
+      source: raw,
+      target: path.join(dir, 't.duckdb'),
+      from: '2014-01',
+      to: '2014-04',
+    });
+    const worker = await startWorker(env);
+    const ran = (s: { partitions?: { key: string; status: string }[] }) =>
+      s.partitions!.filter((p) => p.status !== 'skipped').map((p) => p.key);
+    try {
+      const first = await (await startBackfill(env.client, base, { taskQueue: worker.taskQueue })).result();
+      assert.deepEqual(ran(first), ['2014-01', '2014-02', '2014-03', '2014-04']);
+      assert.equal(first.counts.failed, 1, JSON.stringify(first.partitions));
+
+      const none = await (
+        await startBackfill(env.client, { ...base, reprocess: 'none' }, { taskQueue: worker.taskQueue })
+      ).result();
+      assert.deepEqual(ran(none), []);
+
+      rmSync(broken);
+      const failed = await (
+        await startBackfill(env.client, { ...base, reprocess: 'failed' }, { taskQueue: worker.taskQueue })
+      ).result();
+      assert.deepEqual(ran(failed), ['2014-03']);
+      assert.equal(failed.counts.succeeded, 1);
+
+      const completed = await (
+        await startBackfill(env.client, { ...base, reprocess: 'completed' }, { taskQueue: worker.taskQueue })
+      ).result();
+      assert.deepEqual(ran(completed), ['2014-01', '2014-02', '2014-03', '2014-04']);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('batching keeps stats per partition, equal to the unbatched run; --backwards runs newest first', async () => {
+    const dir = tempDir();
+    generateTransactions({
+      dir: path.join(dir, 'raw'),
+      from: '2015-01',
+      to: '2015-12',
+      rowsPerPartition: 120,
+      duplicateRate: 0.2,
+    });
+    const make = (name: string, extra: Partial<BackfillSpec>) =>
+      transactionsSpec({
+        name: uniqueId(name),
+        source: path.join(dir, 'raw'),
+        target: path.join(dir, `${name}.duckdb`),
+        from: '2015-01',
+        to: '2015-12',
+        extra: extra,
+      });
+    const worker = await startWorker(env);
+    try {
+      const plain = await (
+        await startBackfill(env.client, make('plain', {}), { taskQueue: worker.taskQueue })
+      ).result();
+      const batchedSpec = make('batched', { partitionsPerChild: 5 });
+      const batched = await (
+        await startBackfill(env.client, batchedSpec, { taskQueue: worker.taskQueue })
+      ).result();
+      const counts = (s: typeof plain) =>
+        s.partitions!.map((p) => [
+          p.key,
+          p.status,
+          p.stats!.files,
+          p.stats!.bytes,
+          p.stats!.rowsRead,
+          p.stats!.rowsMerged,
+          p.stats!.duplicatesRemoved,
+          p.stats!.rowsRejected,
+        ]);
+      assert.deepEqual(counts(batched), counts(plain));
+      const children: string[] = [];
+      for await (const wf of env.client.workflow.list({
+        query: `BackfillId = '${batchedSpec.name}' AND WorkflowType = 'partitionWorkflow'`,
+      }))
+        children.push(wf.workflowId);
+      assert.deepEqual(children.sort(), [
+        `${batchedSpec.name}/2015-01..2015-05`,
+        `${batchedSpec.name}/2015-06..2015-10`,
+        `${batchedSpec.name}/2015-11..2015-12`,
+      ]);
+
+      const backwards = await (
+        await startBackfill(env.client, make('backwards', { order: 'newest', maxConcurrency: 1 }), {
+          taskQueue: worker.taskQueue,
+        })
+      ).result();
+      const byStart = [...backwards.partitions!]
+        .sort((a, b) => a.startedAt! - b.startedAt!)
+        .map((p) => p.key);
+      assert.deepEqual(byStart, [...byStart].sort().reverse());
+    } finally {
+      await worker.stop();
+    }
+  });
+});
