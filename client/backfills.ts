@@ -32,6 +32,8 @@ export interface StartOptions {
   /** Defaults to spec.name. */
   backfillId?: string;
   force?: string[];
+  /** Continue-as-new after this many events (tests and history recording). */
+  historyBudget?: number;
 }
 
 export async function startBackfill(
@@ -44,6 +46,7 @@ export async function startBackfill(
     backfillId,
     spec,
     ...(options.force?.length ? { force: options.force } : {}),
+    ...(options.historyBudget ? { historyBudget: options.historyBudget } : {}),
   };
   try {
     return await client.workflow.start<typeof backfillWorkflow>('backfillWorkflow', {

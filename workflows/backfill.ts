@@ -49,6 +49,8 @@ export interface BackfillWorkflowInput {
   force?: string[];
   /** Carried through continue-as-new. */
   state?: CarriedState;
+  /** Drain and continue as new at this many history events (tests; default from the 10,000 budget). */
+  historyBudget?: number;
 }
 
 /** Events a run may reach before it drains and continues as new (Temporal warns at 10,240). */
@@ -224,7 +226,8 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
       nextIndex++;
     return state.partitions[nextIndex];
   };
-  const drainAt = () => Math.max(1000, HISTORY_BUDGET - EVENTS_PER_CHILD * state.maxConcurrency);
+  const drainAt = () =>
+    input.historyBudget ?? Math.max(1000, HISTORY_BUDGET - EVENTS_PER_CHILD * state.maxConcurrency);
   const mustDrain = () => workflowInfo().historyLength >= drainAt() || workflowInfo().continueAsNewSuggested;
 
   /** Starts one child for a batch of consecutive pending partitions (one, unless partitionsPerChild > 1). */
@@ -321,6 +324,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
         backfillId,
         spec,
         ...(input.only ? { only: input.only } : {}),
+        ...(input.historyBudget ? { historyBudget: input.historyBudget } : {}),
         state: encodeState({ ...state, generation: state.generation + 1 }, planned),
       });
     }

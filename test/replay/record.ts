@@ -1,0 +1,164 @@
+/**
+ * Records the histories the replay suite checks: every workflow shape (normal, empty, failed,
+ * cancelled and retried, paused, batched, continued-as-new) run on a real dev server.
+ * Run after a deliberate, patched workflow change adds a shape: `npm run build && node dist/test/replay/record.js`.
+ * Histories already recorded are never rewritten: they stand for backfills in flight.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { getStatus, startBackfill } from '../../client/backfills';
+import { generateTransactions } from '../../scripts/dataset';
+import { startTestEnv, startWorker, tempDir, transactionsSpec, uniqueId, waitFor } from '../helpers';
+
+const OUT = path.resolve(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
+
+async function save(client: Client, name: string, workflowId: string, runId?: string) {
+  const file = path.join(OUT, `${name}.json`);
+  if (existsSync(file)) {
+    process.stdout.write(`kept ${file}\n`);
+    return;
+  }
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  writeFileSync(file, historyToJSON(history));
+  process.stdout.write(`wrote ${file} (${history.events?.length} events)\n`);
+}
+
+async function main() {
+  mkdirSync(OUT, { recursive: true });
+  const env = await startTestEnv();
+  // The next load of a held partition waits before COMMIT (once), so it can be cancelled mid-load.
+  const holds = new Map<string, number>();
+  const take = (key: string) => {
+    const ms = holds.get(key) ?? 0;
+    holds.delete(key);
+    return ms;
+  };
+  const worker = await startWorker(env, { faults: { delayBeforeCommitMs: take } });
+  try {
+    const dir = tempDir();
+    const raw = path.join(dir, 'raw');
+    generateTransactions({
+      dir: raw,
+      from: '2019-01',
+      to: '2019-04',
+      rowsPerPartition: 30,
+      filesPerPartition: 2,
+    });
+    const spec = (name: string, extra: object = {}) =>
+      transactionsSpec({
+        name: uniqueId(`replay-${name}`),
+        source: raw,
+        target: path.join(dir, `${name}.duckdb`),
+        from: '2019-01',
+        to: '2019-05',
+        extra,
+      });
+
+    // normal (2019-05 has no files: empty), with a child history
+    const normal = spec('normal');
+    await (await startBackfill(env.client, normal, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'backfill-normal', normal.name);
+    await save(env.client, 'partition-normal', `${normal.name}/2019-01`);
+
+    // cancelled then retried while running
+    const cancelled = spec('cancel-retry', { maxConcurrency: 5 });
+    holds.set('2019-02', 30_000).set('2019-03', 15_000);
+    const handle = await startBackfill(env.client, cancelled, { taskQueue: worker.taskQueue });
+    await waitFor(
+      '2019-02 running',
+      async () =>
+        (await getStatus(env.client, cancelled.name)).partitions?.find((p) => p.key === '2019-02')?.status ===
+        'running',
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    await handle.executeUpdate('cancelPartitions', { args: [{ partitions: ['2019-02'] }] });
+    await waitFor(
+      'cancelled',
+      async () =>
+        (await getStatus(env.client, cancelled.name)).partitions?.find((p) => p.key === '2019-02')?.status ===
+        'cancelled',
+    );
+    await handle.executeUpdate('retryPartitions', { args: [{ partitions: ['2019-02'] }] });
+    await handle.result();
+    await save(env.client, 'backfill-cancelled-retried', cancelled.name);
+    await save(
+      env.client,
+      'partition-cancelled',
+      `${cancelled.name}/2019-02`,
+      (await firstRun(env.client, `${cancelled.name}/2019-02`)) ?? undefined,
+    );
+
+    // paused and resumed by signals
+    const paused = spec('paused', { maxConcurrency: 1 });
+    const pausedHandle = await startBackfill(env.client, paused, { taskQueue: worker.taskQueue });
+    await pausedHandle.signal('pause');
+    await new Promise((r) => setTimeout(r, 1500));
+    await pausedHandle.signal('setMaxConcurrency', { maxConcurrency: 2 });
+    await pausedHandle.signal('resume');
+    await pausedHandle.result();
+    await save(env.client, 'backfill-paused', paused.name);
+
+    // a failed partition, and its failed child
+    const broken = path.join(dir, 'broken');
+    generateTransactions({
+      dir: broken,
+      from: '2019-01',
+      to: '2019-02',
+      rowsPerPartition: 10,
+      filesPerPartition: 1,
+    });
+    writeFileSync(path.join(broken, 'year=2019/month=02/bad.ndjson.gz'), 'not gzip');
+    const failed = transactionsSpec({
+      name: uniqueId('replay-failed'),
+      source: broken,
+      target: path.join(dir, 'failed.duckdb'),
+      from: '2019-01',
+      to: '2019-02',
+    });
+    await (await startBackfill(env.client, failed, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'backfill-failed', failed.name);
+    await save(env.client, 'partition-failed', `${failed.name}/2019-02`);
+
+    // batched
+    const batched = spec('batched', { partitionsPerChild: 2 });
+    await (await startBackfill(env.client, batched, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'backfill-batched', batched.name);
+    await save(env.client, 'partition-batched', `${batched.name}/2019-01..2019-02`);
+
+    // continued as new (a tiny history budget forces several generations)
+    const can = spec('continued', { maxConcurrency: 2 });
+    const canHandle = await startBackfill(env.client, can, {
+      taskQueue: worker.taskQueue,
+      historyBudget: 15,
+    });
+    const summary = await canHandle.result();
+    if (summary.generation < 1) throw new Error('expected continue-as-new');
+    const runs: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${can.name}'` }))
+      runs.push(wf.runId);
+    runs.reverse();
+    await save(env.client, 'backfill-continued-first-run', can.name, canHandle.firstExecutionRunId);
+    await save(env.client, 'backfill-continued-last-run', can.name, runs[runs.length - 1]);
+  } finally {
+    await worker.stop();
+    await env.server.stop();
+  }
+}
+
+async function firstRun(client: Client, workflowId: string): Promise<string | undefined> {
+  let oldest: { runId: string; startTime: Date } | undefined;
+  for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    if (!oldest || wf.startTime < oldest.startTime) oldest = { runId: wf.runId, startTime: wf.startTime };
+  }
+  return oldest?.runId;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
