@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../common/config';
 import { registerAdmin } from './commands/admin';
 import { registerControl } from './commands/control';
 import { registerDev } from './commands/dev';
+import { registerPlan } from './commands/plan';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerWatch } from './commands/watch';
@@ -57,6 +58,7 @@ export async function main(
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
   registerStart(program, ctx);
+  registerPlan(program, ctx);
   registerWatch(program, ctx);
   registerStatus(program, ctx);
   registerControl(program, ctx);

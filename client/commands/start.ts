@@ -13,7 +13,7 @@ import { startBackfill } from '../backfills';
 import { type CliContext, parseInteger, withClient } from '../context';
 import { watchBackfill } from './watch';
 
-interface StartFlags {
+export interface StartFlags {
   id?: string;
   from?: string;
   to?: string;

@@ -109,6 +109,49 @@ describe('CLI against a real dev server', () => {
     assert.equal((JSON.parse(overridden.stdout) as { total: number }).total, 2, '--to overrides the spec');
   });
 
+  it('plan shows files and bytes per partition and what each reprocess mode would skip', async () => {
+    const dir = tempDir();
+    generateTransactions({
+      dir: path.join(dir, 'raw'),
+      from: '2019-01',
+      to: '2019-02',
+      rowsPerPartition: 100,
+      filesPerPartition: 3,
+    });
+    const name = uniqueId('plan');
+    const file = writeSpec(dir, baseSpec(name)); // 2019-01..2019-03; 2019-03 has no files
+    type Plan = {
+      partitions: { key: string; files: number; bytes: number; lastRun: string; action: string }[];
+    };
+    const plan = async (...args: string[]) => {
+      const result = await cli(['plan', file, '--json', ...args], serverEnv());
+      assert.equal(result.code, 0, result.stderr);
+      return JSON.parse(result.stdout) as Plan;
+    };
+    const fresh = await plan();
+    assert.deepEqual(
+      fresh.partitions.map((p) => [p.key, p.files, p.lastRun, p.action]),
+      [
+        ['2019-01', 3, 'none', 'run'],
+        ['2019-02', 3, 'none', 'run'],
+        ['2019-03', 0, 'none', 'run'],
+      ],
+    );
+    assert.ok(fresh.partitions[0]!.bytes > 0);
+    const started = await cli(['start', file, '--wait'], serverEnv());
+    assert.equal(started.code, 0, started.stderr);
+    assert.deepEqual(
+      (await plan()).partitions.map((p) => p.action),
+      ['skip', 'skip', 'skip'],
+    );
+    assert.deepEqual(
+      (await plan('--reprocess', 'completed')).partitions.map((p) => p.action),
+      ['run', 'run', 'run'],
+    );
+    const human = await cli(['plan', file], serverEnv());
+    assert.match(human.stdout, /3 partitions: 0 would run, 3 would be skipped \(reprocess failed\)/);
+  });
+
   it('an invalid spec: one line naming the field, exit 2', async () => {
     const dir = tempDir();
     const file = writeSpec(dir, { ...baseSpec('bad'), range: { from: '2019-05', to: '2019-01' } });

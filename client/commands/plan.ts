@@ -1,0 +1,50 @@
+/** `backfill plan`: a dry run of `start` with the same spec and flags. */
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { planBackfill } from '../plan';
+import { type CliContext, parseInteger, withClient } from '../context';
+import { specFromFlags, type StartFlags } from './start';
+
+export function registerPlan(program: Command, ctx: CliContext) {
+  program
+    .command('plan')
+    .description('dry run: partitions with their files and bytes, and which the reprocess mode would skip')
+    .argument('<spec>', 'spec file')
+    .option('--id <id>', 'backfill id (default: the spec name)')
+    .option('--from <partition>', 'override range.from')
+    .option('--to <partition>', 'override range.to')
+    .option('--reprocess <mode>', 'none | failed | completed')
+    .option('--partition <key...>', 'only these partitions')
+    .option('--backwards', 'newest partitions first')
+    .option('--partitions-per-child <n>', 'batch size', parseInteger)
+    .option('--set <path=value...>', 'override any spec field')
+    .option('--json', 'print machine-readable output')
+    .action(async (file: string, flags: StartFlags) => {
+      const spec = specFromFlags(file, flags);
+      await withClient(ctx, async (client) => {
+        const plan = await planBackfill(client, spec, flags.id ? { backfillId: flags.id } : {});
+        const toRun = plan.filter((p) => p.action === 'run');
+        if (flags.json) {
+          ctx.out(
+            JSON.stringify(
+              { backfillId: flags.id ?? spec.name, reprocess: spec.reprocess, partitions: plan },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        const table = new Table({
+          head: ['partition', 'files', 'bytes', 'last run', 'action'],
+          style: { head: [], border: [] },
+        });
+        for (const p of plan)
+          table.push([p.key, p.files, p.bytes.toLocaleString('en-US'), p.lastRun.toLowerCase(), p.action]);
+        ctx.out(table.toString());
+        ctx.out(
+          `${plan.length} partitions: ${toRun.length} would run, ${plan.length - toRun.length} would be skipped (reprocess ${spec.reprocess}); ` +
+            `${toRun.reduce((s, p) => s + p.files, 0)} files, ${toRun.reduce((s, p) => s + p.bytes, 0).toLocaleString('en-US')} bytes to load`,
+        );
+      });
+    });
+}
