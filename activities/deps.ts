@@ -5,7 +5,13 @@ import type { Source } from './sources';
 import type { Target } from './target';
 
 export interface ActivityMetrics {
-  partitionLoaded(result: LoadPartitionResult): void;
+  partitionStarted: () => void;
+  partitionLoaded: (result: LoadPartitionResult) => void;
+  partitionFailed: (failureType: string, durationMs: number) => void;
+  partitionCancelled: () => void;
+  fileStaged: (bytes: number) => void;
+  merged: (durationMs: number) => void;
+  s3Error: (code: string) => void;
 }
 
 /** Fault injection for chaos and cancellation tests; never set in production. */

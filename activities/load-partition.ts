@@ -28,7 +28,14 @@ export function createLoadPartition(deps: ActivityDeps) {
     const started = Date.now();
     const { spec, partitionKey, backfillId } = input;
     const attempt = ctx.info.attempt;
-    const log = deps.logger.child({ backfillId, partition: partitionKey, attempt });
+    const log = deps.logger.child({
+      workflowId: ctx.info.workflowExecution?.workflowId,
+      runId: ctx.info.workflowExecution?.runId,
+      backfillId,
+      partition: partitionKey,
+      attempt,
+    });
+    deps.metrics?.partitionStarted();
     const previous = ctx.info.heartbeatDetails as LoadProgress | undefined;
     const progress: LoadProgress = { stage: 'listing', filesStaged: 0, fingerprint: '' };
     ctx.heartbeat(progress);
@@ -54,7 +61,14 @@ export function createLoadPartition(deps: ActivityDeps) {
           );
         }
         log.info('partition has no files');
-        return { status: 'empty', ...zeroCounts, attempts: attempt, durationMs: Date.now() - started };
+        const empty: LoadPartitionResult = {
+          status: 'empty',
+          ...zeroCounts,
+          attempts: attempt,
+          durationMs: Date.now() - started,
+        };
+        deps.metrics?.partitionLoaded(empty);
+        return empty;
       }
 
       conn = await deps.target.connect(spec);
@@ -79,6 +93,7 @@ export function createLoadPartition(deps: ActivityDeps) {
             index,
           );
           await run(conn, sql.saveRawFile(stagedFile(stagingDir, index)));
+          deps.metrics?.fileStaged(file.size);
         }
         progress.filesStaged = index + 1;
         progress.fingerprint = fingerprint(files.slice(0, index + 1));
@@ -128,6 +143,7 @@ export function createLoadPartition(deps: ActivityDeps) {
 
       progress.stage = 'committing';
       const delay = deps.faults?.delayBeforeCommitMs?.(partitionKey) ?? 0;
+      const commitStarted = Date.now();
       const { rowsWritten } = await deps.target.commitPartition(conn, {
         spec,
         schema,
@@ -141,6 +157,7 @@ export function createLoadPartition(deps: ActivityDeps) {
           throwIfCancelled(ctx);
         },
       });
+      deps.metrics?.merged(Date.now() - commitStarted);
       if (spec.target.writeMode !== 'merge' && rowsWritten !== rowsMerged) {
         throw new BackfillError(
           'ReconciliationError',
@@ -166,9 +183,14 @@ export function createLoadPartition(deps: ActivityDeps) {
     } catch (err) {
       if (ctx.cancellationSignal.aborted) {
         log.warn('partition load cancelled; nothing was written');
+        deps.metrics?.partitionCancelled();
         throw new CancelledFailure('partition load cancelled');
       }
       log.error({ err }, 'partition load failed');
+      deps.metrics?.partitionFailed(
+        err instanceof BackfillError ? err.type : (err as Error).name,
+        Date.now() - started,
+      );
       // Keep the staged files for the next attempt unless there will be none.
       keepStaging =
         !(err instanceof BackfillError && !FAILURE_TYPES[err.type].retryable) &&

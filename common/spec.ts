@@ -240,6 +240,17 @@ export const BackfillSpecSchema = z
         message: `token(s) ${unknownTokens.join(', ')} cannot be filled at ${g} granularity (allowed: ${LAYOUT_TOKENS[g].join(' ')})`,
       });
     }
+    for (const field of ['uri', 'endpoint'] as const) {
+      const value = spec.source[field];
+      if (value && /^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['source', field],
+          message:
+            'must not carry credentials (user:password@); they come from the AWS credential chain and never enter workflow history',
+        });
+      }
+    }
     if (spec.source.layout.split('/').includes('..')) {
       ctx.addIssue({ code: 'custom', path: ['source', 'layout'], message: 'must not contain ".."' });
     }

@@ -1,6 +1,7 @@
 /** Shared test helpers: a real dev server, a real in-process worker, temp dirs, target readers. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -152,6 +153,8 @@ export async function partitionHeartbeat(env: TestEnv, childId: string): Promise
 
 export interface WorkerProcess {
   process: ChildProcess;
+  /** Its stdout: pino's JSON lines. */
+  logs: string[];
   exited: Promise<number | null>;
 }
 
@@ -173,7 +176,30 @@ export function spawnWorker(
       LOG_LEVEL: 'warn',
       ...extraEnv,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return { process: child, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  const logs: string[] = [];
+  let partial = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    logs.push(...lines.filter(Boolean));
+  });
+  return {
+    process: child,
+    logs,
+    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+  };
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

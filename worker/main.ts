@@ -10,6 +10,9 @@ import { connectionOptions } from '../common/connection-options';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
 import { createBackfillWorker } from './worker';
+import { createMetrics, serveMetrics, type MetricsServer } from './metrics';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Faults } from '../activities/deps';
 
 /** Test-only fault injection via env, so chaos tests can hold a partition open in a worker process. */
@@ -20,12 +23,29 @@ function faultsFromEnv(env: NodeJS.ProcessEnv): Faults | undefined {
   return { delayBeforeCommitMs: () => beforeCommit, delayAfterFileMs: () => afterFile };
 }
 
+/** A free loopback port for the SDK runtime's own Prometheus exporter (appended to our /metrics). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export async function runWorker(config: Config = loadConfig()): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL });
-  installRuntime(logger);
+  const metricsEnabled = config.BACKFILL_METRICS_PORT !== 0;
+  const sdkMetricsAddress = metricsEnabled ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
+  installRuntime(logger, 'INFO', sdkMetricsAddress);
+  const metrics = createMetrics();
   const connection = await NativeConnection.connect(connectionOptions(config));
+  let metricsServer: MetricsServer | undefined;
   try {
     const { worker, run } = await createBackfillWorker({
+      metrics,
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.BACKFILL_TASK_QUEUE,
@@ -40,6 +60,19 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
       shutdownGraceTime: config.BACKFILL_SHUTDOWN_GRACE,
       faults: faultsFromEnv(process.env),
     });
+    if (metricsEnabled) {
+      metricsServer = await serveMetrics({
+        registry: metrics.registry,
+        host: config.BACKFILL_METRICS_HOST,
+        port: config.BACKFILL_METRICS_PORT,
+        ...(sdkMetricsAddress ? { sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics` } : {}),
+        healthy: () => worker.getState() === 'RUNNING',
+      });
+      logger.info(
+        { metrics: `http://${config.BACKFILL_METRICS_HOST}:${metricsServer.port}/metrics` },
+        'metrics served',
+      );
+    }
     logger.info(
       { taskQueue: config.BACKFILL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE },
       'worker started',
@@ -47,6 +80,7 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
     await run();
     logger.info({ state: worker.getState() }, 'worker stopped');
   } finally {
+    await metricsServer?.close();
     await connection.close();
   }
 }

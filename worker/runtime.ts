@@ -12,11 +12,14 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 
 let installed = false;
 
-export function installRuntime(logger: Logger, level: LogLevel = 'INFO'): void {
+export function installRuntime(logger: Logger, level: LogLevel = 'INFO', sdkMetricsAddress?: string): void {
   if (installed) return;
   installed = true;
   const sdkLogger = logger.child({ component: 'temporal-sdk' });
   Runtime.install({
+    ...(sdkMetricsAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } }
+      : {}),
     logger: new DefaultLogger(level, (entry) => {
       sdkLogger[LEVELS[entry.level]]({ ...(entry.meta ?? {}) }, entry.message);
     }),

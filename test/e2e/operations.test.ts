@@ -1,0 +1,156 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { getStatus, startBackfill } from '../../client/backfills';
+import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import {
+  freePort,
+  queryFile,
+  spawnWorker,
+  startTestEnv,
+  tempDir,
+  transactionsSpec,
+  uniqueId,
+  waitFor,
+  type TestEnv,
+} from '../helpers';
+
+const SECRET = 'planted-Secret-0f3c9a';
+
+function metricValue(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{}`));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+
+describe('operating the worker', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv();
+  });
+  after(async () => {
+    await env?.server.stop();
+  });
+
+  it('metrics equal the run, logs are JSON lines with workflowId and partition, and a planted secret appears nowhere', async () => {
+    const dir = tempDir();
+    const data = generateTransactions({
+      dir: path.join(dir, 'raw'),
+      from: '2020-01',
+      to: '2020-02',
+      rowsPerPartition: 700,
+      duplicateRate: 0.1,
+    });
+    const target = path.join(dir, 't.duckdb');
+    const spec = transactionsSpec({
+      name: uniqueId('ops'),
+      source: path.join(dir, 'raw'),
+      target,
+      from: '2020-01',
+      to: '2020-03',
+    });
+    const taskQueue = uniqueId('tq');
+    const port = await freePort();
+    const worker = spawnWorker(env, taskQueue, {
+      BACKFILL_METRICS_PORT: String(port),
+      LOG_LEVEL: 'debug',
+      AWS_SECRET_ACCESS_KEY: SECRET,
+      AWS_ACCESS_KEY_ID: 'AKIAPLANTED',
+    });
+    try {
+      await waitFor(
+        'healthz',
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200,
+      );
+      const summary = await (await startBackfill(env.client, spec, { taskQueue })).result();
+      assert.equal(summary.counts.succeeded + summary.counts.empty, 3);
+
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.equal(metricValue(metrics, 'backfill_partitions_started_total'), 3);
+      assert.equal(metricValue(metrics, 'backfill_partitions_succeeded_total'), 3);
+      assert.equal(metricValue(metrics, 'backfill_partitions_cancelled_total'), 0);
+      assert.equal(metricValue(metrics, 'backfill_rows_read_total'), data.rows);
+      assert.equal(metricValue(metrics, 'backfill_rows_read_total'), summary.totals.rowsRead);
+      assert.equal(metricValue(metrics, 'backfill_rows_merged_total'), summary.totals.rowsMerged);
+      assert.equal(metricValue(metrics, 'backfill_rows_rejected_total'), 0);
+      assert.equal(metricValue(metrics, 'backfill_files_processed_total'), data.files);
+      assert.equal(metricValue(metrics, 'backfill_bytes_downloaded_total'), summary.totals.bytes);
+      assert.equal(metricValue(metrics, 'backfill_merge_duration_seconds_count'), 2);
+      assert.match(metrics, /^temporal_/m, "the SDK runtime's own metrics are appended");
+
+      const lines = worker.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const loaded = lines.filter((l) => l.msg === 'partition loaded');
+      assert.deepEqual(loaded.map((l) => l.partition).sort(), ['2020-01', '2020-02']);
+      for (const l of loaded) assert.equal(l.workflowId, `${spec.name}/${String(l.partition)}`);
+
+      const places: string[] = [worker.logs.join('\n')];
+      const ids = [spec.name, `${spec.name}/2020-01`, `${spec.name}/2020-02`, `${spec.name}/2020-03`];
+      for (const id of ids) {
+        const handle = env.client.workflow.getHandle(id);
+        places.push(historyToJSON(await handle.fetchHistory()));
+        const description = await handle.describe();
+        places.push(
+          JSON.stringify(description.memo ?? {}),
+          JSON.stringify(description.raw.workflowExecutionInfo?.searchAttributes ?? {}),
+        );
+      }
+      for (const text of places) assert.ok(!text.includes(SECRET), 'the secret leaked');
+      assert.ok(places[1]!.includes(spec.name), 'the haystack is real');
+    } finally {
+      worker.process.kill('SIGTERM');
+      await worker.exited;
+    }
+  });
+
+  it('SIGTERM during a running partition: the worker exits within the grace period, the load is retried elsewhere, the target equals the oracle', async () => {
+    const dir = tempDir();
+    const data = generateTransactions({
+      dir: path.join(dir, 'raw'),
+      from: '2020-04',
+      to: '2020-05',
+      rowsPerPartition: 600,
+    });
+    const target = path.join(dir, 't.duckdb');
+    const spec = transactionsSpec({
+      name: uniqueId('sigterm'),
+      source: path.join(dir, 'raw'),
+      target,
+      from: '2020-04',
+      to: '2020-05',
+    });
+    const taskQueue = uniqueId('tq');
+    const first = spawnWorker(env, taskQueue, {
+      BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS: '60000',
+      BACKFILL_SHUTDOWN_GRACE: '2s',
+    });
+    const handle = await startBackfill(env.client, spec, { taskQueue });
+    await waitFor(
+      'a partition mid-load',
+      async () => (await getStatus(env.client, spec.name, { partitions: false })).counts.running > 0,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    const signalled = Date.now();
+    first.process.kill('SIGTERM');
+    const code = await first.exited;
+    const exitMs = Date.now() - signalled;
+    assert.ok(exitMs < 10_000, `exited ${exitMs} ms after SIGTERM (grace 2 s)`);
+    assert.equal(code, 0);
+
+    const second = spawnWorker(env, taskQueue);
+    try {
+      const summary = await handle.result();
+      assert.equal(summary.counts.succeeded, 2);
+      assert.ok(
+        summary.partitions!.some((p) => (p.stats?.attempts ?? 0) > 1),
+        'a load was retried on the second worker',
+      );
+    } finally {
+      second.process.kill('SIGTERM');
+      await second.exited;
+    }
+    const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
+      (r) => r.line,
+    );
+    assert.deepEqual(lines, oracleLines(data.oracle));
+  });
+});

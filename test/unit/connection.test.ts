@@ -1,0 +1,62 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig, uiUrl } from '../../common/config';
+import { connectionOptions } from '../../common/connection-options';
+import { tempDir } from '../helpers';
+
+describe('connection options that reach the SDK', () => {
+  const dir = tempDir();
+  const files = { ca: path.join(dir, 'ca.pem'), crt: path.join(dir, 'c.pem'), key: path.join(dir, 'k.pem') };
+  writeFileSync(files.ca, 'CA');
+  writeFileSync(files.crt, 'CRT');
+  writeFileSync(files.key, 'KEY');
+
+  it('plain address and namespace by default, no TLS', () => {
+    const config = loadConfig({});
+    assert.deepEqual(connectionOptions(config), { address: 'localhost:7233' });
+    assert.equal(config.TEMPORAL_NAMESPACE, 'default');
+    assert.equal(uiUrl(config, 'a/b'), 'http://localhost:8233/namespaces/default/workflows/a%2Fb');
+  });
+
+  it('mTLS: CA, client certificate and key, server name', () => {
+    const options = connectionOptions(
+      loadConfig({
+        TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+        TEMPORAL_NAMESPACE: 'ns.acct',
+        TEMPORAL_TLS_CA: files.ca,
+        TEMPORAL_TLS_CERT: files.crt,
+        TEMPORAL_TLS_KEY: files.key,
+        TEMPORAL_TLS_SERVER_NAME: 'ns.acct.tmprl.cloud',
+      }),
+    );
+    assert.equal(options.address, 'ns.acct.tmprl.cloud:7233');
+    assert.equal(options.tls?.serverNameOverride, 'ns.acct.tmprl.cloud');
+    assert.equal(options.tls?.serverRootCACertificate?.toString(), 'CA');
+    assert.equal(options.tls?.clientCertPair?.crt.toString(), 'CRT');
+    assert.equal(options.tls?.clientCertPair?.key.toString(), 'KEY');
+    assert.equal(options.apiKey, undefined);
+  });
+
+  it('an API key implies TLS', () => {
+    const options = connectionOptions(loadConfig({ TEMPORAL_API_KEY: 'k-123' }));
+    assert.equal(options.apiKey, 'k-123');
+    assert.deepEqual(options.tls, {});
+  });
+
+  it('rejects a certificate without its key, unreadable files and bad values, naming the variable', () => {
+    assert.throws(
+      () => loadConfig({ TEMPORAL_TLS_CERT: files.crt }),
+      (e: unknown) => e instanceof ConfigError && /TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/.test(e.message),
+    );
+    assert.throws(
+      () => connectionOptions(loadConfig({ TEMPORAL_TLS_CA: '/nope.pem' })),
+      /TEMPORAL_TLS_CA: cannot read \/nope\.pem \(ENOENT\)/,
+    );
+    assert.throws(
+      () => loadConfig({ BACKFILL_DUCKDB_MEMORY_LIMIT: 'lots' }),
+      /BACKFILL_DUCKDB_MEMORY_LIMIT: must be a size/,
+    );
+  });
+});
