@@ -20,6 +20,14 @@ export class DuckDbPool {
 
   constructor(private readonly settings: DuckDbSettings) {}
 
+  /**
+   * The longest record line the readers accept: DuckDB's line reader allocates twice this per scan,
+   * so it follows the memory limit (an eighth of it, at most 64 MiB; a longer line is a bad file).
+   */
+  get maxLineBytes(): number {
+    return Math.max(1 << 20, Math.min(64 << 20, Math.floor(parseSize(this.settings.memoryLimit) / 8)));
+  }
+
   instance(file: string): Promise<DuckDBInstance> {
     const key = path.resolve(file);
     let instance = this.instances.get(key);
@@ -80,4 +88,22 @@ export class KeyedMutex {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** "2GB", "512 MiB" → bytes (the forms the config accepts). */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b)$/i.exec(text.trim());
+  if (!match) throw new Error(`invalid size "${text}"`);
+  return Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!;
 }

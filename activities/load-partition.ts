@@ -15,7 +15,7 @@ import type { BackfillSpec } from '../common/spec';
 import type { LoadPartitionInput, LoadPartitionResult } from '../common/types';
 import { queryRows, run } from './duckdb';
 import type { ActivityDeps } from './deps';
-import { effectiveSchema } from './schema-contract';
+import { effectiveSchema, type DiscoveredColumn } from './schema-contract';
 import { stageFile } from './stage-files';
 import { partitionPrefix, type SourceFile } from './sources';
 import type { Source } from './sources';
@@ -91,6 +91,7 @@ export function createLoadPartition(deps: ActivityDeps) {
             file,
             await materialize(deps.sources, spec, file, workDir, index),
             index,
+            deps.target.maxLineBytes,
           );
           await run(conn, sql.saveRawFile(stagedFile(stagingDir, index)));
           deps.metrics?.fileStaged(file.size);
@@ -102,17 +103,13 @@ export function createLoadPartition(deps: ActivityDeps) {
       }
       await run(conn, sql.loadRecords(path.join(stagingDir, '*.parquet')));
 
-      const discovered =
-        spec.schemaContract === 'discard'
-          ? []
-          : (await queryRows<{ name: string; kinds: string[] }>(conn, sql.discoverColumns)).map((c) => ({
-              name: c.name,
-              kinds: c.kinds,
-            }));
+      const discovered = spec.schemaContract === 'discard' ? [] : await discoverColumns(conn, spec);
       const { schema, added } = effectiveSchema(spec, discovered);
       if (added.length) log.info({ added }, 'new source columns (schema contract evolve)');
       await run(conn, sql.createStageTable(schema));
       await run(conn, sql.stageFromRaw(schema, spec.target.keyColumns));
+      // The raw text is in the stage table now; free its memory before the dedupe sorts.
+      for (const statement of sql.dropRawTables) await run(conn, statement);
 
       const [counts] = await queryRows<{ total: bigint; rejected: bigint }>(conn, sql.stageCounts);
       const rowsRead = Number(counts?.total ?? 0);
@@ -207,6 +204,20 @@ export function createLoadPartition(deps: ActivityDeps) {
       if (!keepStaging) await rm(stagingDir, { recursive: true, force: true });
     }
   };
+}
+
+/** Source keys, and the value kinds of those the spec does not declare (only they need a type). */
+async function discoverColumns(conn: DuckDBConnection, spec: BackfillSpec): Promise<DiscoveredColumn[]> {
+  const keys = (await queryRows<{ name: string }>(conn, sql.discoverKeys)).map((r) => r.name);
+  const columns: DiscoveredColumn[] = [];
+  for (const name of keys) {
+    const kinds =
+      name in spec.schema
+        ? []
+        : ((await queryRows<{ kinds: string[] }>(conn, sql.keyKinds(name)))[0]?.kinds ?? []);
+    columns.push({ name, kinds });
+  }
+  return columns;
 }
 
 /** Heartbeat details: how far staging got, so a retry can resume (see reusableFiles). */

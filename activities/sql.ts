@@ -62,12 +62,12 @@ export const createRawTable: Statement = {
  * characters are invalid in JSON, so the 0x1F "delimiter" never splits a valid line. Blank lines
  * are not records.
  */
-export function rawNdjson(file: string, display: string): Statement {
+export function rawNdjson(file: string, display: string, maxLineBytes: number): Statement {
   return {
     sql:
       `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, line, raw, NULL FROM read_csv($file, columns = {'raw': 'VARCHAR'}, ` +
-      `header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, hive_partitioning = false, max_line_size = 67108864, ` +
-      `buffer_size = 134217728) WITH ORDINALITY AS r(raw, line) WHERE raw IS NOT NULL AND trim(raw) <> ''`,
+      `header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, hive_partitioning = false, max_line_size = ${Math.floor(maxLineBytes)}, ` +
+      `buffer_size = ${Math.floor(maxLineBytes) * 2}) WITH ORDINALITY AS r(raw, line) WHERE raw IS NOT NULL AND trim(raw) <> ''`,
     params: { file, display },
   };
 }
@@ -155,7 +155,7 @@ export function rawParquet(file: string, display: string, columns: string[]): St
 
 /** A staged file is kept as Parquet so a retry after a crash can resume without reading it again. */
 export const saveRawFile = (parquetPath: string): Statement => ({
-  sql: `COPY ${ident(RAW_TABLE)} TO ${literal(parquetPath)} (FORMAT parquet)`,
+  sql: `COPY ${ident(RAW_TABLE)} TO ${literal(parquetPath)} (FORMAT parquet, ROW_GROUP_SIZE 16384)`,
 });
 
 /** All staged files of the partition, as one table. */
@@ -164,13 +164,20 @@ export const loadRecords = (glob: string): Statement => ({
   params: { glob },
 });
 
-/** Every top-level key the partition's records carry, with the JSON kinds of its values. */
-export const discoverColumns: Statement = {
-  sql:
-    `SELECT je.key AS name, list(DISTINCT je.type) AS kinds FROM ${ident(RECORDS_TABLE)}, ` +
-    `json_each(CASE WHEN "__reason" IS NULL AND json_valid("__raw") AND json_type("__raw") = 'OBJECT' THEN "__raw" ELSE '{}' END) je ` +
-    'GROUP BY je.key ORDER BY je.key',
+const VALID_OBJECT = `"__reason" IS NULL AND json_valid("__raw") AND json_type("__raw") = 'OBJECT'`;
+
+/** Every top-level key the partition's records carry (streams; no per-key rows are materialised). */
+export const discoverKeys: Statement = {
+  sql: `SELECT DISTINCT unnest(json_keys("__raw")) AS name FROM ${ident(RECORDS_TABLE)} WHERE ${VALID_OBJECT} ORDER BY name`,
 };
+
+/** The JSON kinds of one key's values across the partition (UBIGINT, DOUBLE, VARCHAR, ...). */
+export const keyKinds = (key: string): Statement => ({
+  sql:
+    `SELECT list(DISTINCT json_type(json_extract("__raw", $path))) AS kinds FROM ${ident(RECORDS_TABLE)} ` +
+    `WHERE ${VALID_OBJECT} AND json_exists("__raw", $path)`,
+  params: { path: `$.${JSON.stringify(key)}` },
+});
 
 /** Staging table: typed columns, where each row came from, and why it was rejected (if it was). */
 export function createStageTable(schema: ColumnTypes): Statement {
@@ -349,6 +356,11 @@ export function replaceRejects(
     },
   ];
 }
+
+export const dropRawTables: Statement[] = [
+  { sql: `DROP TABLE IF EXISTS ${ident(RAW_TABLE)}` },
+  { sql: `DROP TABLE IF EXISTS ${ident(RECORDS_TABLE)}` },
+];
 
 export const dropWorkTables: Statement[] = [
   { sql: `DROP TABLE IF EXISTS ${ident(RAW_TABLE)}` },

@@ -17,6 +17,7 @@ export async function stageFile(
   file: SourceFile,
   localPath: string,
   index: number,
+  maxLineBytes: number,
 ): Promise<void> {
   const format = await resolveFormat(spec, file, localPath);
   if (!format) {
@@ -28,7 +29,7 @@ export async function stageFile(
   try {
     switch (format) {
       case 'ndjson':
-        await run(conn, sql.rawNdjson(localPath, file.name));
+        await run(conn, sql.rawNdjson(localPath, file.name, maxLineBytes));
         break;
       case 'json':
         await run(conn, sql.rawJsonArray(localPath, file.name));

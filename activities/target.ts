@@ -31,6 +31,8 @@ export interface CommitResult {
 }
 
 export interface Target {
+  /** The longest record line its readers accept (bounded by the staging memory). */
+  readonly maxLineBytes: number;
   /** A DuckDB connection to stage a partition in; commit() reads the batch table from it. */
   connect(spec: BackfillSpec): Promise<DuckDBConnection>;
   /** Writes the staged batch of one partition in one transaction: all of it or nothing. */
@@ -43,6 +45,10 @@ export class DuckDbFileTarget implements Target {
   private readonly commits = new KeyedMutex();
 
   constructor(private readonly pool: DuckDbPool) {}
+
+  get maxLineBytes() {
+    return this.pool.maxLineBytes;
+  }
 
   connect(spec: BackfillSpec) {
     return this.pool.connect(spec.target.path);

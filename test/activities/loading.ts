@@ -1,7 +1,7 @@
 /** Builds the real load activity (real DuckDB files, local source) for activity-level suites. */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import { DuckDbPool, queryRows } from '../../activities/duckdb';
+import { DuckDbPool, queryRows, type DuckDbSettings } from '../../activities/duckdb';
 import { createSources } from '../../activities/sources';
 import { DuckDbFileTarget } from '../../activities/target';
 import type { BackfillSpec } from '../../common/spec';
@@ -9,19 +9,21 @@ import type { LoadPartitionResult } from '../../common/types';
 import { logger } from '../helpers';
 
 export interface Loader {
+  activities: ReturnType<typeof createActivities>;
   load(spec: BackfillSpec, partitionKey: string, backfillId?: string): Promise<LoadPartitionResult>;
   query<T = Record<string, unknown>>(file: string, sql: string): Promise<T[]>;
   close(): Promise<void>;
 }
 
-export function createLoader(): Loader {
-  const pool = new DuckDbPool({ memoryLimit: '1GB', threads: 1 });
+export function createLoader(settings: DuckDbSettings = { memoryLimit: '1GB', threads: 1 }): Loader {
+  const pool = new DuckDbPool(settings);
   const activities = createActivities({
     logger,
     sources: createSources(),
     target: new DuckDbFileTarget(pool),
   });
   return {
+    activities,
     load: (spec, partitionKey, backfillId = spec.name) =>
       new MockActivityEnvironment({ attempt: 1 }).run(activities.loadPartition, {
         spec,

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSpec, type BackfillSpecInput } from '../../common/spec';
+import type { MaintenanceReport } from '../../common/types';
 import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
 import { tempDir, transactionsSpec } from '../helpers';
 import { createLoader } from './loading';
@@ -322,5 +323,64 @@ describe('partitions without files, lineage', () => {
       columns.map((c) => c.column_name),
       ['id', 'qty', 'ts'],
     );
+  });
+});
+
+describe('large partitions and maintenance', () => {
+  it('a partition about 4x the DuckDB memory limit loads by spilling', async () => {
+    const dir = tempDir();
+    // ~255 MB of NDJSON against a 64 MB memory limit.
+    const data = generateTransactions({
+      dir: path.join(dir, 'raw'),
+      from: '2018-01',
+      to: '2018-01',
+      rowsPerPartition: 1_350_000,
+      filesPerPartition: 8,
+      duplicateRate: 0.01,
+      lateUpdateRate: 0,
+    });
+    const small = createLoader({ memoryLimit: '64MB', threads: 1, tempDirectory: path.join(dir, 'spill') });
+    try {
+      const target = path.join(dir, 't.duckdb');
+      const s = transactionsSpec({
+        name: 'big',
+        source: path.join(dir, 'raw'),
+        target,
+        from: '2018-01',
+        to: '2018-01',
+      });
+      const result = await small.load(s, '2018-01');
+      assert.equal(result.rowsRead, data.rows);
+      assert.equal(result.rowsMerged, data.oracle.size);
+      assert.deepEqual(await small.query(target, "SELECT current_setting('memory_limit') AS m"), [
+        { m: '61.0 MiB' },
+      ]);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('maintenance rewrites ordered by the cluster columns, analyzes and checkpoints; the report says so', async () => {
+    const dir = tempDir();
+    write(dir, 'raw/year=2020/month=01/a.ndjson', [
+      '{"id": "c", "qty": 3, "ts": "2020-01-03T00:00:00"}',
+      '{"id": "a", "qty": 9, "ts": "2020-01-01T00:00:00"}',
+      '{"id": "b", "qty": 1, "ts": "2020-01-02T00:00:00"}',
+    ]);
+    const s = spec(dir, { maintenance: { enabled: true, clusterBy: ['qty'] } });
+    await loader.load(s, '2020-01');
+    const { MockActivityEnvironment } = await import('@temporalio/testing');
+    const report = await new MockActivityEnvironment().run<
+      [{ spec: typeof s }],
+      MaintenanceReport,
+      typeof loader.activities.maintainTarget
+    >(loader.activities.maintainTarget, { spec: s });
+    assert.deepEqual(report.steps, ['rewrite ordered by qty', 'analyze', 'checkpoint', 'vacuum']);
+    assert.equal(report.rowCount, 3);
+    assert.deepEqual(await loader.query(s.target.path, 'SELECT id FROM items'), [
+      { id: 'b' },
+      { id: 'c' },
+      { id: 'a' },
+    ]);
   });
 });
