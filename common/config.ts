@@ -20,6 +20,10 @@ export const ENV_VARS = {
   BACKFILL_DUCKDB_TEMP_DIR: 'DuckDB temp_directory for spilling',
   BACKFILL_MAX_CONCURRENT_ACTIVITIES: 'Partition loads one worker runs at once',
   BACKFILL_MAX_CONCURRENT_WORKFLOW_TASKS: 'Workflow tasks one worker runs at once',
+  BACKFILL_S3_ENDPOINT: 'S3 endpoint URL (MinIO, other S3-compatible stores); a spec may override it',
+  BACKFILL_S3_REGION: 'S3 region (default AWS_REGION, else us-east-1)',
+  BACKFILL_S3_FORCE_PATH_STYLE: 'true for path-style S3 addressing (MinIO)',
+  BACKFILL_STAGING_DIR: 'Where staged files wait for a retry after a crash (file-level resume)',
   BACKFILL_METRICS_HOST: 'Bind address of the worker /metrics and /healthz server',
   BACKFILL_METRICS_PORT: 'Port of that server (0 disables it)',
   BACKFILL_SHUTDOWN_GRACE: 'How long running loads may finish after SIGTERM',
@@ -49,6 +53,13 @@ const ConfigSchema = z.object({
   BACKFILL_DUCKDB_TEMP_DIR: optionalText,
   BACKFILL_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(4),
   BACKFILL_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(40),
+  BACKFILL_S3_ENDPOINT: optionalText,
+  BACKFILL_S3_REGION: optionalText,
+  BACKFILL_S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false', ''])
+    .optional()
+    .transform((v) => (v === 'true' ? true : v === 'false' ? false : undefined)),
+  BACKFILL_STAGING_DIR: optionalText,
   BACKFILL_METRICS_HOST: z.string().default('127.0.0.1'),
   BACKFILL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   BACKFILL_SHUTDOWN_GRACE: z

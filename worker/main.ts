@@ -10,6 +10,7 @@ import { connectionOptions } from '../common/connection-options';
 import { createLogger } from './logger';
 import { installRuntime } from './runtime';
 import { createBackfillWorker } from './worker';
+import { createWorkerS3Source } from './s3';
 import { createMetrics, serveMetrics, type MetricsServer } from './metrics';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -46,6 +47,8 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
   try {
     const { worker, run } = await createBackfillWorker({
       metrics,
+      s3: createWorkerS3Source(config, metrics),
+      ...(config.BACKFILL_STAGING_DIR ? { stagingDir: config.BACKFILL_STAGING_DIR } : {}),
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.BACKFILL_TASK_QUEUE,

@@ -1,7 +1,18 @@
-/** The worker's S3 source, from the environment's defaults (the spec may override per backfill). */
+/** The worker's S3 source, from the environment's defaults (a spec may override endpoint, region, style). */
+import type { ActivityMetrics } from '../activities/deps';
 import type { Source } from '../activities/sources';
+import { createS3Source, s3ClientFactory } from '../activities/sources/s3-source';
 import type { Config } from '../common/config';
 
-export function createWorkerS3Source(_config: Config): Source | undefined {
-  return undefined;
+export function createWorkerS3Source(config: Config, metrics?: ActivityMetrics): Source {
+  return createS3Source({
+    clientFor: s3ClientFactory({
+      ...(config.BACKFILL_S3_ENDPOINT ? { endpoint: config.BACKFILL_S3_ENDPOINT } : {}),
+      ...(config.BACKFILL_S3_REGION ? { region: config.BACKFILL_S3_REGION } : {}),
+      ...(config.BACKFILL_S3_FORCE_PATH_STYLE !== undefined
+        ? { forcePathStyle: config.BACKFILL_S3_FORCE_PATH_STYLE }
+        : {}),
+    }),
+    ...(metrics ? { onError: (code: string) => metrics.s3Error(code) } : {}),
+  });
 }

@@ -24,6 +24,8 @@ export interface BackfillWorkerOptions {
   faults?: Faults;
   /** The S3 source (built from the AWS SDK chain by the caller). */
   s3?: Source;
+  /** Where staged files wait for a retry after a crash. */
+  stagingDir?: string;
   /** Prebuilt workflow bundle (tests build it once); default bundles ../workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -44,6 +46,7 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
     target: new DuckDbFileTarget(pool),
     metrics: options.metrics,
     faults: options.faults,
+    ...(options.stagingDir ? { stagingDir: options.stagingDir } : {}),
   });
   const worker = await Worker.create({
     connection: options.connection,

@@ -2,7 +2,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { DuckDbPool, queryRows, type DuckDbSettings } from '../../activities/duckdb';
-import { createSources } from '../../activities/sources';
+import { createSources, type Source } from '../../activities/sources';
 import { DuckDbFileTarget } from '../../activities/target';
 import type { BackfillSpec } from '../../common/spec';
 import type { LoadPartitionResult } from '../../common/types';
@@ -15,11 +15,14 @@ export interface Loader {
   close(): Promise<void>;
 }
 
-export function createLoader(settings: DuckDbSettings = { memoryLimit: '1GB', threads: 1 }): Loader {
+export function createLoader(
+  settings: DuckDbSettings = { memoryLimit: '1GB', threads: 1 },
+  s3?: Source,
+): Loader {
   const pool = new DuckDbPool(settings);
   const activities = createActivities({
     logger,
-    sources: createSources(),
+    sources: createSources(s3 ? { s3 } : {}),
     target: new DuckDbFileTarget(pool),
   });
   return {

@@ -1,0 +1,95 @@
+/** A real MinIO server for the S3 suites: the pinned binary, on a loopback port, with random credentials. */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ensureTool } from '../client/tools';
+import { freePort, tempDir, waitFor } from './helpers';
+
+export interface Minio {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  client: S3Client;
+  createBucket: (name: string) => Promise<void>;
+  putObject: (bucket: string, key: string, body: Buffer | string) => Promise<void>;
+  /** Uploads a local directory tree under a prefix; returns how many objects. */
+  uploadDir: (bucket: string, prefix: string, dir: string) => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+export async function startMinio(): Promise<Minio> {
+  const binary = ensureTool('minio');
+  if (!binary) throw new Error('no minio binary and no Go to build it');
+  const [port, consolePort] = [await freePort(), await freePort()];
+  const accessKey = `minio${randomBytes(4).toString('hex')}`;
+  const secretKey = randomBytes(18).toString('hex');
+  const child = spawn(
+    binary,
+    [
+      'server',
+      tempDir('minio-'),
+      '--address',
+      `127.0.0.1:${port}`,
+      '--console-address',
+      `127.0.0.1:${consolePort}`,
+      '--quiet',
+    ],
+    {
+      env: {
+        ...process.env,
+        MINIO_ROOT_USER: accessKey,
+        MINIO_ROOT_PASSWORD: secretKey,
+        MINIO_BROWSER: 'off',
+        MINIO_UPDATE: 'off',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitFor(
+    'MinIO to be live',
+    async () => (await fetch(`${endpoint}/minio/health/live`).catch(() => undefined))?.ok,
+    60_000,
+  );
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: accessKey, secretAccessKey: secretKey },
+  });
+  const putObject = async (bucket: string, key: string, body: Buffer | string) => {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  };
+  return {
+    endpoint,
+    accessKey,
+    secretKey,
+    client,
+    createBucket: async (name) => {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    },
+    putObject,
+    async uploadDir(bucket, prefix, dir) {
+      const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) =>
+        statSync(path.join(dir, f)).isFile(),
+      );
+      for (const file of files)
+        await putObject(
+          bucket,
+          `${prefix}${file.split(path.sep).join('/')}`,
+          readFileSync(path.join(dir, file)),
+        );
+      return files.length;
+    },
+    async stop() {
+      client.destroy();
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
