@@ -5,12 +5,13 @@ import { DuckDbPool, queryRows, type DuckDbSettings } from '../../activities/duc
 import { createSources, type Source } from '../../activities/sources';
 import { DuckDbFileTarget } from '../../activities/target';
 import type { BackfillSpec } from '../../common/spec';
-import type { LoadPartitionResult } from '../../common/types';
+import type { LoadPartitionResult, MaintenanceReport } from '../../common/types';
 import { logger } from '../helpers';
 
 export interface Loader {
   activities: ReturnType<typeof createActivities>;
   load(spec: BackfillSpec, partitionKey: string, backfillId?: string): Promise<LoadPartitionResult>;
+  maintain(spec: BackfillSpec): Promise<MaintenanceReport>;
   query<T = Record<string, unknown>>(file: string, sql: string): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -33,6 +34,11 @@ export function createLoader(
         partitionKey,
         backfillId,
       }),
+    maintain: (spec) =>
+      new MockActivityEnvironment().run<[{ spec: BackfillSpec }], MaintenanceReport, typeof activities.maintainTarget>(
+        activities.maintainTarget,
+        { spec },
+      ),
     async query<T>(file: string, sql: string) {
       const conn = await pool.connect(file);
       try {

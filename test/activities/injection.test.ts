@@ -1,0 +1,77 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseSpec, SpecError } from '../../common/spec';
+import { tempDir } from '../helpers';
+import { createLoader } from './loading';
+
+const loader = createLoader();
+after(() => loader.close());
+
+const HOSTILE = `x'); DROP TABLE victim; --`;
+const HOSTILE_IDENT = `c"; DROP TABLE victim; --`;
+
+describe('hostile names and values load as data or are rejected; nothing is executed', () => {
+  it('file names, directory names, column names, table names and values with quotes, semicolons and SQL', async () => {
+    const dir = tempDir();
+    const partitionDir = path.join(dir, 'raw', `it's; DROP`, 'year=2020', 'month=01');
+    mkdirSync(partitionDir, { recursive: true });
+    const record = { [HOSTILE_IDENT]: 'k1', "v'al": `'); DELETE FROM victim; --`, n: 1 };
+    writeFileSync(path.join(partitionDir, `${HOSTILE}.ndjson`), `${JSON.stringify(record)}\n`);
+    const target = path.join(dir, `t'; --.duckdb`);
+    const table = `tbl"; DROP TABLE victim; --`;
+    const spec = parseSpec({
+      name: 'inject',
+      source: { uri: path.join(dir, 'raw', `it's; DROP`) },
+      schema: { [HOSTILE_IDENT]: 'VARCHAR', "v'al": 'VARCHAR', n: 'INTEGER' },
+      target: { path: target, table, partitionColumns: ['year', 'month'], keyColumns: [HOSTILE_IDENT], orderingColumn: 'n' },
+      range: { from: '2020-01', to: '2020-01' },
+      maintenance: { enabled: true, clusterBy: ["v'al"] },
+    });
+    await loader.query(target, 'CREATE TABLE victim AS SELECT 42 AS answer');
+    const result = await loader.load(spec, '2020-01', 'inject');
+    assert.equal(result.rowsMerged, 1);
+    await loader.maintain(spec);
+
+    const tables = await loader.query<{ table_name: string }>(target, 'SELECT table_name FROM duckdb_tables() ORDER BY 1');
+    assert.deepEqual(tables.map((t) => t.table_name).sort(), [table, `${table}__rejects`, 'victim'].sort());
+    assert.deepEqual(await loader.query(target, 'SELECT answer FROM victim'), [{ answer: 42 }]);
+    const rows = await loader.query(target, `SELECT * EXCLUDE (_loaded_at) FROM "${table.replaceAll('"', '""')}"`);
+    assert.deepEqual(rows, [
+      {
+        [HOSTILE_IDENT]: 'k1',
+        "v'al": `'); DELETE FROM victim; --`,
+        n: 1,
+        year: 2020,
+        month: 1,
+        _source_file: `year=2020/month=01/${HOSTILE}.ndjson`,
+        _backfill_id: 'inject',
+      },
+    ]);
+  });
+
+  it('rejects hostile partition values, types, ids and layouts before anything runs', () => {
+    const base = {
+      name: 'x',
+      source: { uri: '/d' },
+      schema: { id: 'VARCHAR' },
+      target: { path: '/t.duckdb', table: 't', keyColumns: ['id'] },
+      range: { from: '2020-01', to: '2020-02' },
+    };
+    const problems = (value: unknown) => {
+      try {
+        parseSpec(value);
+        return [];
+      } catch (err) {
+        assert.ok(err instanceof SpecError);
+        return err.problems;
+      }
+    };
+    assert.match(problems({ ...base, partitions: [`2020-01'; DROP TABLE t; --`] })[0]!, /^partitions\[0\]: "2020-01'; DROP TABLE t; --" is not a month partition/);
+    assert.match(problems({ ...base, range: { from: `2020-01; --`, to: '2020-02' } })[0]!, /^range\.from: /);
+    assert.equal(problems({ ...base, schema: { id: `VARCHAR); DROP TABLE t; --` } })[0], 'schema.id: is not a supported column type');
+    assert.match(problems({ ...base, name: `x'; DROP` })[0]!, /^name: /);
+    assert.match(problems({ ...base, source: { uri: '/d', layout: '../../etc/{yyyy}' } })[0]!, /^source\.layout: must not contain "\.\."/);
+  });
+});
