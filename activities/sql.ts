@@ -62,12 +62,16 @@ export const createRawTable: Statement = {
  * characters are invalid in JSON, so the 0x1F "delimiter" never splits a valid line. Blank lines
  * are not records.
  */
-export function rawNdjson(file: string, display: string, maxLineBytes: number): Statement {
+export function rawNdjson(file: string, display: string, maxLineBytes: number, rejects?: string): Statement {
+  // With `rejects`, lines DuckDB cannot decode (invalid UTF-8) go to that table instead of failing the file.
+  const tolerant = rejects
+    ? `, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan'`
+    : '';
   return {
     sql:
       `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, line, raw, NULL FROM read_csv($file, columns = {'raw': 'VARCHAR'}, ` +
       `header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, hive_partitioning = false, max_line_size = ${Math.floor(maxLineBytes)}, ` +
-      `buffer_size = ${Math.floor(maxLineBytes) * 2}) WITH ORDINALITY AS r(raw, line) WHERE raw IS NOT NULL AND trim(raw) <> ''`,
+      `buffer_size = ${Math.floor(maxLineBytes) * 2}${tolerant}) WITH ORDINALITY AS r(raw, line) WHERE raw IS NOT NULL AND trim(raw) <> ''`,
     params: { file, display },
   };
 }
@@ -90,8 +94,9 @@ export interface CsvDialect {
   nullString: string;
 }
 
-const csvArgs = (extra = '') =>
-  `read_csv($file, header = $header, delim = $delim, quote = $quote, nullstr = $nullstr, all_varchar = true, hive_partitioning = false${extra})`;
+const csvArgs = (columns: string[], extra = '') =>
+  `read_csv($file, header = $header, delim = $delim, quote = $quote, nullstr = $nullstr, auto_detect = false, ` +
+  `columns = {${columns.map((c) => `${literal(c)}: 'VARCHAR'`).join(', ')}}, hive_partitioning = false${extra})`;
 const csvParams = (file: string, csv: CsvDialect) => ({
   file,
   header: csv.header,
@@ -100,11 +105,44 @@ const csvParams = (file: string, csv: CsvDialect) => ({
   nullstr: csv.nullString,
 });
 
-/** Column names of a CSV or Parquet file (its header or its schema). */
-export function describeFile(format: 'csv' | 'parquet', file: string, csv: CsvDialect): Statement {
-  return format === 'csv'
-    ? { sql: `DESCRIBE SELECT * FROM ${csvArgs()}`, params: csvParams(file, csv) }
-    : { sql: 'DESCRIBE SELECT * FROM read_parquet($file, hive_partitioning = false)', params: { file } };
+/** Column names of a Parquet file. */
+export function describeParquet(file: string): Statement {
+  return { sql: 'DESCRIBE SELECT * FROM read_parquet($file, hive_partitioning = false)', params: { file } };
+}
+
+/**
+ * The first line of a CSV file, as text (DuckDB decompresses it). The header is parsed from it
+ * rather than sniffed: the sniffer gives up on files whose rows disagree with the header, which are
+ * exactly the ones whose bad lines must be quarantined.
+ */
+export function csvFirstLine(file: string): Statement {
+  return {
+    sql:
+      `SELECT raw FROM read_csv($file, columns = {'raw': 'VARCHAR'}, header = false, delim = E'\\x1f', quote = '', escape = '', ` +
+      `auto_detect = false, hive_partitioning = false) LIMIT 1`,
+    params: { file },
+  };
+}
+
+/** Splits one CSV line (the header) by the dialect; a doubled quote inside quotes is a quote. */
+export function splitCsvLine(line: string, csv: CsvDialect): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (csv.quote && ch === csv.quote) {
+      if (quoted && line[i + 1] === csv.quote) {
+        field += ch;
+        i++;
+      } else quoted = !quoted;
+    } else if (ch === csv.delimiter && !quoted) {
+      out.push(field);
+      field = '';
+    } else field += ch;
+  }
+  out.push(field.replace(/\r$/, ''));
+  return out.map((f) => f.trim());
 }
 
 const asJsonObject = (columns: string[]) =>
@@ -126,16 +164,16 @@ export function rawCsv(
   return {
     sql:
       `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, ordinality + ${offset}, ${asJsonObject(columns)}, NULL FROM ` +
-      `${csvArgs(`, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan'`)} WITH ORDINALITY`,
+      `${csvArgs(columns, `, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan'`)} WITH ORDINALITY`,
     params: { ...csvParams(file, csv), display },
   };
 }
 
-export function rawCsvRejects(display: string, rejects: string): Statement[] {
+export function rawCsvRejects(display: string, rejects: string, what = 'malformed CSV'): Statement[] {
   return [
     {
       sql:
-        `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, line, csv_line, 'malformed CSV: ' || lower(error_type) || ' (' || error_message || ')' ` +
+        `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, line, csv_line, ${literal(what)} || ': ' || lower(error_type) || ' (' || error_message || ')' ` +
         `FROM ${ident(rejects)}`,
       params: { display },
     },

@@ -29,7 +29,18 @@ export async function stageFile(
   try {
     switch (format) {
       case 'ndjson':
-        await run(conn, sql.rawNdjson(localPath, file.name, maxLineBytes));
+        try {
+          await run(conn, sql.rawNdjson(localPath, file.name, maxLineBytes));
+        } catch (err) {
+          if (!/Invalid unicode/i.test((err as Error).message)) throw err;
+          // Rare: read again keeping the undecodable lines as bad records. Line numbers of the good
+          // lines after one of them shift by one, as DuckDB leaves rejected lines out of the count.
+          const rejects = `__backfill_utf8_rejects_${index}`;
+          await run(conn, { sql: `DELETE FROM ${sql.ident(sql.RAW_TABLE)}` });
+          await run(conn, sql.rawNdjson(localPath, file.name, maxLineBytes, rejects));
+          for (const statement of sql.rawCsvRejects(file.name, rejects, 'not UTF-8'))
+            await run(conn, statement);
+        }
         break;
       case 'json':
         await run(conn, sql.rawJsonArray(localPath, file.name));
@@ -62,11 +73,22 @@ async function fileColumns(
   localPath: string,
   spec: BackfillSpec,
 ) {
-  const rows = await queryRows<{ column_name: string }>(
-    conn,
-    sql.describeFile(format, localPath, spec.source.csv),
-  );
-  return rows.map((r) => r.column_name);
+  if (format === 'parquet') {
+    return (await queryRows<{ column_name: string }>(conn, sql.describeParquet(localPath))).map(
+      (r) => r.column_name,
+    );
+  }
+  const [first] = await queryRows<{ raw: string | null }>(conn, sql.csvFirstLine(localPath));
+  const fields = sql.splitCsvLine((first?.raw ?? '').replace(/^\uFEFF/, ''), spec.source.csv);
+  // Without a header, columns are the declared ones in order.
+  const names = spec.source.csv.header ? fields : Object.keys(spec.schema).slice(0, fields.length);
+  if (names.some((n) => n === '') || new Set(names).size !== names.length) {
+    throw new BackfillError(
+      'SourceReadError',
+      `CSV header has empty or repeated column names: ${JSON.stringify(fields)}`,
+    );
+  }
+  return names;
 }
 
 /** `.json` files hold either NDJSON or one array: the first non-blank byte tells. */

@@ -50,8 +50,23 @@ export class DuckDbFileTarget implements Target {
     return this.pool.maxLineBytes;
   }
 
-  connect(spec: BackfillSpec) {
-    return this.pool.connect(spec.target.path);
+  async connect(spec: BackfillSpec) {
+    try {
+      return await this.pool.connect(spec.target.path);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/lock/i.test(message)) {
+        // Another process holds the file (a second worker, a DuckDB shell): worth retrying later.
+        throw new BackfillError(
+          'TargetWriteError',
+          `target ${spec.target.path} is locked by another process: ${message}`,
+          { cause: err },
+        );
+      }
+      throw new BackfillError('ConfigurationError', `cannot open target ${spec.target.path}: ${message}`, {
+        cause: err,
+      });
+    }
   }
 
   maintain(spec: BackfillSpec) {

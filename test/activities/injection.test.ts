@@ -25,7 +25,13 @@ describe('hostile names and values load as data or are rejected; nothing is exec
       name: 'inject',
       source: { uri: path.join(dir, 'raw', `it's; DROP`) },
       schema: { [HOSTILE_IDENT]: 'VARCHAR', "v'al": 'VARCHAR', n: 'INTEGER' },
-      target: { path: target, table, partitionColumns: ['year', 'month'], keyColumns: [HOSTILE_IDENT], orderingColumn: 'n' },
+      target: {
+        path: target,
+        table,
+        partitionColumns: ['year', 'month'],
+        keyColumns: [HOSTILE_IDENT],
+        orderingColumn: 'n',
+      },
       range: { from: '2020-01', to: '2020-01' },
       maintenance: { enabled: true, clusterBy: ["v'al"] },
     });
@@ -34,10 +40,16 @@ describe('hostile names and values load as data or are rejected; nothing is exec
     assert.equal(result.rowsMerged, 1);
     await loader.maintain(spec);
 
-    const tables = await loader.query<{ table_name: string }>(target, 'SELECT table_name FROM duckdb_tables() ORDER BY 1');
+    const tables = await loader.query<{ table_name: string }>(
+      target,
+      'SELECT table_name FROM duckdb_tables() ORDER BY 1',
+    );
     assert.deepEqual(tables.map((t) => t.table_name).sort(), [table, `${table}__rejects`, 'victim'].sort());
     assert.deepEqual(await loader.query(target, 'SELECT answer FROM victim'), [{ answer: 42 }]);
-    const rows = await loader.query(target, `SELECT * EXCLUDE (_loaded_at) FROM "${table.replaceAll('"', '""')}"`);
+    const rows = await loader.query(
+      target,
+      `SELECT * EXCLUDE (_loaded_at) FROM "${table.replaceAll('"', '""')}"`,
+    );
     assert.deepEqual(rows, [
       {
         [HOSTILE_IDENT]: 'k1',
@@ -68,10 +80,19 @@ describe('hostile names and values load as data or are rejected; nothing is exec
         return err.problems;
       }
     };
-    assert.match(problems({ ...base, partitions: [`2020-01'; DROP TABLE t; --`] })[0]!, /^partitions\[0\]: "2020-01'; DROP TABLE t; --" is not a month partition/);
+    assert.match(
+      problems({ ...base, partitions: [`2020-01'; DROP TABLE t; --`] })[0]!,
+      /^partitions\[0\]: "2020-01'; DROP TABLE t; --" is not a month partition/,
+    );
     assert.match(problems({ ...base, range: { from: `2020-01; --`, to: '2020-02' } })[0]!, /^range\.from: /);
-    assert.equal(problems({ ...base, schema: { id: `VARCHAR); DROP TABLE t; --` } })[0], 'schema.id: is not a supported column type');
+    assert.equal(
+      problems({ ...base, schema: { id: `VARCHAR); DROP TABLE t; --` } })[0],
+      'schema.id: is not a supported column type',
+    );
     assert.match(problems({ ...base, name: `x'; DROP` })[0]!, /^name: /);
-    assert.match(problems({ ...base, source: { uri: '/d', layout: '../../etc/{yyyy}' } })[0]!, /^source\.layout: must not contain "\.\."/);
+    assert.match(
+      problems({ ...base, source: { uri: '/d', layout: '../../etc/{yyyy}' } })[0]!,
+      /^source\.layout: must not contain "\.\."/,
+    );
   });
 });

@@ -35,10 +35,11 @@ export function createLoader(
         backfillId,
       }),
     maintain: (spec) =>
-      new MockActivityEnvironment().run<[{ spec: BackfillSpec }], MaintenanceReport, typeof activities.maintainTarget>(
-        activities.maintainTarget,
-        { spec },
-      ),
+      new MockActivityEnvironment().run<
+        [{ spec: BackfillSpec }],
+        MaintenanceReport,
+        typeof activities.maintainTarget
+      >(activities.maintainTarget, { spec }),
     async query<T>(file: string, sql: string) {
       const conn = await pool.connect(file);
       try {
