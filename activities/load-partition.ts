@@ -155,7 +155,7 @@ export function createLoadPartition(deps: ActivityDeps) {
         },
       });
       deps.metrics?.merged(Date.now() - commitStarted);
-      if (spec.target.writeMode !== 'merge' && rowsWritten !== rowsMerged) {
+      if (spec.target.writeMode !== 'merge' && !spec.target.deleteColumn && rowsWritten !== rowsMerged) {
         throw new BackfillError(
           'ReconciliationError',
           `partition ${partitionKey}: inserted ${rowsWritten} of ${rowsMerged} rows`,

@@ -330,11 +330,16 @@ export function mergeBatch(spec: BackfillSpec, schema: ColumnTypes): Statement {
       : `s.${o} = t.${o}`;
     newer = `(t.${o} IS NULL OR s.${o} > t.${o} OR ${tie})`;
   }
+  // With a delete-flag column, the latest version of a key saying "deleted" removes the row.
+  const flag = spec.target.deleteColumn
+    ? `coalesce(TRY_CAST(s.${ident(spec.target.deleteColumn)} AS BOOLEAN), false)`
+    : undefined;
   return {
     sql:
       `MERGE INTO ${ident(spec.target.table)} AS t USING ${ident(BATCH_TABLE)} AS s ON ${on} ` +
+      (flag ? `WHEN MATCHED AND ${newer} AND ${flag} THEN DELETE ` : '') +
       `WHEN MATCHED AND ${newer} THEN UPDATE SET ${cols.map((c) => `${c} = s.${c}`).join(', ')} ` +
-      `WHEN NOT MATCHED THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,
+      `WHEN NOT MATCHED${flag ? ` AND NOT ${flag}` : ''} THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,
   };
 }
 
@@ -353,8 +358,11 @@ export function deletePartitionRows(
 
 export function insertBatch(spec: BackfillSpec, schema: ColumnTypes): Statement {
   const cols = targetColumns(spec, schema).map(([name]) => ident(name));
+  const keep = spec.target.deleteColumn
+    ? ` WHERE NOT coalesce(TRY_CAST(${ident(spec.target.deleteColumn)} AS BOOLEAN), false)`
+    : '';
   return {
-    sql: `INSERT INTO ${ident(spec.target.table)} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${ident(BATCH_TABLE)}`,
+    sql: `INSERT INTO ${ident(spec.target.table)} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${ident(BATCH_TABLE)}${keep}`,
   };
 }
 

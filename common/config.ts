@@ -2,10 +2,13 @@
  * Runtime configuration from environment variables, validated once at the edge and frozen.
  * The README's configuration table lists exactly these names.
  */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './ids';
 
 export const ENV_VARS = {
+  BACKFILL_CONFIG: 'Optional YAML or JSON file with any of these names as keys; the environment wins',
   TEMPORAL_ADDRESS: 'Temporal frontend host:port',
   TEMPORAL_NAMESPACE: 'Temporal namespace',
   TEMPORAL_TLS_CERT: 'Client certificate file for mTLS',
@@ -36,6 +39,7 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v));
 
 const ConfigSchema = z.object({
+  BACKFILL_CONFIG: optionalText,
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TLS_CERT: optionalText,
@@ -75,8 +79,28 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Reads the optional config file: keys are the environment variable names. */
+function configFile(file: string | undefined): Record<string, string> {
+  if (!file) return {};
+  let value: unknown;
+  try {
+    value = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(
+      `BACKFILL_CONFIG: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError(`BACKFILL_CONFIG: ${file} must map names to values`);
+  const unknown = Object.keys(value).filter((k) => !(k in ENV_VARS));
+  if (unknown.length)
+    throw new ConfigError(`BACKFILL_CONFIG: ${file} has unknown key(s) ${unknown.join(', ')}`);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const picked = Object.fromEntries(Object.keys(ENV_VARS).map((k) => [k, env[k]]));
+  const fromFile = configFile(env.BACKFILL_CONFIG);
+  const picked = Object.fromEntries(Object.keys(ENV_VARS).map((k) => [k, env[k] ?? fromFile[k]]));
   const result = ConfigSchema.safeParse(picked);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

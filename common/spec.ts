@@ -101,6 +101,11 @@ export const TargetSchema = z
       .default('merge')
       .describe('merge = upsert on keys; overwrite = replace the partition; append = alias of overwrite.'),
     orderingColumn: columnName.optional().describe('On duplicate keys the row with the largest value wins.'),
+    deleteColumn: columnName
+      .optional()
+      .describe(
+        'A boolean column: when the latest version of a key has it true, merge deletes the row (not kept as a tombstone).',
+      ),
     lineage: z.boolean().default(true).describe('Add _source_file, _loaded_at and _backfill_id columns.'),
   })
   .strict();
@@ -304,6 +309,14 @@ export const BackfillSpecSchema = z
           message: `"${col}" is not a schema or partition column`,
         });
       }
+    }
+    const del = spec.target.deleteColumn;
+    if (del !== undefined && !columns.includes(del)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target', 'deleteColumn'],
+        message: `"${del}" is not a schema column`,
+      });
     }
     const ordering = spec.target.orderingColumn;
     if (ordering !== undefined && !columns.includes(ordering)) {

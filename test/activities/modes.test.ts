@@ -384,3 +384,36 @@ describe('large partitions and maintenance', () => {
     ]);
   });
 });
+
+describe('delete flag', () => {
+  it('merge deletes a key whose latest version is flagged; an older flagged version does not delete a newer row', async () => {
+    const dir = tempDir();
+    write(dir, 'raw/year=2020/month=01/a.ndjson', [
+      '{"id": "a", "qty": 1, "ts": "2020-01-01T00:00:00", "gone": false}',
+      '{"id": "b", "qty": 1, "ts": "2020-01-01T00:00:00"}',
+      '{"id": "c", "qty": 1, "ts": "2020-01-05T00:00:00"}',
+    ]);
+    write(dir, 'raw/year=2020/month=02/a.ndjson', [
+      '{"id": "a", "qty": 2, "ts": "2020-02-01T00:00:00", "gone": true}',
+      '{"id": "c", "qty": 9, "ts": "2020-01-02T00:00:00", "gone": true}',
+      '{"id": "d", "qty": 1, "ts": "2020-02-01T00:00:00", "gone": true}',
+    ]);
+    const s = spec(dir, {
+      schema: { id: 'VARCHAR', qty: 'INTEGER', ts: 'TIMESTAMP', gone: 'BOOLEAN' },
+      target: {
+        path: path.join(dir, 't.duckdb'),
+        table: 'items',
+        partitionColumns: ['year', 'month'],
+        keyColumns: ['id'],
+        orderingColumn: 'ts',
+        deleteColumn: 'gone',
+      },
+    });
+    await loader.load(s, '2020-01');
+    await loader.load(s, '2020-02');
+    assert.deepEqual(await loader.query(s.target.path, 'SELECT id, qty FROM items ORDER BY id'), [
+      { id: 'b', qty: 1 },
+      { id: 'c', qty: 1 },
+    ]);
+  });
+});

@@ -45,6 +45,21 @@ describe('connection options that reach the SDK', () => {
     assert.deepEqual(options.tls, {});
   });
 
+  it('reads an optional config file; the environment wins; unknown keys are errors', () => {
+    const file = path.join(dir, 'backfill.yaml');
+    writeFileSync(
+      file,
+      'TEMPORAL_ADDRESS: cluster:7233\nBACKFILL_DUCKDB_THREADS: 8\nTEMPORAL_NAMESPACE: prod\n',
+    );
+    const config = loadConfig({ BACKFILL_CONFIG: file, TEMPORAL_NAMESPACE: 'from-env' });
+    assert.deepEqual(
+      [config.TEMPORAL_ADDRESS, config.BACKFILL_DUCKDB_THREADS, config.TEMPORAL_NAMESPACE],
+      ['cluster:7233', 8, 'from-env'],
+    );
+    writeFileSync(file, 'TEMPORAL_ADRESS: typo:7233\n');
+    assert.throws(() => loadConfig({ BACKFILL_CONFIG: file }), /unknown key\(s\) TEMPORAL_ADRESS/);
+  });
+
   it('rejects a certificate without its key, unreadable files and bad values, naming the variable', () => {
     assert.throws(
       () => loadConfig({ TEMPORAL_TLS_CERT: files.crt }),
