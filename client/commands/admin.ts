@@ -1,4 +1,5 @@
 /** `backfill worker` and `backfill setup` (for clusters: search attributes and a retention check). */
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { SEARCH_ATTRIBUTES } from '../../common/ids';
 import { runWorker } from '../../worker/main';
@@ -6,6 +7,17 @@ import { type CliContext, withClient } from '../context';
 
 /** Below this, closed child runs vanish before a long backfill can consult them as its checkpoint. */
 export const RECOMMENDED_RETENTION_DAYS = 30;
+
+/** Days the namespace keeps closed runs; a warning line when that is too short to be the checkpoint. */
+export async function retentionWarning(client: Client, namespace: string): Promise<string | undefined> {
+  const ns = await client.connection.workflowService.describeNamespace({ namespace });
+  const days = Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0) / 86_400;
+  if (days >= RECOMMENDED_RETENTION_DAYS) return undefined;
+  return (
+    `warning: namespace ${namespace} keeps closed runs ${days.toFixed(1)} days; a re-run after that cannot tell which partitions are done. ` +
+    `Consider ${RECOMMENDED_RETENTION_DAYS} days or more.`
+  );
+}
 
 export function registerAdmin(program: Command, ctx: CliContext) {
   program
@@ -34,16 +46,9 @@ export function registerAdmin(program: Command, ctx: CliContext) {
             ? `registered search attributes: ${missing.map((a) => a.name).join(', ')}`
             : 'search attributes already registered',
         );
-        const ns = await client.connection.workflowService.describeNamespace({ namespace });
-        const seconds = Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0);
-        const days = seconds / 86_400;
-        ctx.out(`namespace ${namespace}: retention ${days.toFixed(1)} days`);
-        if (days < RECOMMENDED_RETENTION_DAYS) {
-          ctx.err(
-            `warning: closed runs are deleted after ${days.toFixed(1)} days; a re-run after that cannot tell which partitions are done. ` +
-              `Consider ${RECOMMENDED_RETENTION_DAYS} days or more.`,
-          );
-        }
+        const warning = await retentionWarning(client, namespace);
+        if (warning) ctx.err(warning);
+        else ctx.out(`namespace ${namespace}: retention of ${RECOMMENDED_RETENTION_DAYS} days or more`);
       });
     });
 }

@@ -12,6 +12,7 @@ import { uiUrl } from '../../common/config';
 import { startBackfill } from '../backfills';
 import { type CliContext, parseInteger, withClient } from '../context';
 import { watchBackfill } from './watch';
+import { retentionWarning } from './admin';
 
 export interface StartFlags {
   id?: string;
@@ -102,6 +103,8 @@ export function registerStart(program: Command, ctx: CliContext) {
           taskQueue: ctx.config.BACKFILL_TASK_QUEUE,
           ...(flags.id ? { backfillId: flags.id } : {}),
         });
+        const warning = await retentionWarning(client, ctx.config.TEMPORAL_NAMESPACE).catch(() => undefined);
+        if (warning) ctx.err(warning);
         const link = uiUrl(ctx.config, handle.workflowId);
         if (flags.json && !flags.wait) {
           ctx.out(

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import Long from 'long';
 import { stringify } from 'yaml';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
 import { startTestEnv, startWorker, tempDir, uniqueId, type RunningWorker, type TestEnv } from '../helpers';
@@ -182,6 +183,26 @@ describe('CLI against a real dev server', () => {
     const result = await cli(['status', 'whatever'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     assert.equal(result.code, 4);
     assertOneLineError(result, /^error: cannot reach the Temporal server at 127\.0\.0\.1:1/);
+  });
+
+  it('setup registers search attributes idempotently and warns, as start does, when retention is short', async () => {
+    const setup = await cli(['setup'], serverEnv());
+    assert.equal(setup.code, 0, setup.stderr);
+    assert.match(setup.stdout, /search attributes already registered/);
+    assert.match(setup.stdout, /retention of 30 days or more/);
+    await env.client.connection.workflowService.updateNamespace({
+      namespace: 'default',
+      config: { workflowExecutionRetentionTtl: { seconds: Long.fromNumber(86_400) } },
+    });
+    try {
+      const warned = await cli(['setup'], serverEnv());
+      assert.match(warned.stderr, /^warning: namespace default keeps closed runs 1\.0 days/m);
+    } finally {
+      await env.client.connection.workflowService.updateNamespace({
+        namespace: 'default',
+        config: { workflowExecutionRetentionTtl: { seconds: Long.fromNumber(30 * 86_400) } },
+      });
+    }
   });
 
   it('bad flags: usage error, exit 2', async () => {
