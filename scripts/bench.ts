@@ -1,0 +1,255 @@
+/**
+ * `npm run bench [-- --partitions 24 --rows 40000 --files 6 --noop 2000 [--noop-100k]]`
+ * One run, one machine, ratios against a baseline measured in the same run:
+ *  (a) baseline: one hand-written DuckDB statement loading every file with the same types, bad-record
+ *      filter and dedupe; (b) the full backfill through the dev server and one worker process;
+ *  (c) an idempotent re-run; (d) no-op partitions, one child each and batched (50 per child);
+ *  (e) MERGE vs a plain insert of the same partition, and first vs last 10 % of partition times.
+ * Prints a table and writes BENCHMARKS.md with the command and the machine.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from '@temporalio/client';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { startBackfill } from '../client/backfills';
+import { startDevServer } from '../client/dev-server';
+import { parseSpec } from '../common/spec';
+import { generateTransactions, TRANSACTIONS_SCHEMA } from './dataset';
+
+const { values: flags } = parseArgs({
+  options: {
+    partitions: { type: 'string', default: '24' },
+    rows: { type: 'string', default: '40000' },
+    files: { type: 'string', default: '6' },
+    noop: { type: 'string', default: '2000' },
+    'noop-100k': { type: 'boolean', default: false },
+  },
+});
+const PARTITIONS = Number(flags.partitions);
+const ROWS = Number(flags.rows);
+const FILES = Number(flags.files);
+const NOOP = flags['noop-100k'] ? 100_000 : Number(flags.noop);
+const root = path.resolve(__dirname, '..', '..');
+const work = path.join(os.tmpdir(), `backfill-bench-${process.pid}`);
+const months = (n: number) => {
+  const to = new Date(Date.UTC(2015, n - 1, 1));
+  return { from: '2015-01', to: `${to.getUTCFullYear()}-${String(to.getUTCMonth() + 1).padStart(2, '0')}` };
+};
+
+interface Row {
+  name: string;
+  seconds: number;
+  rows?: number;
+  note?: string;
+}
+const results: Row[] = [];
+const time = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+  const start = process.hrtime.bigint();
+  const value = await fn();
+  return [value, Number(process.hrtime.bigint() - start) / 1e9];
+};
+
+async function duck(file: string, sql: string) {
+  const db = await DuckDBInstance.create(file, { memory_limit: '2GB', threads: '2' });
+  const conn = await db.connect();
+  const [, seconds] = await time(() => conn.run(sql));
+  conn.closeSync();
+  db.closeSync();
+  return seconds;
+}
+
+function peakRss(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function main() {
+  rmSync(work, { recursive: true, force: true });
+  const range = months(PARTITIONS);
+  process.stderr.write(`generating ${PARTITIONS} partitions x ${ROWS} rows in ${FILES} files...\n`);
+  const data = generateTransactions({
+    dir: path.join(work, 'raw'),
+    ...range,
+    rowsPerPartition: ROWS,
+    filesPerPartition: FILES,
+    seed: 3,
+  });
+
+  // (a) baseline: one statement, same types, bad-record filter and dedupe.
+  const cols = Object.entries(TRANSACTIONS_SCHEMA);
+  const baselineSql =
+    `CREATE TABLE t AS SELECT ${cols.map(([c, t]) => `TRY_CAST(j.${c} AS ${t}) AS ${c}`).join(', ')} FROM (` +
+    `SELECT from_json(raw, '${JSON.stringify(Object.fromEntries(cols.map(([c]) => [c, 'VARCHAR'])))}') AS j, filename FROM read_csv('${work}/raw/*/*/*.ndjson', ` +
+    `columns = {'raw': 'VARCHAR'}, header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false, filename = true, hive_partitioning = false) ` +
+    `WHERE json_valid(raw)) WHERE j.transaction_id IS NOT NULL ` +
+    `QUALIFY row_number() OVER (PARTITION BY j.transaction_id ORDER BY TRY_CAST(j.updated_at AS TIMESTAMP) DESC, filename DESC) = 1`;
+  const baseline = await duck(path.join(work, 'baseline.duckdb'), baselineSql);
+  results.push({ name: '(a) baseline: one DuckDB statement', seconds: baseline, rows: data.rows });
+
+  const server = await startDevServer({ dbFile: path.join(work, 'temporal.db') });
+  const client = new Client({ connection: server.connection, namespace: server.namespace });
+  const worker = spawn(process.execPath, [path.join(root, 'dist', 'worker', 'main.js')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: server.address,
+      BACKFILL_TASK_QUEUE: 'bench',
+      BACKFILL_METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      BACKFILL_MAX_CONCURRENT_ACTIVITIES: '50',
+      BACKFILL_DUCKDB_MEMORY_LIMIT: '2GB',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const spec = parseSpec({
+      name: 'bench',
+      source: { uri: path.join(work, 'raw') },
+      schema: TRANSACTIONS_SCHEMA,
+      target: {
+        path: path.join(work, 'target.duckdb'),
+        table: 'transactions',
+        partitionColumns: ['year', 'month'],
+        keyColumns: ['transaction_id'],
+        orderingColumn: 'updated_at',
+      },
+      range,
+      maxConcurrency: 2,
+      maintenance: { enabled: false },
+    });
+    // (b) full backfill
+    const [summary, full] = await time(async () =>
+      (await startBackfill(client, spec, { taskQueue: 'bench' })).result(),
+    );
+    results.push({
+      name: '(b) backfill, dev server + 1 worker',
+      seconds: full,
+      rows: summary.totals.rowsRead,
+      note: `${summary.counts.succeeded}/${summary.total} succeeded`,
+    });
+    const durations = summary.partitions!.map((p) => p.stats!.durationMs).filter((d) => d > 0);
+    const tenth = Math.max(1, Math.floor(durations.length / 10));
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const firstTenth = avg(durations.slice(0, tenth));
+    const lastTenth = avg(durations.slice(-tenth));
+    // (c) idempotent re-run: every partition has a closed run, so each is skipped
+    const [rerun, again] = await time(async () =>
+      (await startBackfill(client, spec, { taskQueue: 'bench' })).result(),
+    );
+    results.push({
+      name: '(c) re-run (all skipped)',
+      seconds: again,
+      note: `${rerun.counts.skipped} skipped`,
+    });
+
+    // (d) no-op partitions
+    for (const perChild of [1, 50]) {
+      const noop = parseSpec({
+        name: `noop-${perChild}`,
+        source: { uri: path.join(work, 'nothing'), layout: '{key}/' },
+        schema: { id: 'VARCHAR' },
+        target: { path: path.join(work, 'noop.duckdb'), table: 't', keyColumns: ['id'] },
+        range: {
+          from: '2000-01-01',
+          to: new Date(Date.UTC(2000, 0, NOOP)).toISOString().slice(0, 10),
+          granularity: 'day',
+        },
+        maxConcurrency: perChild === 1 ? 200 : 40,
+        partitionsPerChild: perChild,
+        maintenance: { enabled: false },
+      });
+      const [s, seconds] = await time(async () =>
+        (await startBackfill(client, noop, { taskQueue: 'bench' })).result(),
+      );
+      results.push({
+        name: `(d) ${s.total} no-op partitions, ${perChild} per child`,
+        seconds,
+        note: `${((seconds * 1000) / s.total).toFixed(1)} ms/partition, ${s.generation + 1} runs`,
+      });
+    }
+    results.push({
+      name: '(e) partition time, first vs last 10 %',
+      seconds: 0,
+      note: `${firstTenth.toFixed(0)} ms vs ${lastTenth.toFixed(0)} ms (${(lastTenth / firstTenth).toFixed(2)}x)`,
+    });
+  } finally {
+    const rss = peakRss(worker.pid!);
+    results.push({ name: 'worker peak RSS', seconds: 0, note: `${(rss / 2 ** 20).toFixed(0)} MiB` });
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.once('exit', r));
+    await server.stop();
+  }
+
+  // (e) MERGE vs plain insert of the same partition into the loaded target
+  const one = `${work}/raw/year=2015/month=01/*.ndjson`;
+  const staged = `CREATE TEMP TABLE b AS SELECT ${cols.map(([c, t]) => `TRY_CAST(j.${c} AS ${t}) AS ${c}`).join(', ')}, 2015 AS year, 1 AS month FROM (SELECT from_json(raw, '${JSON.stringify(Object.fromEntries(cols.map(([c]) => [c, 'VARCHAR'])))}') AS j FROM read_csv('${one}', columns = {'raw': 'VARCHAR'}, header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false)) QUALIFY row_number() OVER (PARTITION BY j.transaction_id ORDER BY TRY_CAST(j.updated_at AS TIMESTAMP) DESC) = 1 ORDER BY transaction_id;`;
+  const names = [...cols.map(([c]) => c), 'year', 'month'];
+  const merge = await duck(
+    path.join(work, 'target.duckdb'),
+    `${staged} MERGE INTO transactions AS t USING b AS s ON t.transaction_id = s.transaction_id WHEN MATCHED AND s.updated_at >= t.updated_at THEN UPDATE SET ${names.map((c) => `${c} = s.${c}`).join(', ')} WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((c) => `s.${c}`).join(', ')});`,
+  );
+  const insert = await duck(
+    path.join(work, 'insert.duckdb'),
+    `${staged} CREATE TABLE transactions AS SELECT * FROM b LIMIT 0; INSERT INTO transactions SELECT * FROM b;`,
+  );
+  results.push({
+    name: '(e) one partition: MERGE vs plain insert',
+    seconds: merge,
+    note: `insert ${insert.toFixed(2)} s, ratio ${(merge / insert).toFixed(2)}x (both include staging)`,
+  });
+
+  const full = results.find((r) => r.name.startsWith('(b)'))!;
+  const table = results.map((r) => {
+    const rate = r.rows ? Math.round(r.rows / r.seconds) : undefined;
+    const ratio =
+      r.rows && r.name.startsWith('(b)')
+        ? `${(baseline / r.seconds).toFixed(2)}x baseline rows/s`
+        : r.name.startsWith('(c)')
+          ? `${((r.seconds / full.seconds) * 100).toFixed(1)} % of (b)`
+          : '';
+    return `| ${r.name} | ${r.seconds ? r.seconds.toFixed(2) : ''} | ${rate?.toLocaleString('en-US') ?? ''} | ${ratio} | ${r.note ?? ''} |`;
+  });
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const report = [
+    '# Benchmarks',
+    '',
+    `Command: \`${command}\` (${PARTITIONS} partitions x ${ROWS} rows in ${FILES} files = ${data.rows.toLocaleString('en-US')} rows; ${NOOP} no-op partitions)`,
+    `Machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    '| measurement | seconds | rows/s | ratio | note |',
+    '|---|---|---|---|---|',
+    ...table,
+    '',
+  ].join('\n');
+  process.stdout.write(`${report}\n`);
+  writeFileSync(path.join(root, 'BENCHMARKS.md'), `${report}\n${readExisting()}`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Keeps the hand-written analysis below the generated figures. */
+function readExisting(): string {
+  try {
+    const text = readFileSync(path.join(root, 'BENCHMARKS.md'), 'utf8');
+    const i = text.indexOf('## Analysis');
+    return i >= 0 ? text.slice(i) : '';
+  } catch {
+    return '';
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(
+      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
