@@ -15,7 +15,8 @@ import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../common/
 import { createLogger } from '../worker/logger';
 import { installRuntime } from '../worker/runtime';
 import { createBackfillWorker } from '../worker/worker';
-import { TRANSACTIONS_SCHEMA } from '../scripts/dataset';
+import assert from 'node:assert/strict';
+import { oracleLines, TARGET_LINES_SQL, TRANSACTIONS_SCHEMA, type OracleRow } from '../scripts/dataset';
 
 export const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 installRuntime(logger, 'WARN');
@@ -202,4 +203,16 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Asserts the target table holds exactly the oracle: one row per key, the latest version, same values. */
+export async function assertTargetEqualsOracle(
+  target: string,
+  oracle: Map<string, OracleRow>,
+): Promise<void> {
+  const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
+    (r) => r.line,
+  );
+  assert.equal(lines.length, oracle.size, 'row count');
+  assert.deepEqual(lines, oracleLines(oracle));
 }

@@ -2,15 +2,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startBackfill, getStatus } from '../../client/backfills';
-import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import { generateTransactions } from '../../scripts/dataset';
 import {
-  queryFile,
   startTestEnv,
   startWorker,
   tempDir,
   transactionsSpec,
   uniqueId,
   type TestEnv,
+  assertTargetEqualsOracle,
 } from '../helpers';
 
 describe('backfill end to end (real dev server, real DuckDB file)', () => {
@@ -65,10 +65,6 @@ describe('backfill end to end (real dev server, real DuckDB file)', () => {
     } finally {
       await worker.stop();
     }
-    const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
-      (r) => r.line,
-    );
-    assert.equal(lines.length, data.oracle.size);
-    assert.deepEqual(lines, oracleLines(data.oracle));
+    await assertTargetEqualsOracle(target, data.oracle);
   });
 });

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { getStatus, startBackfill } from '../../client/backfills';
-import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import { generateTransactions } from '../../scripts/dataset';
 import {
   partitionHeartbeat,
   queryFile,
@@ -14,6 +14,7 @@ import {
   uniqueId,
   waitFor,
   type TestEnv,
+  assertTargetEqualsOracle,
 } from '../helpers';
 
 describe('cancel and retry single partitions while the backfill runs', () => {
@@ -77,10 +78,7 @@ describe('cancel and retry single partitions while the backfill runs', () => {
     } finally {
       await worker.stop();
     }
-    const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
-      (r) => r.line,
-    );
-    assert.deepEqual(lines, oracleLines(data.oracle));
+    await assertTargetEqualsOracle(target, data.oracle);
   });
 
   it('a cancelled load leaves none of its rows; cancelling a child from outside (as the UI does) marks it cancelled and the parent carries on', async () => {

@@ -4,9 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startBackfill } from '../../client/backfills';
-import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import { generateTransactions } from '../../scripts/dataset';
 import {
-  queryFile,
   runCli,
   startTestEnv,
   startWorker,
@@ -15,6 +14,7 @@ import {
   uniqueId,
   waitFor,
   type TestEnv,
+  assertTargetEqualsOracle,
 } from '../helpers';
 
 describe('a broken file fails its partition after the retries; retry --failed completes it once fixed', () => {
@@ -87,9 +87,6 @@ describe('a broken file fails its partition after the retries; retry --failed co
     } finally {
       await worker.stop();
     }
-    const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
-      (r) => r.line,
-    );
-    assert.deepEqual(lines, oracleLines(data.oracle));
+    await assertTargetEqualsOracle(target, data.oracle);
   });
 });

@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { getStatus, startBackfill } from '../../client/backfills';
-import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import { generateTransactions } from '../../scripts/dataset';
 import {
   freePort,
-  queryFile,
   spawnWorker,
   startTestEnv,
   tempDir,
@@ -14,6 +13,7 @@ import {
   uniqueId,
   waitFor,
   type TestEnv,
+  assertTargetEqualsOracle,
 } from '../helpers';
 
 const SECRET = 'planted-Secret-0f3c9a';
@@ -148,9 +148,6 @@ describe('operating the worker', () => {
       second.process.kill('SIGTERM');
       await second.exited;
     }
-    const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
-      (r) => r.line,
-    );
-    assert.deepEqual(lines, oracleLines(data.oracle));
+    await assertTargetEqualsOracle(target, data.oracle);
   });
 });

@@ -2,10 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startBackfill } from '../../client/backfills';
-import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import { generateTransactions } from '../../scripts/dataset';
 import {
   partitionHeartbeat,
-  queryFile,
   spawnWorker,
   startTestEnv,
   tempDir,
@@ -13,6 +12,7 @@ import {
   uniqueId,
   waitFor,
   type TestEnv,
+  assertTargetEqualsOracle,
 } from '../helpers';
 
 describe('file-level resume', () => {
@@ -70,9 +70,6 @@ describe('file-level resume', () => {
       fresh.process.kill('SIGTERM');
       await fresh.exited;
     }
-    const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
-      (r) => r.line,
-    );
-    assert.deepEqual(lines, oracleLines(data.oracle));
+    await assertTargetEqualsOracle(target, data.oracle);
   });
 });

@@ -9,21 +9,16 @@ import { startBackfill } from '../../client/backfills';
 import { createS3Source, s3ClientFactory } from '../../activities/sources/s3-source';
 import { parseSpec } from '../../common/spec';
 import { BackfillError } from '../../common/failures';
-import {
-  generateTransactions,
-  oracleLines,
-  TARGET_LINES_SQL,
-  TRANSACTIONS_SCHEMA,
-} from '../../scripts/dataset';
+import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
 import {
   freePort,
-  queryFile,
   startTestEnv,
   startWorker,
   tempDir,
   transactionsSpec,
   uniqueId,
   type TestEnv,
+  assertTargetEqualsOracle,
 } from '../helpers';
 import { startMinio, type Minio } from '../minio-server';
 import { createLoader } from '../activities/loading';
@@ -137,10 +132,7 @@ describe('S3 source against a real MinIO', () => {
     } finally {
       await worker.stop();
     }
-    const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
-      (r) => r.line,
-    );
-    assert.deepEqual(lines, oracleLines(data.oracle));
+    await assertTargetEqualsOracle(target, data.oracle);
   });
 
   it('wrong credentials and a missing bucket fail without retry, naming the bucket and no secret; an unreachable endpoint is retryable', async () => {

@@ -2,9 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { getStatus, startBackfill } from '../../client/backfills';
-import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import { generateTransactions } from '../../scripts/dataset';
 import {
-  queryFile,
   spawnWorker,
   startTestEnv,
   tempDir,
@@ -12,6 +11,7 @@ import {
   uniqueId,
   waitFor,
   type TestEnv,
+  assertTargetEqualsOracle,
 } from '../helpers';
 
 describe('a worker killed mid-backfill', () => {
@@ -64,10 +64,6 @@ describe('a worker killed mid-backfill', () => {
       second.process.kill('SIGTERM');
       await second.exited;
     }
-    const lines = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
-      (r) => r.line,
-    );
-    assert.equal(lines.length, data.oracle.size);
-    assert.deepEqual(lines, oracleLines(data.oracle));
+    await assertTargetEqualsOracle(target, data.oracle);
   });
 });
