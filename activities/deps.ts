@@ -18,6 +18,8 @@ export interface ActivityMetrics {
 export interface Faults {
   delayBeforeCommitMs?: (partitionKey: string) => number;
   delayAfterFileMs?: (partitionKey: string, fileIndex: number) => number;
+  /** Holds the commit until the returned promise settles (or the activity is cancelled). */
+  holdBeforeCommit?: (partitionKey: string) => Promise<void> | undefined;
 }
 
 export interface ActivityDeps {

@@ -151,6 +151,8 @@ export function createLoadPartition(deps: ActivityDeps) {
         keepRejects: spec.readMode === 'permissive',
         beforeCommit: async () => {
           if (delay > 0) await ctx.sleep(delay);
+          const hold = deps.faults?.holdBeforeCommit?.(partitionKey);
+          if (hold) await Promise.race([hold, ctx.cancelled]);
           throwIfCancelled(ctx);
         },
       });

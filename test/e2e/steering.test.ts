@@ -143,10 +143,13 @@ describe('steering a running backfill', () => {
   it('cancel and retry as raw signals (what the Temporal UI sends)', async () => {
     const spec = smallSpec('signals', ['2013-01', '2013-03'], { maxConcurrency: 3 });
     let first = true;
+    // 2013-03 waits for the retry signal, so the backfill cannot close before the retry arrives.
+    let releaseMarch!: () => void;
+    const march = new Promise<void>((resolve) => (releaseMarch = resolve));
     const worker = await startWorker(env, {
       faults: {
-        delayBeforeCommitMs: (key) =>
-          key === '2013-02' && first ? ((first = false), 60_000) : key === '2013-03' ? 6000 : 0,
+        delayBeforeCommitMs: (key) => (key === '2013-02' && first ? ((first = false), 60_000) : 0),
+        holdBeforeCommit: (key) => (key === '2013-03' ? march : undefined),
       },
     });
     try {
@@ -166,11 +169,13 @@ describe('steering a running backfill', () => {
           'cancelled',
       );
       await handle.signal('retryPartitions', { failed: true });
+      releaseMarch();
       const summary = await handle.result();
       const feb = summary.partitions!.find((p) => p.key === '2013-02')!;
       assert.equal(feb.status, 'succeeded');
       assert.equal(feb.runs, 2);
     } finally {
+      releaseMarch();
       await worker.stop();
     }
   });
