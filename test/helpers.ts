@@ -159,22 +159,24 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-/** A real worker process (node dist/worker/main.js) on the test server, for crash tests. */
+/** A real worker process (node dist/worker/main.js) on a test server, for crash tests. */
 export function spawnWorker(
-  env: TestEnv,
+  server: { address: string; namespace: string },
   taskQueue: string,
   extraEnv: Record<string, string> = {},
 ): WorkerProcess {
   const child = spawn(process.execPath, [path.resolve(__dirname, '..', 'worker', 'main.js')], {
     env: {
       ...process.env,
-      TEMPORAL_ADDRESS: env.server.address,
-      TEMPORAL_NAMESPACE: env.server.namespace,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: server.namespace,
       BACKFILL_TASK_QUEUE: taskQueue,
       BACKFILL_METRICS_PORT: '0',
       BACKFILL_DUCKDB_MEMORY_LIMIT: '1GB',
       BACKFILL_DUCKDB_THREADS: '1',
       LOG_LEVEL: 'warn',
+      // The AWS SDK's "node 22 from 2027" notice, once per worker process, drowns the test output.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -16,6 +16,10 @@ export interface Minio {
   putObject: (bucket: string, key: string, body: Buffer | string) => Promise<void>;
   /** Uploads a local directory tree under a prefix; returns how many objects. */
   uploadDir: (bucket: string, prefix: string, dir: string) => Promise<number>;
+  /** Stops the server but keeps its data: an outage. */
+  halt: () => Promise<void>;
+  /** Starts it again on the same port, data and credentials. */
+  resume: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -25,35 +29,53 @@ export async function startMinio(): Promise<Minio> {
   const [port, consolePort] = [await freePort(), await freePort()];
   const accessKey = `minio${randomBytes(4).toString('hex')}`;
   const secretKey = randomBytes(18).toString('hex');
-  const child = spawn(
-    binary,
-    [
-      'server',
-      tempDir('minio-'),
-      '--address',
-      `127.0.0.1:${port}`,
-      '--console-address',
-      `127.0.0.1:${consolePort}`,
-      '--quiet',
-    ],
-    {
-      env: {
-        ...process.env,
-        MINIO_ROOT_USER: accessKey,
-        MINIO_ROOT_PASSWORD: secretKey,
-        MINIO_BROWSER: 'off',
-        MINIO_UPDATE: 'off',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const dataDir = tempDir('minio-');
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitFor(
-    'MinIO to be live',
-    async () => (await fetch(`${endpoint}/minio/health/live`).catch(() => undefined))?.ok,
-    60_000,
-  );
+  let server: { kill: (signal: NodeJS.Signals) => void; exited: Promise<void> } | undefined;
+
+  // Same data dir, port and credentials on every start, so a restart is an outage, not a new store.
+  const launch = async () => {
+    const child = spawn(
+      binary,
+      [
+        'server',
+        dataDir,
+        '--address',
+        `127.0.0.1:${port}`,
+        '--console-address',
+        `127.0.0.1:${consolePort}`,
+        '--quiet',
+      ],
+      {
+        env: {
+          ...process.env,
+          MINIO_ROOT_USER: accessKey,
+          MINIO_ROOT_PASSWORD: secretKey,
+          MINIO_BROWSER: 'off',
+          MINIO_UPDATE: 'off',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    server = { kill: (signal) => child.kill(signal), exited };
+    await waitFor(
+      'MinIO to be live',
+      async () => (await fetch(`${endpoint}/minio/health/live`).catch(() => undefined))?.ok,
+      60_000,
+    );
+  };
+  const halt = async () => {
+    if (!server) return;
+    const { kill, exited } = server;
+    server = undefined;
+    kill('SIGTERM');
+    const timer = setTimeout(() => kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  await launch();
   const client = new S3Client({
     endpoint,
     region: 'us-east-1',
@@ -84,12 +106,11 @@ export async function startMinio(): Promise<Minio> {
         );
       return files.length;
     },
+    halt,
+    resume: launch,
     async stop() {
       client.destroy();
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
+      await halt();
     },
   };
 }

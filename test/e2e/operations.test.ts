@@ -51,7 +51,7 @@ describe('operating the worker', () => {
     });
     const taskQueue = uniqueId('tq');
     const port = await freePort();
-    const worker = spawnWorker(env, taskQueue, {
+    const worker = spawnWorker(env.server, taskQueue, {
       BACKFILL_METRICS_PORT: String(port),
       LOG_LEVEL: 'debug',
       AWS_SECRET_ACCESS_KEY: SECRET,
@@ -119,7 +119,7 @@ describe('operating the worker', () => {
       to: '2020-05',
     });
     const taskQueue = uniqueId('tq');
-    const first = spawnWorker(env, taskQueue, {
+    const first = spawnWorker(env.server, taskQueue, {
       BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS: '60000',
       BACKFILL_SHUTDOWN_GRACE: '2s',
     });
@@ -136,7 +136,7 @@ describe('operating the worker', () => {
     assert.ok(exitMs < 10_000, `exited ${exitMs} ms after SIGTERM (grace 2 s)`);
     assert.equal(code, 0);
 
-    const second = spawnWorker(env, taskQueue);
+    const second = spawnWorker(env.server, taskQueue);
     try {
       const summary = await handle.result();
       assert.equal(summary.counts.succeeded, 2);

@@ -42,7 +42,7 @@ describe('file-level resume', () => {
       to: '2019-05',
     });
     const taskQueue = uniqueId('tq');
-    const slow = spawnWorker(env, taskQueue, { BACKFILL_FAULT_DELAY_AFTER_FILE_MS: '250' });
+    const slow = spawnWorker(env.server, taskQueue, { BACKFILL_FAULT_DELAY_AFTER_FILE_MS: '250' });
     const handle = await startBackfill(env.client, spec, { taskQueue });
     const staged = await waitFor('at least 10 files staged and heartbeated', async () => {
       const beat = (await partitionHeartbeat(env, `${spec.name}/2019-05`).catch(() => undefined)) as
@@ -53,7 +53,7 @@ describe('file-level resume', () => {
     await slow.exited;
     assert.ok(staged < 40, 'killed before staging finished');
 
-    const fresh = spawnWorker(env, taskQueue);
+    const fresh = spawnWorker(env.server, taskQueue);
     try {
       const summary = await handle.result();
       const stats = summary.partitions![0]!.stats!;

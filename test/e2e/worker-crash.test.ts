@@ -42,7 +42,7 @@ describe('a worker killed mid-backfill', () => {
     });
     const taskQueue = uniqueId('tq');
     // The first worker is slow to commit, so the kill lands while partitions are mid-load.
-    const first = spawnWorker(env, taskQueue, { BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS: '1500' });
+    const first = spawnWorker(env.server, taskQueue, { BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS: '1500' });
     const handle = await startBackfill(env.client, spec, { taskQueue });
     const before = await waitFor('some partitions done and some running', async () => {
       const s = await getStatus(env.client, spec.name, { partitions: false });
@@ -52,7 +52,7 @@ describe('a worker killed mid-backfill', () => {
     await first.exited;
     assert.ok(before.counts.succeeded < 8, 'the kill happened before the end');
 
-    const second = spawnWorker(env, taskQueue);
+    const second = spawnWorker(env.server, taskQueue);
     try {
       const summary = await handle.result();
       assert.equal(summary.counts.succeeded, 8);
