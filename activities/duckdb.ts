@@ -70,24 +70,50 @@ export async function queryRows<T = Record<string, unknown>>(
   return reader.getRowObjectsJS() as T[];
 }
 
-/** Serialises the commit step per target within this process: staging runs in parallel, commits don't race. */
+/**
+ * Serialises the commit step per target within this process: staging runs in parallel, commits
+ * don't race. A waiter whose signal aborts (its partition was cancelled) leaves the queue at once
+ * instead of waiting for the turns ahead of it.
+ */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();
 
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  async run<T>(key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     let release!: () => void;
     const current = new Promise<void>((resolve) => (release = resolve));
     const tail = previous.then(() => current);
     this.tails.set(key, tail);
-    await previous;
+    const done = () => {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    };
+    try {
+      await untilAborted(previous, signal);
+    } catch (err) {
+      // Those queued behind now wait only for the turns ahead of this one.
+      done();
+      throw err;
+    }
     try {
       return await fn();
     } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      done();
     }
   }
+}
+
+function untilAborted(wait: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return wait;
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(new Error('gave up waiting for the commit turn: cancelled'));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    void wait.then(() => {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    });
+  });
 }
 
 const SIZE_UNITS: Record<string, number> = {

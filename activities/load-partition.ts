@@ -149,6 +149,7 @@ export function createLoadPartition(deps: ActivityDeps) {
         partitionValues,
         loadedAt,
         keepRejects: spec.readMode === 'permissive',
+        signal: ctx.cancellationSignal,
         beforeCommit: async () => {
           if (delay > 0) await ctx.sleep(delay);
           const hold = deps.faults?.holdBeforeCommit?.(partitionKey);

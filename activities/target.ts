@@ -24,6 +24,8 @@ export interface CommitRequest {
   keepRejects: boolean;
   /** Called inside the transaction just before COMMIT; throwing rolls everything back. */
   beforeCommit: () => Promise<void>;
+  /** Aborts a commit still waiting for its turn on the target (the partition was cancelled). */
+  signal?: AbortSignal;
 }
 
 export interface CommitResult {
@@ -83,7 +85,7 @@ export class DuckDbFileTarget implements Target {
 
   async commitPartition(conn: DuckDBConnection, request: CommitRequest): Promise<CommitResult> {
     const { spec } = request;
-    return this.commits.run(spec.target.path, async () => {
+    const commit = async () => {
       await run(conn, { sql: 'BEGIN TRANSACTION' });
       try {
         const { schema } = request;
@@ -113,7 +115,8 @@ export class DuckDbFileTarget implements Target {
           },
         );
       }
-    });
+    };
+    return this.commits.run(spec.target.path, commit, request.signal);
   }
 }
 
