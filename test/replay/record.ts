@@ -35,7 +35,11 @@ async function main() {
     holds.delete(key);
     return ms;
   };
-  const worker = await startWorker(env, { faults: { delayBeforeCommitMs: take } });
+  // A gated partition waits before COMMIT until its gate opens, so the backfill cannot close early.
+  const gates = new Map<string, Promise<void>>();
+  const worker = await startWorker(env, {
+    faults: { delayBeforeCommitMs: take, holdBeforeCommit: (key) => gates.get(key) },
+  });
   try {
     const dir = tempDir();
     const raw = path.join(dir, 'raw');
@@ -64,7 +68,9 @@ async function main() {
 
     // cancelled then retried while running
     const cancelled = spec('cancel-retry', { maxConcurrency: 5 });
-    holds.set('2019-02', 30_000).set('2019-03', 15_000);
+    holds.set('2019-02', 30_000);
+    let openMarch!: () => void;
+    gates.set('2019-03', new Promise<void>((resolve) => (openMarch = resolve)));
     const handle = await startBackfill(env.client, cancelled, { taskQueue: worker.taskQueue });
     await waitFor(
       '2019-02 running',
@@ -81,6 +87,8 @@ async function main() {
         'cancelled',
     );
     await handle.executeUpdate('retryPartitions', { args: [{ partitions: ['2019-02'] }] });
+    openMarch();
+    gates.clear();
     await handle.result();
     await save(env.client, 'backfill-cancelled-retried', cancelled.name);
     await save(
@@ -126,6 +134,12 @@ async function main() {
     await (await startBackfill(env.client, batched, { taskQueue: worker.taskQueue })).result();
     await save(env.client, 'backfill-batched', batched.name);
     await save(env.client, 'partition-batched', `${batched.name}/2019-01..2019-02`);
+
+    // batched with an empty partition: the child lists its batch first and skips 2019-05's load
+    const sparse = spec('batched-sparse', { partitionsPerChild: 5 });
+    await (await startBackfill(env.client, sparse, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'backfill-batched-sparse', sparse.name);
+    await save(env.client, 'partition-batched-sparse', `${sparse.name}/2019-01..2019-05`);
 
     // continued as new (a tiny history budget forces several generations)
     const can = spec('continued', { maxConcurrency: 2 });
