@@ -3,11 +3,13 @@
  * workflows see only the types (`import type`).
  */
 import type { ActivityDeps } from './deps';
+import { createFindEmptyPartitions } from './find-empty-partitions';
 import { createLoadPartition } from './load-partition';
 import { createMaintainTarget } from './maintain-target';
 
 export function createActivities(deps: ActivityDeps) {
   return {
+    findEmptyPartitions: createFindEmptyPartitions(deps),
     loadPartition: createLoadPartition(deps),
     maintainTarget: createMaintainTarget(deps),
   };

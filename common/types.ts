@@ -69,6 +69,13 @@ export const emptyStats = (): PartitionStats => ({
   durationMs: 0,
 });
 
+/** A batched child's partitions, listed up front to find the empty ones. */
+export interface FindEmptyPartitionsInput {
+  backfillId: string;
+  spec: BackfillSpec;
+  partitionKeys: string[];
+}
+
 export interface MaintainTargetInput {
   spec: BackfillSpec;
 }

@@ -24,12 +24,13 @@ describe('recorded histories replay against the current workflow code', () => {
       'paused',
       'failed',
       'batched',
+      'batched-sparse',
       'continued-first-run',
       'continued-last-run',
     ]) {
       assert.ok(files.includes(`backfill-${shape}.json`), `missing backfill-${shape}.json`);
     }
-    for (const shape of ['normal', 'cancelled', 'failed', 'batched'])
+    for (const shape of ['normal', 'cancelled', 'failed', 'batched', 'batched-sparse'])
       assert.ok(files.includes(`partition-${shape}.json`), `missing partition-${shape}.json`);
   });
 
