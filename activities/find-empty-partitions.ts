@@ -25,7 +25,7 @@ export function createFindEmptyPartitions(deps: ActivityDeps) {
       }
     };
     await Promise.all(Array.from({ length: Math.min(LISTING_CONCURRENCY, partitionKeys.length) }, lane));
-    for (const key of empty) {
+    for (let i = 0; i < empty.size; i++) {
       deps.metrics?.partitionStarted();
       deps.metrics?.partitionLoaded({ status: 'empty', ...emptyStats(), attempts: 1 });
     }

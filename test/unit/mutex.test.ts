@@ -15,8 +15,8 @@ describe('the per-target commit mutex', () => {
       await gate;
       log.push('first out');
     });
-    const second = mutex.run('t', async () => void log.push('second'));
-    const other = mutex.run('u', async () => void log.push('other key'));
+    const second = mutex.run('t', () => Promise.resolve(void log.push('second')));
+    const other = mutex.run('u', () => Promise.resolve(void log.push('other key')));
     await other;
     await tick();
     assert.deepEqual(log, ['first in', 'other key']);
@@ -35,8 +35,8 @@ describe('the per-target commit mutex', () => {
       log.push('holder done');
     });
     const abort = new AbortController();
-    const cancelled = mutex.run('t', async () => void log.push('cancelled ran'), abort.signal);
-    const third = mutex.run('t', async () => void log.push('third'));
+    const cancelled = mutex.run('t', () => Promise.resolve(void log.push('cancelled ran')), abort.signal);
+    const third = mutex.run('t', () => Promise.resolve(void log.push('third')));
     abort.abort();
     await assert.rejects(cancelled, /cancelled/);
     await tick();
@@ -51,8 +51,8 @@ describe('the per-target commit mutex', () => {
     const abort = new AbortController();
     abort.abort();
     let ran = false;
-    await assert.rejects(mutex.run('t', async () => void (ran = true), abort.signal));
+    await assert.rejects(mutex.run('t', () => Promise.resolve(void (ran = true)), abort.signal));
     assert.equal(ran, false);
-    await mutex.run('t', async () => undefined);
+    await mutex.run('t', () => Promise.resolve());
   });
 });
