@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --partitions 24 --rows 40000 --files 6 --noop 2000 [--noop-100k]]`
+ * `npm run bench [-- --partitions 24 --rows 40000 --files 6 --noop 10000 [--noop-100k]]`
  * One run, one machine, ratios against a baseline measured in the same run:
  *  (a) baseline: one hand-written DuckDB statement loading every file with the same types, bad-record
  *      filter and dedupe; (b) the full backfill through the dev server and one worker process;
- *  (c) an idempotent re-run; (d) no-op partitions, one child each and batched (50 per child);
+ *  (c) an idempotent re-run; (d) no-op partitions, one child each and batched (50 per child), and
+ *      with --noop-100k also 100,000 batched ones (the largest history per parent run reported);
  *  (e) MERGE vs a plain insert of the same partition, and first vs last 10 % of partition times.
  * Prints a table and writes BENCHMARKS.md with the command and the machine.
  */
@@ -24,14 +25,14 @@ const { values: flags } = parseArgs({
     partitions: { type: 'string', default: '24' },
     rows: { type: 'string', default: '40000' },
     files: { type: 'string', default: '6' },
-    noop: { type: 'string', default: '2000' },
+    noop: { type: 'string', default: '10000' },
     'noop-100k': { type: 'boolean', default: false },
   },
 });
 const PARTITIONS = Number(flags.partitions);
 const ROWS = Number(flags.rows);
 const FILES = Number(flags.files);
-const NOOP = flags['noop-100k'] ? 100_000 : Number(flags.noop);
+const NOOP = Number(flags.noop);
 const root = path.resolve(__dirname, '..', '..');
 const work = path.join(os.tmpdir(), `backfill-bench-${process.pid}`);
 const months = (n: number) => {
@@ -59,6 +60,33 @@ async function duck(file: string, sql: string) {
   conn.closeSync();
   db.closeSync();
   return seconds;
+}
+
+/** Resolves once a worker polls the bench task queue for both workflow and activity tasks. */
+async function workerReady(client: Client): Promise<void> {
+  for (;;) {
+    const polling = await Promise.all(
+      [1, 2].map(async (taskQueueType) => {
+        const { pollers } = await client.workflowService.describeTaskQueue({
+          namespace: client.options.namespace,
+          taskQueue: { name: 'bench' },
+          taskQueueType,
+        });
+        return (pollers?.length ?? 0) > 0;
+      }),
+    );
+    if (polling.every(Boolean)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** History length of every run of a workflow ID (its continue-as-new chain). */
+async function historyLengths(client: Client, workflowId: string): Promise<number[]> {
+  const lengths: number[] = [];
+  // From the visibility list: a parent run's full history can exceed gRPC's 4 MB message limit.
+  for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+    lengths.push(run.historyLength);
+  return lengths;
 }
 
 function peakRss(pid: number): number {
@@ -123,6 +151,8 @@ async function main() {
       maxConcurrency: 2,
       maintenance: { enabled: false },
     });
+    // The worker's start-up (bundling the workflow code) is not part of any measurement.
+    await workerReady(client);
     // (b) full backfill
     const [summary, full] = await time(async () =>
       (await startBackfill(client, spec, { taskQueue: 'bench' })).result(),
@@ -148,16 +178,21 @@ async function main() {
       note: `${rerun.counts.skipped} skipped`,
     });
 
-    // (d) no-op partitions
-    for (const perChild of [1, 50]) {
+    // (d) no-op partitions: orchestration overhead alone (each partition's directory is empty)
+    const noopRuns: [number, number][] = [
+      [NOOP, 1],
+      [NOOP, 50],
+    ];
+    if (flags['noop-100k']) noopRuns.push([100_000, 50]);
+    for (const [count, perChild] of noopRuns) {
       const noop = parseSpec({
-        name: `noop-${perChild}`,
+        name: `noop-${count}-${perChild}`,
         source: { uri: path.join(work, 'nothing'), layout: '{key}/' },
         schema: { id: 'VARCHAR' },
         target: { path: path.join(work, 'noop.duckdb'), table: 't', keyColumns: ['id'] },
         range: {
-          from: '2000-01-01',
-          to: new Date(Date.UTC(2000, 0, NOOP)).toISOString().slice(0, 10),
+          from: '1800-01-01',
+          to: new Date(Date.UTC(1800, 0, count)).toISOString().slice(0, 10),
           granularity: 'day',
         },
         maxConcurrency: perChild === 1 ? 200 : 40,
@@ -167,10 +202,13 @@ async function main() {
       const [s, seconds] = await time(async () =>
         (await startBackfill(client, noop, { taskQueue: 'bench' })).result(),
       );
+      const histories = await historyLengths(client, noop.name);
       results.push({
-        name: `(d) ${s.total} no-op partitions, ${perChild} per child`,
+        name: `(d) ${s.total.toLocaleString('en-US')} no-op partitions, ${perChild} per child`,
         seconds,
-        note: `${((seconds * 1000) / s.total).toFixed(1)} ms/partition, ${s.generation + 1} runs`,
+        note:
+          `${((seconds * 1000) / s.total).toFixed(1)} ms/partition; ${s.counts.empty} empty; ` +
+          `${histories.length} parent runs, largest ${Math.max(...histories)} events`,
       });
     }
     results.push({
@@ -220,7 +258,7 @@ async function main() {
   const report = [
     '# Benchmarks',
     '',
-    `Command: \`${command}\` (${PARTITIONS} partitions x ${ROWS} rows in ${FILES} files = ${data.rows.toLocaleString('en-US')} rows; ${NOOP} no-op partitions)`,
+    `Command: \`${command}\` (${PARTITIONS} partitions x ${ROWS} rows in ${FILES} files = ${data.rows.toLocaleString('en-US')} rows; ${NOOP.toLocaleString('en-US')} no-op partitions${flags['noop-100k'] ? ' and 100,000 batched' : ''})`,
     `Machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
     '',
     '| measurement | seconds | rows/s | ratio | note |',
