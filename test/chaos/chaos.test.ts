@@ -12,14 +12,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { getStatus, startBackfill } from '../../client/backfills';
-import { parseSpec } from '../../common/spec';
-import {
-  generateTransactions,
-  oracleLines,
-  TARGET_LINES_SQL,
-  TRANSACTIONS_SCHEMA,
-} from '../../scripts/dataset';
-import { queryFile, tempDir, uniqueId, waitFor } from '../helpers';
+import { generateTransactions, oracleLines, prng, TARGET_LINES_SQL } from '../../scripts/dataset';
+import { queryFile, tempDir, transactionsSpec, uniqueId, waitFor } from '../helpers';
 import { startMinio } from '../minio-server';
 import { startTemporalProcess } from '../temporal-process';
 import { startChaosWorkers } from './workers';
@@ -27,18 +21,6 @@ import { startChaosWorkers } from './workers';
 const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 const kills = Number(process.env.CHAOS_KILLS ?? 10);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** mulberry32, so a failing schedule can be replayed with CHAOS_SEED. */
-function prng(s: number) {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Event = 'kill-worker' | 'kill-server' | 'restart-server' | 'minio-outage';
 
@@ -98,27 +80,23 @@ describe('chaos', () => {
       await minio.createBucket('lake');
       await minio.uploadDir('lake', 'raw/', path.join(dir, 'raw'));
       const target = path.join(dir, 'warehouse.duckdb');
-      const spec = parseSpec({
+      const spec = transactionsSpec({
         name: uniqueId('chaos'),
-        source: { uri: 's3://lake/raw', endpoint: minio.endpoint, forcePathStyle: true },
-        schema: TRANSACTIONS_SCHEMA,
-        target: {
-          path: target,
-          table: 'transactions',
-          partitionColumns: ['year', 'month'],
-          keyColumns: ['transaction_id'],
-          orderingColumn: 'updated_at',
+        source: 's3://lake/raw',
+        target,
+        from: '2016-01',
+        to: '2019-12',
+        extra: {
+          source: { uri: 's3://lake/raw', endpoint: minio.endpoint, forcePathStyle: true },
+          maxConcurrency: 4,
+          // Generous attempts: a partition may be hit by several kills and by the S3 outage.
+          retry: {
+            maximumAttempts: 60,
+            initialInterval: '200ms',
+            backoffCoefficient: 2,
+            maximumInterval: '2s',
+          },
         },
-        range: { from: '2016-01', to: '2019-12' },
-        maxConcurrency: 4,
-        // Generous attempts: a partition may be hit by several kills and by the S3 outage.
-        retry: {
-          maximumAttempts: 60,
-          initialInterval: '200ms',
-          backoffCoefficient: 2,
-          maximumInterval: '2s',
-        },
-        heartbeatTimeout: '3s',
       });
       await startBackfill(client, spec, { taskQueue: workers.taskQueue });
       await waitFor('a first running partition', async () => {
