@@ -5,6 +5,7 @@
  * ~4 history events.
  */
 import { Context } from '@temporalio/activity';
+import { mapLimit } from '../common/map-limit';
 import { emptyStats, type FindEmptyPartitionsInput } from '../common/types';
 import type { ActivityDeps } from './deps';
 
@@ -15,25 +16,21 @@ export function createFindEmptyPartitions(deps: ActivityDeps) {
   return async function findEmptyPartitions(input: FindEmptyPartitionsInput): Promise<string[]> {
     const ctx = Context.current();
     const { spec, partitionKeys } = input;
-    const empty = new Set<string>();
-    let next = 0;
-    const lane = async () => {
-      while (next < partitionKeys.length) {
-        const key = partitionKeys[next++]!;
-        if ((await deps.sources.list(spec, key)).length === 0) empty.add(key);
-        ctx.heartbeat(next);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(LISTING_CONCURRENCY, partitionKeys.length) }, lane));
-    for (let i = 0; i < empty.size; i++) {
+    let listed = 0;
+    const isEmpty = await mapLimit(partitionKeys, LISTING_CONCURRENCY, async (key) => {
+      const files = await deps.sources.list(spec, key);
+      ctx.heartbeat(++listed);
+      return files.length === 0;
+    });
+    const empty = partitionKeys.filter((_, i) => isEmpty[i]);
+    for (let i = 0; i < empty.length; i++) {
       deps.metrics?.partitionStarted();
       deps.metrics?.partitionLoaded({ status: 'empty', ...emptyStats(), attempts: 1 });
     }
     deps.logger.debug(
-      { backfillId: input.backfillId, partitions: partitionKeys.length, empty: empty.size },
+      { backfillId: input.backfillId, partitions: partitionKeys.length, empty: empty.length },
       'batch listed',
     );
-    // Planned order, so the workflow's view does not depend on listing timing.
-    return partitionKeys.filter((key) => empty.has(key));
+    return empty;
   };
 }

@@ -3,10 +3,12 @@
  * record under the deterministic child ID), and whether the reprocess mode would run or skip it.
  */
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { lastRunStatus } from '../activities/child-runs';
 import { createSources, type Source } from '../activities/sources';
 import { partitionWorkflowId } from '../common/ids';
 import { planPartitionKeys } from '../common/partitions';
+import { mapLimit } from '../common/map-limit';
+import { wouldRun } from '../common/reprocess';
 import type { BackfillSpec } from '../common/spec';
 
 export interface PlannedPartition {
@@ -16,31 +18,6 @@ export interface PlannedPartition {
   bytes: number;
   lastRun: string;
   action: 'run' | 'skip';
-}
-
-const FAILED_RUNS = ['FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'];
-
-/** Mirrors the ID-reuse policies the parent uses per reprocess mode. */
-export function wouldRun(reprocess: BackfillSpec['reprocess'], lastRun: string): boolean {
-  if (lastRun === 'none') return true;
-  if (lastRun === 'RUNNING') return false;
-  if (reprocess === 'completed') return true;
-  if (reprocess === 'failed') return FAILED_RUNS.includes(lastRun);
-  return false;
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 export async function planBackfill(
@@ -59,12 +36,7 @@ export async function planBackfill(
   const planned = await mapLimit(childKeys, 16, async (batch) => {
     const childKey = batch.length === 1 ? batch[0]! : `${batch[0]}..${batch[batch.length - 1]}`;
     const childId = partitionWorkflowId(backfillId, childKey);
-    let lastRun = 'none';
-    try {
-      lastRun = (await client.workflow.getHandle(childId).describe()).status.name;
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
+    const lastRun = await lastRunStatus(client, childId);
     const action: PlannedPartition['action'] = wouldRun(spec.reprocess, lastRun) ? 'run' : 'skip';
     return Promise.all(
       batch.map(async (key) => {
