@@ -4,12 +4,14 @@
  */
 import type { ActivityDeps } from './deps';
 import { createFindEmptyPartitions } from './find-empty-partitions';
+import { createFindFinishedChildren } from './find-finished-children';
 import { createLoadPartition } from './load-partition';
 import { createMaintainTarget } from './maintain-target';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     findEmptyPartitions: createFindEmptyPartitions(deps),
+    findFinishedChildren: createFindFinishedChildren(),
     loadPartition: createLoadPartition(deps),
     maintainTarget: createMaintainTarget(deps),
   };

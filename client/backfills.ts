@@ -2,6 +2,7 @@
  * Client-side operations on backfills, shared by the CLI, the demo and the tests. The spec travels
  * in the workflow input and in the memo (it never holds credentials: those come from the AWS chain).
  */
+import { lastRunStatus } from '../activities/child-runs';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   type Client,
@@ -42,9 +43,12 @@ export async function startBackfill(
   options: StartOptions,
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof backfillWorkflow>> {
   const backfillId = options.backfillId ?? spec.name;
+  // A first run has no finished children to look for; a re-run has them checked up front.
+  const rerun = (await lastRunStatus(client, backfillId)) !== 'none';
   const input: BackfillWorkflowInput = {
     backfillId,
     spec,
+    ...(rerun ? { rerun } : {}),
     ...(options.force?.length ? { force: options.force } : {}),
     ...(options.historyBudget ? { historyBudget: options.historyBudget } : {}),
   };

@@ -76,6 +76,13 @@ export interface FindEmptyPartitionsInput {
   partitionKeys: string[];
 }
 
+/** A re-run's planned child keys (`2019-03`, or `first..last` for a batch), to find the finished ones. */
+export interface FindFinishedChildrenInput {
+  backfillId: string;
+  reprocess: BackfillSpec['reprocess'];
+  childKeys: string[];
+}
+
 export interface MaintainTargetInput {
   spec: BackfillSpec;
 }

@@ -11,6 +11,7 @@ import {
   executeChild,
   proxyActivities,
   isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   workflowInfo,
@@ -47,6 +48,8 @@ export interface BackfillWorkflowInput {
   only?: string[];
   /** Partitions whose closed runs must run again regardless of spec.reprocess. */
   force?: string[];
+  /** Set by the client when this backfill ID has run before: the parent then checks children up front. */
+  rerun?: boolean;
   /** Carried through continue-as-new. */
   state?: CarriedState;
   /** Drain and continue as new at this many history events (tests; default from the 10,000 budget). */
@@ -57,6 +60,11 @@ export interface BackfillWorkflowInput {
 const HISTORY_BUDGET = 9000;
 /** Upper bound of history events one child adds to the parent (start, started, closed, tasks). */
 const EVENTS_PER_CHILD = 6;
+
+/** Up to this many children, a re-run asks up front which ones have finished (the list is one payload). */
+const UP_FRONT_CHECK_LIMIT = 10_000;
+
+const SKIPPED_REASON = 'a closed run exists (reprocess mode skips it)';
 
 /** Up to this many partitions, the result lists them all. */
 const SUMMARY_PARTITIONS = 1000;
@@ -234,7 +242,6 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
   const runChild = async (batch: PartitionState[]) => {
     const scope = new CancellationScope();
     const first = batch[0]!;
-    const last = batch[batch.length - 1]!;
     for (const p of batch) {
       scopes.set(p.key, scope);
       p.status = 'running';
@@ -245,7 +252,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
       ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
       : REUSE_POLICY[spec.reprocess];
     for (const p of batch) delete p.force;
-    const childKey = batch.length === 1 ? first.key : `${first.key}..${last.key}`;
+    const childKey = childKeyOf(batch);
     running += 1;
     try {
       const result = await scope.run(() =>
@@ -267,7 +274,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         for (const p of batch) {
           p.status = 'skipped';
-          p.lastError = 'a closed run exists (reprocess mode skips it)';
+          p.lastError = SKIPPED_REASON;
         }
       } else if (isCancellation(err)) {
         for (const p of batch) p.status = 'cancelled';
@@ -310,6 +317,48 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
     renderedAt = Date.now();
     setCurrentDetails(renderDetails(progress({ statuses: ['running', 'failed'] }), Date.now()));
   };
+  /**
+   * A re-run learns in one activity which children already have a run its reprocess mode keeps, and
+   * marks them skipped without a start attempt each. Patched, so runs recorded before it replay.
+   */
+  const skipFinishedChildren = async () => {
+    const batches: PartitionState[][] = [];
+    for (let i = 0; i < state.partitions.length; i += spec.partitionsPerChild)
+      batches.push(state.partitions.slice(i, i + spec.partitionsPerChild));
+    const candidates = batches.filter((b) => b.every((p) => p.status === 'pending' && !p.force));
+    if (candidates.length === 0 || candidates.length > UP_FRONT_CHECK_LIMIT) return;
+    const { findFinishedChildren } = proxyActivities<Activities>({
+      startToCloseTimeout: durationMs(spec.partitionTimeout),
+      heartbeatTimeout: durationMs(spec.heartbeatTimeout),
+      retry: { maximumAttempts: 3, initialInterval: durationMs(spec.retry.initialInterval) },
+      summary: `find finished children among ${candidates.length}`,
+    });
+    let finished: number[];
+    try {
+      finished = await findFinishedChildren({
+        backfillId,
+        reprocess: spec.reprocess,
+        childKeys: candidates.map(childKeyOf),
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return; // only a shortcut: each start attempt still asks Temporal
+    }
+    for (const i of finished)
+      for (const p of candidates[i] ?? []) {
+        if (p.status !== 'pending') continue; // a control message got there first
+        p.status = 'skipped';
+        p.lastError = SKIPPED_REASON;
+      }
+  };
+  if (
+    input.rerun &&
+    !input.state &&
+    spec.reprocess !== 'completed' &&
+    patched('skip-finished-children-up-front')
+  )
+    await skipFinishedChildren();
+
   for (;;) {
     render();
     await condition(
@@ -343,6 +392,13 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
       ? progress()
       : progress({ statuses: ['failed', 'cancelled'], limit: SUMMARY_PARTITIONS });
   return { ...summary, state: 'finished', finishedAt: Date.now(), maintenance };
+}
+
+/** The child's ID suffix: the partition key, or `first..last` for a batch. */
+function childKeyOf(batch: PartitionState[]): string {
+  const first = batch[0]!.key;
+  const last = batch[batch.length - 1]!.key;
+  return batch.length === 1 ? first : `${first}..${last}`;
 }
 
 function orderKeys(keys: string[], order: BackfillSpec['order']): string[] {

@@ -200,6 +200,16 @@ describe('steering a running backfill', () => {
       to: '2014-04',
     });
     const worker = await startWorker(env);
+    /** Child starts and up-front checks in the latest parent run's history. */
+    const parentCommands = async (id: string) => {
+      const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+      return {
+        children: events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length,
+        checks: events.filter(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'findFinishedChildren',
+        ).length,
+      };
+    };
     const ran = (s: { partitions?: { key: string; status: string }[] }) =>
       s.partitions!.filter((p) => p.status !== 'skipped').map((p) => p.key);
     try {
@@ -211,12 +221,15 @@ describe('steering a running backfill', () => {
         await startBackfill(env.client, { ...base, reprocess: 'none' }, { taskQueue: worker.taskQueue })
       ).result();
       assert.deepEqual(ran(none), []);
+      // Found finished up front: no child start was even attempted.
+      assert.deepEqual(await parentCommands(base.name), { children: 0, checks: 1 });
 
       rmSync(broken);
       const failed = await (
         await startBackfill(env.client, { ...base, reprocess: 'failed' }, { taskQueue: worker.taskQueue })
       ).result();
       assert.deepEqual(ran(failed), ['2014-03']);
+      assert.deepEqual(await parentCommands(base.name), { children: 1, checks: 1 });
       assert.equal(failed.counts.succeeded, 1);
 
       const completed = await (

@@ -66,6 +66,12 @@ async function main() {
     await save(env.client, 'backfill-normal', normal.name);
     await save(env.client, 'partition-normal', `${normal.name}/2019-01`);
 
+    // a re-run that finds every child finished up front and starts none
+    await (
+      await startBackfill(env.client, { ...normal, reprocess: 'none' }, { taskQueue: worker.taskQueue })
+    ).result();
+    await save(env.client, 'backfill-rerun-skipped', normal.name);
+
     // cancelled then retried while running
     const cancelled = spec('cancel-retry', { maxConcurrency: 5 });
     holds.set('2019-02', 30_000);

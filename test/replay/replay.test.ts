@@ -25,6 +25,7 @@ describe('recorded histories replay against the current workflow code', () => {
       'failed',
       'batched',
       'batched-sparse',
+      'rerun-skipped',
       'continued-first-run',
       'continued-last-run',
     ]) {
