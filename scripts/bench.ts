@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --partitions 24 --rows 40000 --files 6 --noop 10000 [--noop-100k]]`
+ * `npm run bench [-- --partitions 24 --rows 40000 --files 6 --concurrency 2 --noop 10000 [--noop-100k]]`
+ * (`--noop 0` leaves out the no-op runs)
  * One run, one machine, ratios against a baseline measured in the same run:
  *  (a) baseline: one hand-written DuckDB statement loading every file with the same types, bad-record
  *      filter and dedupe; (b) the full backfill through the dev server and one worker process;
@@ -26,6 +27,7 @@ const { values: flags } = parseArgs({
     rows: { type: 'string', default: '40000' },
     files: { type: 'string', default: '6' },
     noop: { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '2' },
     'noop-100k': { type: 'boolean', default: false },
   },
 });
@@ -148,7 +150,7 @@ async function main() {
         orderingColumn: 'updated_at',
       },
       range,
-      maxConcurrency: 2,
+      maxConcurrency: Number(flags.concurrency),
       maintenance: { enabled: false },
     });
     // The worker's start-up (bundling the workflow code) is not part of any measurement.
@@ -179,10 +181,13 @@ async function main() {
     });
 
     // (d) no-op partitions: orchestration overhead alone (each partition's directory is empty)
-    const noopRuns: [number, number][] = [
-      [NOOP, 1],
-      [NOOP, 50],
-    ];
+    const noopRuns: [number, number][] =
+      NOOP > 0
+        ? [
+            [NOOP, 1],
+            [NOOP, 50],
+          ]
+        : [];
     if (flags['noop-100k']) noopRuns.push([100_000, 50]);
     for (const [count, perChild] of noopRuns) {
       const noop = parseSpec({
