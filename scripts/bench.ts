@@ -4,13 +4,14 @@
  * One run, one machine, ratios against a baseline measured in the same run:
  *  (a) baseline: one hand-written DuckDB statement loading every file with the same types, bad-record
  *      filter and dedupe; (b) the full backfill through the dev server and one worker process;
- *  (c) an idempotent re-run; (d) no-op partitions, one child each and batched (50 per child), and
- *      with --noop-100k also 100,000 batched ones (the largest history per parent run reported);
+ *  (c) an idempotent re-run; (d) no-op partitions, one child each and batched (50 per child),
+ *      batched with one empty file each (a load activity per partition), and with --noop-100k also
+ *      100,000 batched ones (the largest history per parent run reported);
  *  (e) MERGE vs a plain insert of the same partition, and first vs last 10 % of partition times.
  * Prints a table and writes BENCHMARKS.md with the command and the machine.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,7 @@ import { Client } from '@temporalio/client';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startBackfill } from '../client/backfills';
 import { startDevServer } from '../client/dev-server';
+import { planPartitionKeys } from '../common/partitions';
 import { parseSpec } from '../common/spec';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from './dataset';
 
@@ -181,23 +183,33 @@ async function main() {
     });
 
     // (d) no-op partitions: orchestration overhead alone (each partition's directory is empty)
-    const noopRuns: [number, number][] =
+    // Empty directories take the batch's listing shortcut; one empty file each forces a load
+    // activity per partition, the orchestration cost of a real (tiny) partition.
+    const noopRuns: { count: number; perChild: number; emptyFile?: boolean }[] =
       NOOP > 0
         ? [
-            [NOOP, 1],
-            [NOOP, 50],
+            { count: NOOP, perChild: 1 },
+            { count: NOOP, perChild: 50 },
+            { count: Math.min(NOOP, 2000), perChild: 50, emptyFile: true },
           ]
         : [];
-    if (flags['noop-100k']) noopRuns.push([100_000, 50]);
-    for (const [count, perChild] of noopRuns) {
+    if (flags['noop-100k']) noopRuns.push({ count: 100_000, perChild: 50 });
+    for (const { count, perChild, emptyFile } of noopRuns) {
+      const to = new Date(Date.UTC(1800, 0, count)).toISOString().slice(0, 10);
+      const sourceDir = path.join(work, emptyFile ? 'empty-files' : 'nothing');
+      if (emptyFile)
+        for (const key of planPartitionKeys('1800-01-01', to, 'day')) {
+          mkdirSync(path.join(sourceDir, key), { recursive: true });
+          writeFileSync(path.join(sourceDir, key, 'empty.ndjson'), '');
+        }
       const noop = parseSpec({
-        name: `noop-${count}-${perChild}`,
-        source: { uri: path.join(work, 'nothing'), layout: '{key}/' },
+        name: `noop-${count}-${perChild}${emptyFile ? '-files' : ''}`,
+        source: { uri: sourceDir, layout: '{key}/' },
         schema: { id: 'VARCHAR' },
         target: { path: path.join(work, 'noop.duckdb'), table: 't', keyColumns: ['id'] },
         range: {
           from: '1800-01-01',
-          to: new Date(Date.UTC(1800, 0, count)).toISOString().slice(0, 10),
+          to,
           granularity: 'day',
         },
         maxConcurrency: perChild === 1 ? 200 : 40,
@@ -209,10 +221,10 @@ async function main() {
       );
       const histories = await historyLengths(client, noop.name);
       results.push({
-        name: `(d) ${s.total.toLocaleString('en-US')} no-op partitions, ${perChild} per child`,
+        name: `(d) ${s.total.toLocaleString('en-US')} no-op partitions${emptyFile ? ' (one empty file each)' : ''}, ${perChild} per child`,
         seconds,
         note:
-          `${((seconds * 1000) / s.total).toFixed(1)} ms/partition; ${s.counts.empty} empty; ` +
+          `${((seconds * 1000) / s.total).toFixed(1)} ms/partition; ${s.counts.empty} empty, ${s.counts.succeeded} loaded; ` +
           `${histories.length} parent runs, largest ${Math.max(...histories)} events`,
       });
     }
