@@ -1,5 +1,6 @@
 /** Shared test helpers: a real dev server, a real in-process worker, temp dirs, target readers. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,21 @@ export async function startTestEnv(): Promise<TestEnv> {
   const server = await startDevServer();
   const client = new Client({ connection: server.connection, namespace: server.namespace });
   return { server, client };
+}
+
+/**
+ * A real dev server for the suite around it: started before its tests, stopped after. The object
+ * is filled in place, so tests use it as a plain TestEnv.
+ */
+export function useTestEnv(): TestEnv {
+  const env = {} as TestEnv;
+  before(async () => {
+    Object.assign(env, await startTestEnv());
+  });
+  after(async () => {
+    await env.server?.stop();
+  });
+  return env;
 }
 
 export interface RunningWorker {

@@ -1,26 +1,19 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startBackfill, getStatus } from '../../client/backfills';
 import { generateTransactions } from '../../scripts/dataset';
 import {
-  startTestEnv,
+  useTestEnv,
   startWorker,
   tempDir,
   transactionsSpec,
   uniqueId,
-  type TestEnv,
   assertTargetEqualsOracle,
 } from '../helpers';
 
 describe('backfill end to end (real dev server, real DuckDB file)', () => {
-  let env: TestEnv;
-  before(async () => {
-    env = await startTestEnv();
-  });
-  after(async () => {
-    await env?.server.stop();
-  });
+  const env = useTestEnv();
 
   it('lands exactly the oracle rows for 6 partitions, then a re-run skips all of them', async () => {
     const dir = tempDir();

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { getStatus, startBackfill } from '../../client/backfills';
@@ -7,24 +7,17 @@ import {
   partitionHeartbeat,
   queryFile,
   runCli,
-  startTestEnv,
+  useTestEnv,
   startWorker,
   tempDir,
   transactionsSpec,
   uniqueId,
   waitFor,
-  type TestEnv,
   assertTargetEqualsOracle,
 } from '../helpers';
 
 describe('cancel and retry single partitions while the backfill runs', () => {
-  let env: TestEnv;
-  before(async () => {
-    env = await startTestEnv();
-  });
-  after(async () => {
-    await env?.server.stop();
-  });
+  const env = useTestEnv();
 
   it('cancels a loading partition (nothing written), the others succeed, retry completes it', async () => {
     const dir = tempDir();

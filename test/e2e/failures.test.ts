@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,24 +7,17 @@ import { startBackfill } from '../../client/backfills';
 import { generateTransactions } from '../../scripts/dataset';
 import {
   runCli,
-  startTestEnv,
+  useTestEnv,
   startWorker,
   tempDir,
   transactionsSpec,
   uniqueId,
   waitFor,
-  type TestEnv,
   assertTargetEqualsOracle,
 } from '../helpers';
 
 describe('a broken file fails its partition after the retries; retry --failed completes it once fixed', () => {
-  let env: TestEnv;
-  before(async () => {
-    env = await startTestEnv();
-  });
-  after(async () => {
-    await env?.server.stop();
-  });
+  const env = useTestEnv();
 
   it('shows the error in status, keeps the other partitions, and retries only the failed one', async () => {
     const dir = tempDir();

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -7,12 +7,11 @@ import { generateTransactions } from '../../scripts/dataset';
 import {
   freePort,
   spawnWorker,
-  startTestEnv,
+  useTestEnv,
   tempDir,
   transactionsSpec,
   uniqueId,
   waitFor,
-  type TestEnv,
   assertTargetEqualsOracle,
 } from '../helpers';
 
@@ -24,13 +23,7 @@ function metricValue(text: string, name: string): number {
 }
 
 describe('operating the worker', () => {
-  let env: TestEnv;
-  before(async () => {
-    env = await startTestEnv();
-  });
-  after(async () => {
-    await env?.server.stop();
-  });
+  const env = useTestEnv();
 
   it('metrics equal the run, logs are JSON lines with workflowId and partition, and a planted secret appears nowhere', async () => {
     const dir = tempDir();

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startBackfill } from '../../client/backfills';
@@ -6,23 +6,16 @@ import { generateTransactions } from '../../scripts/dataset';
 import {
   partitionHeartbeat,
   spawnWorker,
-  startTestEnv,
+  useTestEnv,
   tempDir,
   transactionsSpec,
   uniqueId,
   waitFor,
-  type TestEnv,
   assertTargetEqualsOracle,
 } from '../helpers';
 
 describe('file-level resume', () => {
-  let env: TestEnv;
-  before(async () => {
-    env = await startTestEnv();
-  });
-  after(async () => {
-    await env?.server.stop();
-  });
+  const env = useTestEnv();
 
   it('SIGKILL in the middle of a 40-file partition: the retry re-reads fewer files and the table equals the oracle', async () => {
     const dir = tempDir();

@@ -1,9 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startBackfill } from '../../client/backfills';
 import { parseSpec } from '../../common/spec';
-import { startTestEnv, startWorker, tempDir, uniqueId, waitFor, type TestEnv } from '../helpers';
+import { useTestEnv, startWorker, tempDir, uniqueId, waitFor, type TestEnv } from '../helpers';
 
 /** Every run of a workflow ID (continue-as-new chain) with its history length. */
 async function historyLengths(env: TestEnv, workflowId: string): Promise<number[]> {
@@ -16,13 +16,7 @@ async function historyLengths(env: TestEnv, workflowId: string): Promise<number[
 }
 
 describe('scale: 10,000 no-op partitions', () => {
-  let env: TestEnv;
-  before(async () => {
-    env = await startTestEnv();
-  });
-  after(async () => {
-    await env?.server.stop();
-  });
+  const env = useTestEnv();
 
   it('completes with every run of the parent under 10,000 history events (continue-as-new loses no partition)', async () => {
     const dir = tempDir();

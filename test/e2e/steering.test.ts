@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import type { BackfillSpec } from '../../common/spec';
 import { generateTransactions } from '../../scripts/dataset';
 import {
   runCli,
-  startTestEnv,
+  useTestEnv,
   startWorker,
   tempDir,
   transactionsSpec,
@@ -31,13 +31,7 @@ async function sample(env: TestEnv, id: string, until: () => boolean, intervalMs
 }
 
 describe('steering a running backfill', () => {
-  let env: TestEnv;
-  before(async () => {
-    env = await startTestEnv();
-  });
-  after(async () => {
-    await env?.server.stop();
-  });
+  const env = useTestEnv();
 
   function smallSpec(name: string, months: [string, string], extra: Partial<BackfillSpec> = {}) {
     const dir = tempDir();

@@ -1,27 +1,20 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { getStatus, startBackfill } from '../../client/backfills';
 import { generateTransactions } from '../../scripts/dataset';
 import {
   spawnWorker,
-  startTestEnv,
+  useTestEnv,
   tempDir,
   transactionsSpec,
   uniqueId,
   waitFor,
-  type TestEnv,
   assertTargetEqualsOracle,
 } from '../helpers';
 
 describe('a worker killed mid-backfill', () => {
-  let env: TestEnv;
-  before(async () => {
-    env = await startTestEnv();
-  });
-  after(async () => {
-    await env?.server.stop();
-  });
+  const env = useTestEnv();
 
   it('SIGKILL, then a new worker: the backfill completes and the table equals the oracle', async () => {
     const dir = tempDir();
