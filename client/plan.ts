@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { lastRunStatus } from '../activities/child-runs';
 import { createSources, type Source } from '../activities/sources';
-import { partitionWorkflowId } from '../common/ids';
+import { batchesOf, childKey, partitionWorkflowId } from '../common/ids';
 import { planPartitionKeys } from '../common/partitions';
 import { mapLimit } from '../common/map-limit';
 import { wouldRun } from '../common/reprocess';
@@ -30,12 +30,8 @@ export async function planBackfill(
   let keys = spec.partitions ?? planPartitionKeys(spec.range.from, spec.range.to, spec.range.granularity);
   keys = [...keys].sort();
   if (spec.order === 'newest') keys.reverse();
-  const childKeys: string[][] = [];
-  for (let i = 0; i < keys.length; i += spec.partitionsPerChild)
-    childKeys.push(keys.slice(i, i + spec.partitionsPerChild));
-  const planned = await mapLimit(childKeys, 16, async (batch) => {
-    const childKey = batch.length === 1 ? batch[0]! : `${batch[0]}..${batch[batch.length - 1]}`;
-    const childId = partitionWorkflowId(backfillId, childKey);
+  const planned = await mapLimit(batchesOf(keys, spec.partitionsPerChild), 16, async (batch) => {
+    const childId = partitionWorkflowId(backfillId, childKey(batch));
     const lastRun = await lastRunStatus(client, childId);
     const action: PlannedPartition['action'] = wouldRun(spec.reprocess, lastRun) ? 'run' : 'skip';
     return Promise.all(

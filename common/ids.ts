@@ -7,6 +7,19 @@ export const DEFAULT_TASK_QUEUE = 'backfill';
 export const partitionWorkflowId = (backfillId: string, partitionKey: string) =>
   `${backfillId}/${partitionKey}`;
 
+/** A child's key: its partition, or `first..last` for a batch of them. */
+export const childKey = (partitionKeys: string[]) =>
+  partitionKeys.length === 1
+    ? partitionKeys[0]!
+    : `${partitionKeys[0]}..${partitionKeys[partitionKeys.length - 1]}`;
+
+/** The planned batches: `size` consecutive partitions per child, in order. */
+export function batchesOf<T>(items: T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  return batches;
+}
+
 export const BackfillIdAttribute = defineSearchAttributeKey('BackfillId', SearchAttributeType.KEYWORD);
 export const PartitionKeyAttribute = defineSearchAttributeKey('PartitionKey', SearchAttributeType.KEYWORD);
 

@@ -17,7 +17,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { BackfillIdAttribute, PartitionKeyAttribute, partitionWorkflowId } from '../common/ids';
+import {
+  BackfillIdAttribute,
+  PartitionKeyAttribute,
+  batchesOf,
+  childKey,
+  partitionWorkflowId,
+} from '../common/ids';
 import { planPartitionKeys } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
 import { emptyStats, type PartitionFailureDetails, type PartitionOutcome } from '../common/types';
@@ -252,12 +258,12 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
       ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
       : REUSE_POLICY[spec.reprocess];
     for (const p of batch) delete p.force;
-    const childKey = childKeyOf(batch);
+    const batchKey = childKeyOf(batch);
     running += 1;
     try {
       const result = await scope.run(() =>
         executeChild(partitionWorkflow, {
-          workflowId: partitionWorkflowId(backfillId, childKey),
+          workflowId: partitionWorkflowId(backfillId, batchKey),
           args: [{ backfillId, spec, partitionKeys: batch.map((p) => p.key) }],
           workflowIdReusePolicy: reuse,
           cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -266,7 +272,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
             { key: BackfillIdAttribute, value: backfillId },
             { key: PartitionKeyAttribute, value: first.key },
           ],
-          staticSummary: `partition ${childKey} of ${backfillId}`,
+          staticSummary: `partition ${batchKey} of ${backfillId}`,
         }),
       );
       applyOutcomes(batch, result.results);
@@ -322,10 +328,9 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
    * marks them skipped without a start attempt each. Patched, so runs recorded before it replay.
    */
   const skipFinishedChildren = async () => {
-    const batches: PartitionState[][] = [];
-    for (let i = 0; i < state.partitions.length; i += spec.partitionsPerChild)
-      batches.push(state.partitions.slice(i, i + spec.partitionsPerChild));
-    const candidates = batches.filter((b) => b.every((p) => p.status === 'pending' && !p.force));
+    const candidates = batchesOf(state.partitions, spec.partitionsPerChild).filter((b) =>
+      b.every((p) => p.status === 'pending' && !p.force),
+    );
     if (candidates.length === 0 || candidates.length > UP_FRONT_CHECK_LIMIT) return;
     const { findFinishedChildren } = proxyActivities<Activities>({
       startToCloseTimeout: durationMs(spec.partitionTimeout),
@@ -394,12 +399,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
   return { ...summary, state: 'finished', finishedAt: Date.now(), maintenance };
 }
 
-/** The child's ID suffix: the partition key, or `first..last` for a batch. */
-function childKeyOf(batch: PartitionState[]): string {
-  const first = batch[0]!.key;
-  const last = batch[batch.length - 1]!.key;
-  return batch.length === 1 ? first : `${first}..${last}`;
-}
+const childKeyOf = (batch: PartitionState[]) => childKey(batch.map((p) => p.key));
 
 function orderKeys(keys: string[], order: BackfillSpec['order']): string[] {
   const sorted = [...keys].sort();
