@@ -211,6 +211,18 @@ export function spawnWorker(
   };
 }
 
+/** Sends a signal to a server process and waits for it to exit; SIGKILL after the grace period. */
+export async function stopChild(
+  child: { kill: (signal: NodeJS.Signals) => void; exited: Promise<void> },
+  signal: NodeJS.Signals,
+  graceMs: number,
+): Promise<void> {
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

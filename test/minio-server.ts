@@ -5,7 +5,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ensureTool } from '../client/tools';
-import { freePort, tempDir, waitFor } from './helpers';
+import { freePort, stopChild, tempDir, waitFor } from './helpers';
 
 export interface Minio {
   endpoint: string;
@@ -66,13 +66,9 @@ export async function startMinio(): Promise<Minio> {
     );
   };
   const halt = async () => {
-    if (!server) return;
-    const { kill, exited } = server;
+    const running = server;
     server = undefined;
-    kill('SIGTERM');
-    const timer = setTimeout(() => kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    if (running) await stopChild(running, 'SIGTERM', 5000);
   };
 
   await launch();

@@ -5,10 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import Long from 'long';
+import { setRetention, SQLITE_SPEED_ARGS } from '../client/dev-server';
 import { ensureTool } from '../client/tools';
 import { SEARCH_ATTRIBUTES } from '../common/ids';
-import { freePort, waitFor } from './helpers';
+import { freePort, stopChild, waitFor } from './helpers';
 
 export interface TemporalProcess {
   address: string;
@@ -46,10 +46,7 @@ export async function startTemporalProcess(dbFile: string): Promise<TemporalProc
         namespace,
         '--log-level',
         'error',
-        '--sqlite-pragma',
-        'journal_mode=WAL',
-        '--sqlite-pragma',
-        'synchronous=NORMAL',
+        ...SQLITE_SPEED_ARGS,
         ...attributes,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -79,22 +76,14 @@ export async function startTemporalProcess(dbFile: string): Promise<TemporalProc
     );
   };
   const halt = async (signal: NodeJS.Signals) => {
-    if (!server) return;
-    const { kill, exited } = server;
+    const running = server;
     server = undefined;
-    kill(signal);
-    const timer = setTimeout(() => kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    if (running) await stopChild(running, signal, 10_000);
   };
 
   await launch();
-  // Long retention: closed partition runs are the checkpoint.
   const connection = await Connection.connect({ address });
-  await connection.workflowService.updateNamespace({
-    namespace,
-    config: { workflowExecutionRetentionTtl: { seconds: Long.fromNumber(30 * 86_400) } },
-  });
+  await setRetention(connection, namespace, 30);
   await connection.close();
   return { address, namespace, halt, resume: launch, stop: () => halt('SIGTERM') };
 }
