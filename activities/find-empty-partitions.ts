@@ -23,7 +23,7 @@ export function createFindEmptyPartitions(deps: ActivityDeps) {
       return files.length === 0;
     });
     const empty = partitionKeys.filter((_, i) => isEmpty[i]);
-    for (let i = 0; i < empty.length; i++) {
+    for (const _key of empty) {
       deps.metrics?.partitionStarted();
       deps.metrics?.partitionLoaded({ status: 'empty', ...emptyStats(), attempts: 1 });
     }
