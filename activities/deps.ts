@@ -28,6 +28,8 @@ export interface ActivityDeps {
   target: Target;
   metrics?: ActivityMetrics;
   faults?: Faults;
+  /** Files of one partition downloaded at once, ahead of staging; default 4. */
+  downloadConcurrency?: number;
   /** Parent of the per-attempt work dirs (downloads); default the OS temp dir. */
   workDir?: string;
   /** Where staged files wait for a retry after a crash; default <tmp>/temporal-backfill-staging. */

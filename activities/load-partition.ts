@@ -16,6 +16,7 @@ import type { LoadPartitionInput, LoadPartitionResult } from '../common/types';
 import { queryRows, run } from './duckdb';
 import type { ActivityDeps } from './deps';
 import { effectiveSchema, type DiscoveredColumn } from './schema-contract';
+import { prefetchInOrder } from './prefetch';
 import { stageFile } from './stage-files';
 import { partitionPrefix, type SourceFile } from './sources';
 import type { Source } from './sources';
@@ -73,7 +74,8 @@ export function createLoadPartition(deps: ActivityDeps) {
 
       conn = await deps.target.connect(spec);
       progress.stage = 'staging';
-      workDir = await mkdtemp(path.join(deps.workDir ?? tmpdir(), 'backfill-attempt-'));
+      const attemptDir = await mkdtemp(path.join(deps.workDir ?? tmpdir(), 'backfill-attempt-'));
+      workDir = attemptDir;
       await mkdir(stagingDir, { recursive: true });
       const reusable = await reusableFiles(previous, files, stagingDir);
       if (reusable > 0)
@@ -81,25 +83,26 @@ export function createLoadPartition(deps: ActivityDeps) {
           { reusable, files: files.length },
           'resuming from the staged files of the interrupted attempt',
         );
-      for (const [index, file] of files.entries()) {
+      progress.filesStaged = reusable;
+      progress.fingerprint = fingerprint(files.slice(0, reusable));
+      // Downloads (and gunzips) run ahead of staging, which DuckDB does one file at a time.
+      const ready = prefetchInOrder(files.slice(reusable), deps.downloadConcurrency ?? 4, (file, i, signal) =>
+        materialize(deps.sources, spec, file, attemptDir, reusable + i, signal),
+      );
+      let index = reusable;
+      for await (const local of ready) {
         throwIfCancelled(ctx);
-        if (index >= reusable) {
-          await run(conn, sql.createRawTable);
-          await stageFile(
-            conn,
-            spec,
-            file,
-            await materialize(deps.sources, spec, file, workDir, index),
-            index,
-            deps.target.maxLineBytes,
-          );
-          await run(conn, sql.saveRawFile(stagedFile(stagingDir, index)));
-          deps.metrics?.fileStaged(file.size);
-        }
+        const file = files[index]!;
+        await run(conn, sql.createRawTable);
+        await stageFile(conn, spec, file, local.path, index, deps.target.maxLineBytes);
+        await run(conn, sql.saveRawFile(stagedFile(stagingDir, index)));
+        await Promise.all(local.temporary.map((f) => rm(f, { force: true })));
+        deps.metrics?.fileStaged(file.size);
         progress.filesStaged = index + 1;
         progress.fingerprint = fingerprint(files.slice(0, index + 1));
         const pause = deps.faults?.delayAfterFileMs?.(partitionKey, index) ?? 0;
         if (pause > 0) await ctx.sleep(pause);
+        index++;
       }
       await run(conn, sql.loadRecords(path.join(stagingDir, '*.parquet')));
 
@@ -285,16 +288,20 @@ function throwIfCancelled(ctx: Context) {
   if (ctx.cancellationSignal.aborted) throw new CancelledFailure('partition load cancelled');
 }
 
+/** A file readable by DuckDB, and the temporary copies (download, gunzip) to remove once staged. */
 async function materialize(
   source: Source,
   spec: BackfillSpec,
   file: SourceFile,
   workDir: string,
   index: number,
-): Promise<string> {
+  signal: AbortSignal,
+): Promise<{ path: string; temporary: string[] }> {
   try {
-    const local = await source.materialize(spec, file, workDir);
-    return isGzip(file.name) ? await gunzipInto(local, workDir, index) : local;
+    const local = await source.materialize(spec, file, workDir, signal);
+    const plain = isGzip(file.name) ? await gunzipInto(local, workDir, index, signal) : local;
+    const temporary = [local, plain].filter((f, i, all) => f.startsWith(workDir) && all.indexOf(f) === i);
+    return { path: plain, temporary };
   } catch (err) {
     if (err instanceof BackfillError) throw err;
     throw new BackfillError('SourceReadError', `cannot read ${file.name}: ${(err as Error).message}`, {

@@ -49,6 +49,7 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
       metrics,
       s3: createWorkerS3Source(config, metrics),
       ...(config.BACKFILL_STAGING_DIR ? { stagingDir: config.BACKFILL_STAGING_DIR } : {}),
+      downloadConcurrency: config.BACKFILL_DOWNLOAD_CONCURRENCY,
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.BACKFILL_TASK_QUEUE,

@@ -26,6 +26,8 @@ export interface BackfillWorkerOptions {
   s3?: Source;
   /** Where staged files wait for a retry after a crash. */
   stagingDir?: string;
+  /** Files of one partition downloaded at once, ahead of staging. */
+  downloadConcurrency?: number;
   /** Prebuilt workflow bundle (tests build it once); default bundles ../workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -47,6 +49,7 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
     metrics: options.metrics,
     faults: options.faults,
     ...(options.stagingDir ? { stagingDir: options.stagingDir } : {}),
+    ...(options.downloadConcurrency ? { downloadConcurrency: options.downloadConcurrency } : {}),
   });
   const worker = await Worker.create({
     connection: options.connection,

@@ -11,8 +11,18 @@ import { createGunzip } from 'node:zlib';
 export const isGzip = (name: string) => /\.gz$/i.test(name);
 
 /** Decompresses a .gz file into workDir; returns the path of the plain file (same name without .gz). */
-export async function gunzipInto(localPath: string, workDir: string, index: number): Promise<string> {
+export async function gunzipInto(
+  localPath: string,
+  workDir: string,
+  index: number,
+  signal?: AbortSignal,
+): Promise<string> {
   const plain = path.join(workDir, `${index}-${path.basename(localPath).replace(/\.gz$/i, '')}`);
-  await pipeline(createReadStream(localPath), createGunzip(), createWriteStream(plain));
+  await pipeline(
+    createReadStream(localPath),
+    createGunzip(),
+    createWriteStream(plain),
+    signal ? { signal } : {},
+  );
   return plain;
 }

@@ -11,8 +11,8 @@ export * from './files';
 
 export interface Source {
   list(spec: BackfillSpec, partitionKey: string): Promise<SourceFile[]>;
-  /** A local path DuckDB can read for the rest of the attempt. */
-  materialize(spec: BackfillSpec, file: SourceFile, workDir: string): Promise<string>;
+  /** A local path DuckDB can read; downloads go into workDir and stop when the signal aborts. */
+  materialize(spec: BackfillSpec, file: SourceFile, workDir: string, signal?: AbortSignal): Promise<string>;
 }
 
 export const localSource: Source = {
@@ -29,6 +29,6 @@ export function createSources(options: { s3?: Source } = {}): Source {
   };
   return {
     list: (spec, key) => pick(spec).list(spec, key),
-    materialize: (spec, file, workDir) => pick(spec).materialize(spec, file, workDir),
+    materialize: (spec, file, workDir, signal) => pick(spec).materialize(spec, file, workDir, signal),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * S3 source through the AWS SDK (no DuckDB httpfs): paginated listing (any number of keys per
  * partition), custom endpoints and path-style addressing (MinIO), credentials from the standard
- * AWS chain only. Objects are streamed into the attempt's work dir and their size checked.
+ * AWS chain only. Objects are streamed into the attempt's work dir (several at once, see
+ * loadPartition) and their size checked.
  * Access problems (bad credentials, missing bucket) are not retried; network trouble is.
  */
 import { createHash } from 'node:crypto';
@@ -112,7 +113,7 @@ export function createS3Source(options: {
       return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
 
-    async materialize(spec, file, workDir) {
+    async materialize(spec, file, workDir, signal) {
       const { bucket } = parseS3Uri(spec.source.uri);
       const key = file.uri.slice(`s3://${bucket}/`.length);
       // Keys are untrusted: the local name is a hash of the key, keeping only a safe extension (format, .gz).
@@ -123,8 +124,8 @@ export function createS3Source(options: {
       try {
         const response = await options
           .clientFor(spec)
-          .send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        await pipeline(response.Body as Readable, createWriteStream(local));
+          .send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+        await pipeline(response.Body as Readable, createWriteStream(local), signal ? { signal } : {});
       } catch (err) {
         throw classifyS3Error(err, `downloading ${file.uri}`, options.onError);
       }

@@ -1,6 +1,7 @@
 /** Builds the real load activity (real DuckDB files, local source) for activity-level suites. */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
+import type { ActivityDeps } from '../../activities/deps';
 import { DuckDbPool, queryRows, type DuckDbSettings } from '../../activities/duckdb';
 import { createSources, type Source } from '../../activities/sources';
 import { DuckDbFileTarget } from '../../activities/target';
@@ -19,12 +20,14 @@ export interface Loader {
 export function createLoader(
   settings: DuckDbSettings = { memoryLimit: '1GB', threads: 1 },
   s3?: Source,
+  extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency'> = {},
 ): Loader {
   const pool = new DuckDbPool(settings);
   const activities = createActivities({
     logger,
     sources: createSources(s3 ? { s3 } : {}),
     target: new DuckDbFileTarget(pool),
+    ...extra,
   });
   return {
     activities,

@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ApplicationFailure } from '@temporalio/common';
-import { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Source } from '../../activities/sources';
 import { startBackfill } from '../../client/backfills';
 import { createS3Source, s3ClientFactory } from '../../activities/sources/s3-source';
 import { parseSpec } from '../../common/spec';
@@ -90,7 +91,12 @@ describe('S3 source against a real MinIO', () => {
     const local = await source.materialize(spec, files[7]!, work);
     assert.ok(local.startsWith(work) && local.endsWith('.ndjson'));
 
-    const loader = createLoader({ memoryLimit: '1GB', threads: 1 }, source);
+    const downloads = countInFlight(source);
+    const attempts = tempDir();
+    const loader = createLoader({ memoryLimit: '1GB', threads: 1 }, downloads.source, {
+      workDir: attempts,
+      downloadConcurrency: 3,
+    });
     try {
       const result = await loader.load(spec, '2019-02');
       assert.equal(result.files, 1205);
@@ -102,6 +108,67 @@ describe('S3 source against a real MinIO', () => {
     } finally {
       await loader.close();
     }
+    // Downloads overlap, bounded by the setting, and the attempt's work dir is gone afterwards.
+    assert.equal(downloads.calls(), 1205);
+    assert.equal(downloads.maxInFlight(), 3);
+    assert.deepEqual(readdirSync(attempts), []);
+  });
+
+  it('an object that vanishes mid-partition fails the load: downloads in flight are stopped, the work dir removed, the target untouched', async () => {
+    await minio.createBucket('vanish');
+    for (let i = 0; i < 12; i++) {
+      await minio.putObject(
+        'vanish',
+        `raw/year=2019/month=01/part-${String(i).padStart(2, '0')}.ndjson`,
+        `${JSON.stringify({ transaction_id: `v${i}`, updated_at: '2019-01-02T00:00:00' })}\n`,
+      );
+    }
+    const client = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true });
+    const real = createS3Source({ clientFor: () => client });
+    // Deleted between listing and download, as a concurrent producer might.
+    const source: Source = {
+      list: async (spec, key) => {
+        const files = await real.list(spec, key);
+        await client.send(
+          new DeleteObjectCommand({ Bucket: 'vanish', Key: 'raw/year=2019/month=01/part-05.ndjson' }),
+        );
+        return files;
+      },
+      materialize: (spec, file, workDir, signal) => real.materialize(spec, file, workDir, signal),
+    };
+    const downloads = countInFlight(source);
+    const attempts = tempDir();
+    const loader = createLoader({ memoryLimit: '1GB', threads: 1 }, downloads.source, {
+      workDir: attempts,
+      downloadConcurrency: 4,
+    });
+    const spec = s3Spec('vanish');
+    try {
+      await assert.rejects(loader.load(spec, '2019-01'), (err: unknown) => {
+        assert.ok(err instanceof ApplicationFailure);
+        assert.equal(err.type, 'SourceReadError');
+        assert.match(
+          err.message,
+          /downloading s3:\/\/vanish\/raw\/year=2019\/month=01\/part-05\.ndjson: NoSuchKey/,
+        );
+        return true;
+      });
+      assert.deepEqual(
+        await loader.query(
+          spec.target.path,
+          "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'transactions'",
+        ),
+        [{ n: 0 }],
+      );
+    } finally {
+      await loader.close();
+    }
+    assert.equal(downloads.inFlight(), 0, 'no download outlives the attempt');
+    assert.ok(
+      downloads.calls() < 12,
+      `${downloads.calls()} downloads started; the window stops at the failure`,
+    );
+    assert.deepEqual(readdirSync(attempts), []);
   });
 
   it('a backfill from MinIO through the dev server lands exactly the oracle (gzip objects included)', async () => {
@@ -198,3 +265,23 @@ describe('S3 source against a real MinIO', () => {
     }
   });
 });
+
+/** Wraps a real source to count the downloads running at once (instrumentation, not a stand-in). */
+function countInFlight(inner: Source) {
+  let now = 0;
+  let max = 0;
+  let total = 0;
+  const source: Source = {
+    list: (spec, key) => inner.list(spec, key),
+    async materialize(spec, file, workDir, signal) {
+      total++;
+      max = Math.max(max, ++now);
+      try {
+        return await inner.materialize(spec, file, workDir, signal);
+      } finally {
+        now--;
+      }
+    },
+  };
+  return { source, maxInFlight: () => max, inFlight: () => now, calls: () => total };
+}
