@@ -14,8 +14,7 @@ import {
   waitFor,
   assertTargetEqualsOracle,
 } from '../helpers';
-
-const SECRET = 'planted-Secret-0f3c9a';
+import { startMinio } from '../minio-server';
 
 function metricValue(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{}`));
@@ -25,7 +24,10 @@ function metricValue(text: string, name: string): number {
 describe('operating the worker', () => {
   const env = useTestEnv();
 
-  it('metrics equal the run, logs are JSON lines with workflowId and partition, and a planted secret appears nowhere', async () => {
+  it('metrics equal the run, logs are JSON lines with workflowId and partition, and the S3 secret in use appears nowhere', async () => {
+    // The worker reads from a real MinIO whose secret key signs every request: a secret the worker
+    // really holds, not one it never touches.
+    const minio = await startMinio();
     const dir = tempDir();
     const data = generateTransactions({
       dir: path.join(dir, 'raw'),
@@ -34,10 +36,13 @@ describe('operating the worker', () => {
       rowsPerPartition: 700,
       duplicateRate: 0.1,
     });
+    await minio.createBucket('ops');
+    assert.equal(await minio.uploadDir('ops', 'raw/', path.join(dir, 'raw')), data.files);
+    const SECRET = minio.secretKey;
     const target = path.join(dir, 't.duckdb');
     const spec = transactionsSpec({
       name: uniqueId('ops'),
-      source: path.join(dir, 'raw'),
+      source: 's3://ops/raw',
       target,
       from: '2020-01',
       to: '2020-03',
@@ -46,9 +51,11 @@ describe('operating the worker', () => {
     const port = await freePort();
     const worker = spawnWorker(env.server, taskQueue, {
       BACKFILL_METRICS_PORT: String(port),
-      LOG_LEVEL: 'debug',
+      LOG_LEVEL: 'trace',
       AWS_SECRET_ACCESS_KEY: SECRET,
-      AWS_ACCESS_KEY_ID: 'AKIAPLANTED',
+      AWS_ACCESS_KEY_ID: minio.accessKey,
+      BACKFILL_S3_ENDPOINT: minio.endpoint,
+      BACKFILL_S3_FORCE_PATH_STYLE: 'true',
     });
     try {
       await waitFor(
@@ -69,6 +76,8 @@ describe('operating the worker', () => {
       assert.equal(metricValue(metrics, 'backfill_files_processed_total'), data.files);
       assert.equal(metricValue(metrics, 'backfill_bytes_downloaded_total'), summary.totals.bytes);
       assert.equal(metricValue(metrics, 'backfill_merge_duration_seconds_count'), 2);
+      assert.match(metrics, /^# TYPE backfill_s3_request_errors_total counter$/m);
+      assert.doesNotMatch(metrics, /^backfill_s3_request_errors_total\S* [1-9]/m, 'no S3 request failed');
       assert.match(metrics, /^temporal_/m, "the SDK runtime's own metrics are appended");
 
       const lines = worker.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -92,6 +101,7 @@ describe('operating the worker', () => {
     } finally {
       worker.process.kill('SIGTERM');
       await worker.exited;
+      await minio.stop();
     }
   });
 
