@@ -124,6 +124,17 @@ export function csvFirstLine(file: string): Statement {
   };
 }
 
+/** The first non-blank line of a text file (compressed ones included), for sniffing JSON arrays. */
+export function firstNonBlankLine(file: string, maxLineBytes: number): Statement {
+  return {
+    sql:
+      `SELECT raw FROM read_csv($file, columns = {'raw': 'VARCHAR'}, header = false, delim = E'\\x1f', quote = '', escape = '', ` +
+      `auto_detect = false, hive_partitioning = false, max_line_size = ${Math.floor(maxLineBytes)}, buffer_size = ${Math.floor(maxLineBytes) * 2}) ` +
+      `WHERE raw IS NOT NULL AND trim(raw) <> '' LIMIT 1`,
+    params: { file },
+  };
+}
+
 /** Splits one CSV line (the header) by the dialect; a doubled quote inside quotes is a quote. */
 export function splitCsvLine(line: string, csv: CsvDialect): string[] {
   const out: string[] = [];

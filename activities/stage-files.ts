@@ -19,7 +19,7 @@ export async function stageFile(
   index: number,
   maxLineBytes: number,
 ): Promise<void> {
-  const format = await resolveFormat(spec, file, localPath);
+  const format = await resolveFormat(conn, spec, file, localPath, maxLineBytes);
   if (!format) {
     throw new BackfillError(
       'ConfigurationError',
@@ -91,26 +91,47 @@ async function fileColumns(
   return names;
 }
 
-/** `.json` files hold either NDJSON or one array: the first non-blank byte tells. */
+/** `.json` files hold either NDJSON or one array: the first non-blank character tells. */
 async function resolveFormat(
+  conn: DuckDBConnection,
   spec: BackfillSpec,
   file: SourceFile,
   localPath: string,
+  maxLineBytes: number,
 ): Promise<FileFormat | undefined> {
   const format = formatOf(spec, file.name);
-  const name = file.name.toLowerCase().replace(/\.gz$/, '');
+  const name = file.name.toLowerCase().replace(/\.(gz|zst)$/, '');
   if (
     spec.source.format === 'json' ||
     (format === 'ndjson' && spec.source.format === 'auto' && name.endsWith('.json'))
   ) {
+    const first = await firstCharacter(conn, localPath, maxLineBytes);
+    return first === '[' ? 'json' : 'ndjson';
+  }
+  return format;
+}
+
+/** Gzip is already undone here (see materialize); DuckDB reads through zstd, Node 20 cannot. */
+async function firstCharacter(
+  conn: DuckDBConnection,
+  localPath: string,
+  maxLineBytes: number,
+): Promise<string | undefined> {
+  if (!/\.zst$/i.test(localPath)) {
     const handle = await open(localPath, 'r');
     try {
       const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
-      const first = buffer.subarray(0, bytesRead).toString('utf8').trimStart()[0];
-      return first === '[' ? 'json' : 'ndjson';
+      return buffer.subarray(0, bytesRead).toString('utf8').trimStart()[0];
     } finally {
       await handle.close();
     }
   }
-  return format;
+  try {
+    const [row] = await queryRows<{ raw: string }>(conn, sql.firstNonBlankLine(localPath, maxLineBytes));
+    return row?.raw.replace(/^\uFEFF/, '').trimStart()[0];
+  } catch (err) {
+    // A first line longer than any NDJSON record may be can only be a (minified) array.
+    if (/maximum line size/i.test((err as Error).message)) return '[';
+    throw err;
+  }
 }
