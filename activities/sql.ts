@@ -91,17 +91,19 @@ export interface CsvDialect {
   header: boolean;
   delimiter: string;
   quote: string;
+  escape?: string | undefined;
   nullString: string;
 }
 
 const csvArgs = (columns: string[], extra = '') =>
-  `read_csv($file, header = $header, delim = $delim, quote = $quote, nullstr = $nullstr, auto_detect = false, ` +
+  `read_csv($file, header = $header, delim = $delim, quote = $quote, escape = $escape, nullstr = $nullstr, auto_detect = false, ` +
   `columns = {${columns.map((c) => `${literal(c)}: 'VARCHAR'`).join(', ')}}, hive_partitioning = false${extra})`;
 const csvParams = (file: string, csv: CsvDialect) => ({
   file,
   header: csv.header,
   delim: csv.delimiter,
   quote: csv.quote,
+  escape: csv.escape ?? csv.quote,
   nullstr: csv.nullString,
 });
 
@@ -135,18 +137,25 @@ export function firstNonBlankLine(file: string, maxLineBytes: number): Statement
   };
 }
 
-/** Splits one CSV line (the header) by the dialect; a doubled quote inside quotes is a quote. */
+/** Splits one CSV line (the header) by the dialect; inside quotes, escape + quote is a quote. */
 export function splitCsvLine(line: string, csv: CsvDialect): string[] {
   const out: string[] = [];
+  const escape = csv.escape ?? csv.quote;
   let field = '';
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
-    if (csv.quote && ch === csv.quote) {
-      if (quoted && line[i + 1] === csv.quote) {
-        field += ch;
-        i++;
-      } else quoted = !quoted;
+    const next = line[i + 1];
+    if (
+      quoted &&
+      escape &&
+      ch === escape &&
+      (next === csv.quote || (next === escape && escape !== csv.quote))
+    ) {
+      field += next;
+      i++;
+    } else if (csv.quote && ch === csv.quote) {
+      quoted = !quoted;
     } else if (ch === csv.delimiter && !quoted) {
       out.push(field);
       field = '';

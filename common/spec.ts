@@ -56,6 +56,13 @@ export const SourceSchema = z
         header: z.boolean().default(true).describe('First line holds column names.'),
         delimiter: z.string().length(1).default(',').describe('Field separator.'),
         quote: z.string().max(1).default('"').describe('Quote character (empty: none).'),
+        escape: z
+          .string()
+          .length(1)
+          .optional()
+          .describe(
+            'Escapes a quote inside a quoted field; default the quote itself (doubled quotes, RFC 4180).',
+          ),
         nullString: z.string().default('').describe('Text that means NULL.'),
       })
       .strict()

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import { parseSpec } from '../../common/spec';
 import { tempDir, transactionsSpec } from '../helpers';
 import { createLoader } from './loading';
 
@@ -124,4 +125,78 @@ describe('every format and compression loads the same oracle table', () => {
       assert.deepEqual(lines, expected);
     });
   }
+});
+
+describe('CSV dialect', () => {
+  const loader = createLoader();
+  after(() => loader.close());
+
+  const dialectSpec = (dir: string, csv: object) =>
+    parseSpec({
+      name: 'csv-dialect',
+      source: { uri: path.join(dir, 'raw'), format: 'csv', csv },
+      schema: { id: 'VARCHAR', note: 'VARCHAR', qty: 'INTEGER' },
+      target: { path: path.join(dir, 't.duckdb'), table: 'items', keyColumns: ['id'], lineage: false },
+      range: { from: '2020-01', to: '2020-01' },
+    });
+
+  it('delimiter, quote and null string are honoured; without a header the declared columns are used in order', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'raw', 'year=2020', 'month=01', 'items.txt');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      [
+        "a;'semi;colon inside quotes';1",
+        "b;'it''s doubled';2",
+        'c;NULL;NULL',
+        "d;'';4", // an empty quoted string is a value, not NULL
+        'e;plain;5',
+      ].join('\n') + '\n',
+    );
+    const spec = dialectSpec(dir, { header: false, delimiter: ';', quote: "'", nullString: 'NULL' });
+    const result = await loader.load(spec, '2020-01');
+    assert.equal(result.rowsRead, 5);
+    assert.equal(result.rowsRejected, 0);
+    assert.deepEqual(await loader.query(spec.target.path, 'SELECT id, note, qty FROM items ORDER BY id'), [
+      { id: 'a', note: 'semi;colon inside quotes', qty: 1 },
+      { id: 'b', note: "it's doubled", qty: 2 },
+      { id: 'c', note: null, qty: null },
+      { id: 'd', note: '', qty: 4 },
+      { id: 'e', note: 'plain', qty: 5 },
+    ]);
+  });
+
+  it('a header in another column order maps by name; a tab delimiter splits fields', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'raw', 'year=2020', 'month=01', 'items.tsv');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, ['qty\tid\tnote', '7\tx\t"quoted, with comma"', '8\ty\t'].join('\n') + '\n');
+    const spec = dialectSpec(dir, { header: true, delimiter: '\t' });
+    const result = await loader.load(spec, '2020-01');
+    assert.equal(result.rowsRead, 2);
+    assert.deepEqual(await loader.query(spec.target.path, 'SELECT id, note, qty FROM items ORDER BY id'), [
+      { id: 'x', note: 'quoted, with comma', qty: 7 },
+      { id: 'y', note: null, qty: 8 },
+    ]);
+  });
+
+  it('a backslash escape: escaped quotes in the header and in values', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'raw', 'year=2020', 'month=01', 'items.csv');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, ['id,"no\\"te",qty', 'f,"say \\"hi\\"",6'].join('\n') + '\n');
+    const spec = parseSpec({
+      name: 'csv-escape',
+      source: { uri: path.join(dir, 'raw'), csv: { escape: '\\' } },
+      schema: { id: 'VARCHAR', 'no"te': 'VARCHAR', qty: 'INTEGER' },
+      target: { path: path.join(dir, 't.duckdb'), table: 'items', keyColumns: ['id'], lineage: false },
+      range: { from: '2020-01', to: '2020-01' },
+    });
+    const result = await loader.load(spec, '2020-01');
+    assert.equal(result.rowsRejected, 0);
+    assert.deepEqual(await loader.query(spec.target.path, 'SELECT id, "no""te" AS note, qty FROM items'), [
+      { id: 'f', note: 'say "hi"', qty: 6 },
+    ]);
+  });
 });
