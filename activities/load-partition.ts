@@ -17,6 +17,7 @@ import { queryRows, run } from './duckdb';
 import type { ActivityDeps } from './deps';
 import { effectiveSchema, type DiscoveredColumn } from './schema-contract';
 import { prefetchInOrder } from './prefetch';
+import { reconcileBatch } from './reconcile';
 import { stageFile } from './stage-files';
 import { partitionPrefix, type SourceFile } from './sources';
 import type { Source } from './sources';
@@ -133,13 +134,12 @@ export function createLoadPartition(deps: ActivityDeps) {
       await run(conn, sql.createBatch(spec, schema, partitionValues, { backfillId, loadedAt }));
       const [batch] = await queryRows<{ n: bigint }>(conn, sql.batchCount);
       const rowsMerged = Number(batch?.n ?? 0);
-      const duplicatesRemoved = rowsRead - rowsRejected - rowsMerged;
-      if (duplicatesRemoved < 0 || (spec.target.keyColumns.length === 0 && duplicatesRemoved !== 0)) {
-        throw new BackfillError(
-          'ReconciliationError',
-          `partition ${partitionKey}: rows read ${rowsRead} != rows merged ${rowsMerged} + duplicates ${duplicatesRemoved} + rejected ${rowsRejected}`,
-        );
-      }
+      const duplicatesRemoved = reconcileBatch(partitionKey, {
+        rowsRead,
+        rowsRejected,
+        rowsMerged,
+        keyed: spec.target.keyColumns.length > 0,
+      });
 
       progress.stage = 'committing';
       const delay = deps.faults?.delayBeforeCommitMs?.(partitionKey) ?? 0;
@@ -152,6 +152,7 @@ export function createLoadPartition(deps: ActivityDeps) {
         partitionValues,
         loadedAt,
         keepRejects: spec.readMode === 'permissive',
+        batchRows: rowsMerged,
         signal: ctx.cancellationSignal,
         beforeCommit: async () => {
           if (delay > 0) await ctx.sleep(delay);
@@ -161,12 +162,6 @@ export function createLoadPartition(deps: ActivityDeps) {
         },
       });
       deps.metrics?.merged(Date.now() - commitStarted);
-      if (spec.target.writeMode !== 'merge' && !spec.target.deleteColumn && rowsWritten !== rowsMerged) {
-        throw new BackfillError(
-          'ReconciliationError',
-          `partition ${partitionKey}: inserted ${rowsWritten} of ${rowsMerged} rows`,
-        );
-      }
       const result: LoadPartitionResult = {
         status: 'succeeded',
         files: files.length,

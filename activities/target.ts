@@ -3,6 +3,7 @@
  * DuckDB file: a partitioned Parquet table on S3 with many writers can implement the same two
  * calls later.
  */
+import { reconcileWrite } from './reconcile';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { PartitionColumn } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
@@ -22,6 +23,8 @@ export interface CommitRequest {
   loadedAt: string;
   /** Quarantine rejected rows (read mode permissive). */
   keepRejects: boolean;
+  /** Rows in the deduped batch: an insert-only write (overwrite) of any other count rolls back. */
+  batchRows: number;
   /** Called inside the transaction just before COMMIT; throwing rolls everything back. */
   beforeCommit: () => Promise<void>;
   /** Aborts a commit still waiting for its turn on the target (the partition was cancelled). */
@@ -97,6 +100,8 @@ export class DuckDbFileTarget implements Target {
         } else {
           await run(conn, sql.deletePartitionRows(spec, request.partitionValues));
           rowsWritten = await changedRows(conn, sql.insertBatch(spec, schema));
+          // Flagged deletes are not inserted, so only a plain overwrite must insert the whole batch.
+          if (!spec.target.deleteColumn) reconcileWrite(request.partitionKey, request.batchRows, rowsWritten);
         }
         const rejects = sql.replaceRejects(spec, request.partitionKey, request.backfillId, request.loadedAt);
         await run(conn, rejects[0]!);

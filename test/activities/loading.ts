@@ -4,7 +4,7 @@ import { createActivities } from '../../activities';
 import type { ActivityDeps } from '../../activities/deps';
 import { DuckDbPool, queryRows, type DuckDbSettings } from '../../activities/duckdb';
 import { createSources, type Source } from '../../activities/sources';
-import { DuckDbFileTarget } from '../../activities/target';
+import { DuckDbFileTarget, type Target } from '../../activities/target';
 import type { BackfillSpec } from '../../common/spec';
 import type { LoadPartitionResult, MaintenanceReport } from '../../common/types';
 import { logger } from '../helpers';
@@ -20,14 +20,18 @@ export interface Loader {
 export function createLoader(
   settings: DuckDbSettings = { memoryLimit: '1GB', threads: 1 },
   s3?: Source,
-  extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency'> = {},
+  extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency'> & {
+    /** Instruments the real target (e.g. to skew what it is told), never replaces it. */
+    wrapTarget?: (target: Target) => Target;
+  } = {},
 ): Loader {
   const pool = new DuckDbPool(settings);
   const activities = createActivities({
     logger,
     sources: createSources(s3 ? { s3 } : {}),
-    target: new DuckDbFileTarget(pool),
-    ...extra,
+    target: extra.wrapTarget ? extra.wrapTarget(new DuckDbFileTarget(pool)) : new DuckDbFileTarget(pool),
+    ...(extra.workDir ? { workDir: extra.workDir } : {}),
+    ...(extra.downloadConcurrency ? { downloadConcurrency: extra.downloadConcurrency } : {}),
   });
   return {
     activities,

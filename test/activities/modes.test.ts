@@ -183,6 +183,81 @@ describe('write modes re-run three times never duplicate', () => {
     });
   }
 
+  it('an overwrite that writes another count than its batch fails reconciliation and rolls back', async () => {
+    const dir = tempDir();
+    const data = generateTransactions({
+      dir: path.join(dir, 'raw'),
+      from: '2019-01',
+      to: '2019-01',
+      rowsPerPartition: 500,
+      duplicateRate: 0.2,
+    });
+    const target = path.join(dir, 't.duckdb');
+    const s = transactionsSpec({
+      name: 'wm-reconcile',
+      source: path.join(dir, 'raw'),
+      target,
+      from: '2019-01',
+      to: '2019-01',
+      extra: {
+        target: {
+          path: target,
+          table: 'transactions',
+          partitionColumns: ['year', 'month'],
+          keyColumns: ['transaction_id'],
+          orderingColumn: 'updated_at',
+          writeMode: 'overwrite',
+        },
+      },
+    });
+    await loader.load(s, '2019-01');
+    const before = await loader.query<{ line: string }>(target, TARGET_LINES_SQL('transactions'));
+    assert.deepEqual(
+      before.map((r) => r.line),
+      oracleLines(data.oracle),
+    );
+    // New rows arrive, so a write that slipped through would change the table.
+    write(
+      dir,
+      'raw/year=2019/month=01/late.ndjson',
+      ['n1', 'n2'].map((id) =>
+        JSON.stringify({
+          transaction_id: id,
+          customer_id: 'c',
+          amount: '1.00',
+          currency: 'EUR',
+          status: 'ok',
+          event_time: '2019-01-05T00:00:00',
+          updated_at: '2019-01-05T00:00:00',
+        }),
+      ),
+    );
+    // The real target, told the batch holds one row more than it does: as if a row went missing.
+    const skewed = createLoader(undefined, undefined, {
+      wrapTarget: (real) => ({
+        get maxLineBytes() {
+          return real.maxLineBytes;
+        },
+        connect: (spec) => real.connect(spec),
+        maintain: (spec) => real.maintain(spec),
+        commitPartition: (conn, request) =>
+          real.commitPartition(conn, { ...request, batchRows: request.batchRows + 1 }),
+      }),
+    });
+    try {
+      await assert.rejects(skewed.load(s, '2019-01'), (err: unknown) => {
+        assert.ok(err instanceof ApplicationFailure);
+        assert.equal(err.type, 'ReconciliationError');
+        assert.match(err.message, /^partition 2019-01: inserted \d+ of \d+ rows$/);
+        return true;
+      });
+      // The partition's delete and insert rolled back together: the table is as before.
+      assert.deepEqual(await skewed.query(target, TARGET_LINES_SQL('transactions')), before);
+    } finally {
+      await skewed.close();
+    }
+  });
+
   it('merge keeps the latest version whatever order partitions commit in (late updates)', async () => {
     const dir = tempDir();
     const data = generateTransactions({
