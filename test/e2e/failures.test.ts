@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { startBackfill } from '../../client/backfills';
+import type { backfillWorkflow } from '../../workflows';
 import { generateTransactions } from '../../scripts/dataset';
 import {
   runCli,
@@ -39,7 +39,13 @@ describe('a broken file fails its partition after the retries; retry --failed co
     });
     const worker = await startWorker(env);
     try {
-      const summary = await (await startBackfill(env.client, spec, { taskQueue: worker.taskQueue })).result();
+      // Started as a user would: the CLI with --wait, which must exit 1 when a partition failed.
+      const specFile = path.join(dir, 'spec.json');
+      writeFileSync(specFile, JSON.stringify(spec));
+      const started = await runCli(env, worker.taskQueue, ['start', specFile, '--wait']);
+      assert.equal(started.code, 1, started.err.join('\n'));
+      assert.match(started.out.join('\n'), /4 partitions: 3 succeeded, 1 failed/);
+      const summary = await env.client.workflow.getHandle<typeof backfillWorkflow>(spec.name).result();
       const feb = summary.partitions!.find((p) => p.key === '2020-02')!;
       assert.equal(feb.status, 'failed');
       assert.equal(feb.stats?.attempts, 3, 'all three attempts of the retry policy were used');
