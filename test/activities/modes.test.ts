@@ -402,7 +402,7 @@ describe('partitions without files, lineage', () => {
 });
 
 describe('large partitions and maintenance', () => {
-  it('a partition about 4x the DuckDB memory limit loads by spilling', async () => {
+  it('a partition about 4x the DuckDB memory limit loads by spilling', async (t) => {
     const dir = tempDir();
     // ~255 MB of NDJSON against a 64 MB memory limit.
     const data = generateTransactions({
@@ -424,12 +424,20 @@ describe('large partitions and maintenance', () => {
         from: '2018-01',
         to: '2018-01',
       });
-      const result = await small.load(s, '2018-01');
+      // RSS sampled while the load runs (the generator's oracle is in this process too, counted in `before`).
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+      const result = await small.load(s, '2018-01').finally(() => clearInterval(sampler));
       assert.equal(result.rowsRead, data.rows);
       assert.equal(result.rowsMerged, data.oracle.size);
       assert.deepEqual(await small.query(target, "SELECT current_setting('memory_limit') AS m"), [
         { m: '61.0 MiB' },
       ]);
+      const mib = (n: number) => Math.round(n / 2 ** 20);
+      t.diagnostic(
+        `${data.rows} rows, ${mib(result.bytes)} MiB of NDJSON; RSS ${mib(before)} MiB before the load, peak ${mib(peak)} MiB during it (+${mib(peak - before)} MiB)`,
+      );
     } finally {
       await small.close();
     }
