@@ -26,6 +26,7 @@ export const LINEAGE_COLUMNS = {
 export const STAGE_TABLE = '__backfill_stage';
 export const BATCH_TABLE = '__backfill_batch';
 export const rejectsTable = (table: string) => `${table}__rejects`;
+export const tombstonesTable = (table: string) => `${table}__tombstones`;
 
 /** Columns of the target table, in order: schema, partition columns, lineage. */
 export function targetColumns(spec: BackfillSpec, schema: ColumnTypes = spec.schema): [string, string][] {
@@ -341,15 +342,8 @@ export const batchCount: Statement = { sql: `SELECT count(*) AS n FROM ${ident(B
  */
 export function mergeBatch(spec: BackfillSpec, schema: ColumnTypes): Statement {
   const cols = targetColumns(spec, schema).map(([name]) => ident(name));
-  const on = spec.target.keyColumns.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' AND ');
-  let newer = 'true';
-  if (spec.target.orderingColumn) {
-    const o = ident(spec.target.orderingColumn);
-    const tie = spec.target.lineage
-      ? `(s.${o} = t.${o} AND s."_source_file" >= t."_source_file")`
-      : `s.${o} = t.${o}`;
-    newer = `(t.${o} IS NULL OR s.${o} > t.${o} OR ${tie})`;
-  }
+  const on = keysMatch(spec);
+  const newer = sourceIsNewer(spec);
   // With a delete-flag column, the latest version of a key saying "deleted" removes the row.
   const flag = spec.target.deleteColumn
     ? `coalesce(TRY_CAST(s.${ident(spec.target.deleteColumn)} AS BOOLEAN), false)`
@@ -360,6 +354,57 @@ export function mergeBatch(spec: BackfillSpec, schema: ColumnTypes): Statement {
       (flag ? `WHEN MATCHED AND ${newer} AND ${flag} THEN DELETE ` : '') +
       `WHEN MATCHED AND ${newer} THEN UPDATE SET ${cols.map((c) => `${c} = s.${c}`).join(', ')} ` +
       `WHEN NOT MATCHED${flag ? ` AND NOT ${flag}` : ''} THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,
+  };
+}
+
+const keysMatch = (spec: BackfillSpec) =>
+  spec.target.keyColumns.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' AND ');
+
+/** Whether source row s may replace target row t: at least as new (ordering column, then source file). */
+function sourceIsNewer(spec: BackfillSpec): string {
+  if (!spec.target.orderingColumn) return 'true';
+  const o = ident(spec.target.orderingColumn);
+  const tie = spec.target.lineage
+    ? `(s.${o} = t.${o} AND s."_source_file" >= t."_source_file")`
+    : `s.${o} = t.${o}`;
+  return `(t.${o} IS NULL OR s.${o} > t.${o} OR ${tie})`;
+}
+
+/**
+ * Tombstones remember merged deletes (key, ordering value, source file), so that an older version
+ * of a deleted key, in a partition that commits later, does not bring the row back.
+ */
+export function createTombstonesTable(spec: BackfillSpec, schema: ColumnTypes): Statement {
+  const types = new Map(targetColumns(spec, schema));
+  const columns = tombstoneColumns(spec).map((c) => `${ident(c)} ${types.get(c) ?? 'VARCHAR'}`);
+  return {
+    sql: `CREATE TABLE IF NOT EXISTS ${ident(tombstonesTable(spec.target.table))} (${columns.join(', ')})`,
+  };
+}
+
+const tombstoneColumns = (spec: BackfillSpec) => [
+  ...spec.target.keyColumns,
+  ...(spec.target.orderingColumn ? [spec.target.orderingColumn] : []),
+  ...(spec.target.lineage ? ['_source_file'] : []),
+];
+
+/** Batch rows older than their key's delete are dropped before the MERGE. */
+export const dropDeletedVersions = (spec: BackfillSpec): Statement => ({
+  sql:
+    `DELETE FROM ${ident(BATCH_TABLE)} AS s USING ${ident(tombstonesTable(spec.target.table))} AS t ` +
+    `WHERE ${keysMatch(spec)} AND NOT ${sourceIsNewer(spec)}`,
+});
+
+/** The batch's deletes become (or replace older) tombstones. */
+export function recordTombstones(spec: BackfillSpec): Statement {
+  const cols = tombstoneColumns(spec).map(ident);
+  const flag = `coalesce(TRY_CAST(${ident(spec.target.deleteColumn!)} AS BOOLEAN), false)`;
+  return {
+    sql:
+      `MERGE INTO ${ident(tombstonesTable(spec.target.table))} AS t ` +
+      `USING (SELECT ${cols.join(', ')} FROM ${ident(BATCH_TABLE)} WHERE ${flag}) AS s ON ${keysMatch(spec)} ` +
+      `WHEN MATCHED AND ${sourceIsNewer(spec)} THEN UPDATE SET ${cols.map((c) => `${c} = s.${c}`).join(', ')} ` +
+      `WHEN NOT MATCHED THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,
   };
 }
 

@@ -96,7 +96,14 @@ export class DuckDbFileTarget implements Target {
         await run(conn, sql.createRejectsTable(spec));
         let rowsWritten: number;
         if (spec.target.writeMode === 'merge') {
+          // Deletes across partitions need memory: without it, an older version committed later resurrects the row.
+          const tombstones = Boolean(spec.target.deleteColumn && spec.target.orderingColumn);
+          if (tombstones) {
+            await run(conn, sql.createTombstonesTable(spec, schema));
+            await run(conn, sql.dropDeletedVersions(spec));
+          }
           rowsWritten = await changedRows(conn, sql.mergeBatch(spec, schema));
+          if (tombstones) await run(conn, sql.recordTombstones(spec));
         } else {
           await run(conn, sql.deletePartitionRows(spec, request.partitionValues));
           rowsWritten = await changedRows(conn, sql.insertBatch(spec, schema));

@@ -42,7 +42,11 @@ export const SQLITE_SPEED_ARGS = [
 ];
 
 /** Keeps closed runs this long: they are the checkpoint store. */
-export async function setRetention(connection: Connection, namespace: string, days: number): Promise<void> {
+export async function setRetention(
+  connection: Pick<Connection, 'workflowService'>,
+  namespace: string,
+  days: number,
+): Promise<void> {
   await connection.workflowService.updateNamespace({
     namespace,
     config: { workflowExecutionRetentionTtl: { seconds: Long.fromNumber(days * 86_400) } },

@@ -111,7 +111,7 @@ export const TargetSchema = z
     deleteColumn: columnName
       .optional()
       .describe(
-        'A boolean column: when the latest version of a key has it true, merge deletes the row (not kept as a tombstone).',
+        'A boolean column: when the latest version of a key has it true, merge deletes the row. With an ordering column the delete is remembered in <table>__tombstones, so an older version loaded later does not bring the row back.',
       ),
     lineage: z.boolean().default(true).describe('Add _source_file, _loaded_at and _backfill_id columns.'),
   })

@@ -481,22 +481,55 @@ describe('delete flag', () => {
       '{"id": "c", "qty": 9, "ts": "2020-01-02T00:00:00", "gone": true}',
       '{"id": "d", "qty": 1, "ts": "2020-02-01T00:00:00", "gone": true}',
     ]);
-    const s = spec(dir, {
-      schema: { id: 'VARCHAR', qty: 'INTEGER', ts: 'TIMESTAMP', gone: 'BOOLEAN' },
-      target: {
-        path: path.join(dir, 't.duckdb'),
-        table: 'items',
-        partitionColumns: ['year', 'month'],
-        keyColumns: ['id'],
-        orderingColumn: 'ts',
-        deleteColumn: 'gone',
-      },
-    });
+    const withTarget = (file: string) =>
+      spec(dir, {
+        schema: { id: 'VARCHAR', qty: 'INTEGER', ts: 'TIMESTAMP', gone: 'BOOLEAN' },
+        target: {
+          path: path.join(dir, file),
+          table: 'items',
+          partitionColumns: ['year', 'month'],
+          keyColumns: ['id'],
+          orderingColumn: 'ts',
+          deleteColumn: 'gone',
+        },
+      });
+    const s = withTarget('t.duckdb');
     await loader.load(s, '2020-01');
     await loader.load(s, '2020-02');
-    assert.deepEqual(await loader.query(s.target.path, 'SELECT id, qty FROM items ORDER BY id'), [
+    const expected = [
       { id: 'b', qty: 1 },
       { id: 'c', qty: 1 },
+    ];
+    assert.deepEqual(await loader.query(s.target.path, 'SELECT id, qty FROM items ORDER BY id'), expected);
+
+    // The other commit order (partitions run concurrently): the older versions must not come back.
+    const reversed = withTarget('reversed.duckdb');
+    await loader.load(reversed, '2020-02');
+    await loader.load(reversed, '2020-01');
+    assert.deepEqual(
+      await loader.query(reversed.target.path, 'SELECT id, qty FROM items ORDER BY id'),
+      expected,
+    );
+    // Re-runs change nothing; a newer version after the delete brings the key back.
+    await loader.load(reversed, '2020-02');
+    await loader.load(reversed, '2020-01');
+    write(dir, 'raw/year=2020/month=03/a.ndjson', ['{"id": "a", "qty": 3, "ts": "2020-03-01T00:00:00"}']);
+    await loader.load(reversed, '2020-03');
+    await loader.load(reversed, '2020-01');
+    assert.deepEqual(await loader.query(reversed.target.path, 'SELECT id, qty FROM items ORDER BY id'), [
+      { id: 'a', qty: 3 },
+      ...expected,
     ]);
+    assert.deepEqual(
+      await loader.query(
+        reversed.target.path,
+        'SELECT id, ts::VARCHAR AS ts FROM items__tombstones ORDER BY id',
+      ),
+      [
+        { id: 'a', ts: '2020-02-01 00:00:00' },
+        { id: 'c', ts: '2020-01-02 00:00:00' }, // older than c's row, so it deleted nothing
+        { id: 'd', ts: '2020-02-01 00:00:00' },
+      ],
+    );
   });
 });

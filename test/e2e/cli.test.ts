@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Long from 'long';
+import { setRetention } from '../../client/dev-server';
 import { stringify } from 'yaml';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
 import { startTestEnv, startWorker, tempDir, uniqueId, type RunningWorker, type TestEnv } from '../helpers';
@@ -190,18 +190,12 @@ describe('CLI against a real dev server', () => {
     assert.equal(setup.code, 0, setup.stderr);
     assert.match(setup.stdout, /search attributes already registered/);
     assert.match(setup.stdout, /retention of 30 days or more/);
-    await env.client.connection.workflowService.updateNamespace({
-      namespace: 'default',
-      config: { workflowExecutionRetentionTtl: { seconds: Long.fromNumber(86_400) } },
-    });
+    await setRetention(env.client.connection, 'default', 1);
     try {
       const warned = await cli(['setup'], serverEnv());
       assert.match(warned.stderr, /^warning: namespace default keeps closed runs 1\.0 days/m);
     } finally {
-      await env.client.connection.workflowService.updateNamespace({
-        namespace: 'default',
-        config: { workflowExecutionRetentionTtl: { seconds: Long.fromNumber(30 * 86_400) } },
-      });
+      await setRetention(env.client.connection, 'default', 30);
     }
   });
 
