@@ -8,7 +8,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, type Config } from '../common/config';
 import { connectionOptions } from '../common/connection-options';
 import { createLogger } from './logger';
-import { installRuntime } from './runtime';
+import { installRuntime, sdkLogLevel } from './runtime';
 import { createBackfillWorker } from './worker';
 import { createWorkerS3Source } from './s3';
 import { createMetrics, serveMetrics, type MetricsServer } from './metrics';
@@ -40,7 +40,7 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL });
   const metricsEnabled = config.BACKFILL_METRICS_PORT !== 0;
   const sdkMetricsAddress = metricsEnabled ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
-  installRuntime(logger, 'INFO', sdkMetricsAddress);
+  installRuntime(logger, sdkLogLevel(config.LOG_LEVEL), sdkMetricsAddress);
   const metrics = createMetrics();
   const connection = await NativeConnection.connect(connectionOptions(config));
   let metricsServer: MetricsServer | undefined;

@@ -10,6 +10,13 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
   ERROR: 'error',
 };
 
+/** The SDK's level for a pino level (the SDK has no fatal or silent). */
+export function sdkLogLevel(level: string): LogLevel {
+  const upper = level.toUpperCase();
+  if (upper === 'TRACE' || upper === 'DEBUG' || upper === 'INFO' || upper === 'WARN') return upper;
+  return 'ERROR';
+}
+
 let installed = false;
 
 export function installRuntime(logger: Logger, level: LogLevel = 'INFO', sdkMetricsAddress?: string): void {

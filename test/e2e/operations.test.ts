@@ -84,6 +84,12 @@ describe('operating the worker', () => {
       const loaded = lines.filter((l) => l.msg === 'partition loaded');
       assert.deepEqual(loaded.map((l) => l.partition).sort(), ['2020-01', '2020-02']);
       for (const l of loaded) assert.equal(l.workflowId, `${spec.name}/${String(l.partition)}`);
+      // The SDK's own worker logs arrive through the same pino logger (as JSON lines, tagged).
+      const sdk = lines.filter((l) => l.component === 'temporal-sdk');
+      assert.ok(
+        sdk.some((l) => l.msg === 'Worker state changed' && l.state === 'RUNNING'),
+        `SDK log lines: ${JSON.stringify(sdk.slice(0, 3))}`,
+      );
 
       const places: string[] = [worker.logs.join('\n')];
       const ids = [spec.name, `${spec.name}/2020-01`, `${spec.name}/2020-02`, `${spec.name}/2020-03`];
