@@ -14,6 +14,8 @@ export interface Loader {
   load(spec: BackfillSpec, partitionKey: string, backfillId?: string): Promise<LoadPartitionResult>;
   maintain(spec: BackfillSpec): Promise<MaintenanceReport>;
   query<T = Record<string, unknown>>(file: string, sql: string): Promise<T[]>;
+  /** Whether the DuckDB file holds the table (a failed first load must not have created it). */
+  hasTable(file: string, table: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,18 @@ export function createLoader(
       try {
         const reader = await conn.runAndReadAll(sql);
         return reader.getRowObjectsJson() as T[];
+      } finally {
+        conn.closeSync();
+      }
+    },
+    async hasTable(file: string, table: string) {
+      const conn = await pool.connect(file);
+      try {
+        const reader = await conn.runAndReadAll(
+          'SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = $table',
+          { table },
+        );
+        return (reader.getRowObjectsJson()[0]?.n ?? 0) !== 0;
       } finally {
         conn.closeSync();
       }
