@@ -99,6 +99,7 @@ export function createLoadPartition(deps: ActivityDeps) {
         await run(conn, sql.saveRawFile(stagedFile(stagingDir, index)));
         await Promise.all(local.temporary.map((f) => rm(f, { force: true })));
         deps.metrics?.fileStaged(file.size);
+        log.debug({ file: file.name, bytes: file.size, etag: file.etag, index }, 'file staged');
         progress.filesStaged = index + 1;
         progress.fingerprint = fingerprint(files.slice(0, index + 1));
         const pause = deps.faults?.delayAfterFileMs?.(partitionKey, index) ?? 0;

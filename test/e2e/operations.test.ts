@@ -84,6 +84,14 @@ describe('operating the worker', () => {
       const loaded = lines.filter((l) => l.msg === 'partition loaded');
       assert.deepEqual(loaded.map((l) => l.partition).sort(), ['2020-01', '2020-02']);
       for (const l of loaded) assert.equal(l.workflowId, `${spec.name}/${String(l.partition)}`);
+      // Every object is logged with its size and ETag as MinIO reports them.
+      const staged = lines.filter((l) => l.msg === 'file staged');
+      assert.equal(staged.length, data.files);
+      for (const l of staged) assert.match(String(l.etag), /^"[0-9a-f]{32}"$/);
+      assert.equal(
+        staged.reduce((sum, l) => sum + Number(l.bytes), 0),
+        summary.totals.bytes,
+      );
       // The SDK's own worker logs arrive through the same pino logger (as JSON lines, tagged).
       const sdk = lines.filter((l) => l.component === 'temporal-sdk');
       assert.ok(
