@@ -1,5 +1,5 @@
 /** Shared test helpers: a real dev server, a real in-process worker, temp dirs, target readers. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { after, before } from 'node:test';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -144,6 +144,26 @@ export async function waitFor<T>(
 }
 
 /** Runs the CLI in-process against the test server; returns its exit code and output lines. */
+const BIN = path.resolve(__dirname, '..', '..', 'bin', 'backfill.js');
+
+/** Runs the real binary in its own process (an in-process worker keeps serving meanwhile). */
+export function runCliProcess(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout: stdout.trim(), stderr: stderr.trim() });
+      },
+    );
+  });
+}
+
 export async function runCli(
   env: TestEnv,
   taskQueue: string,

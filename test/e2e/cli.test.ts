@@ -1,32 +1,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setRetention } from '../../client/dev-server';
 import { stringify } from 'yaml';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
-import { startTestEnv, startWorker, tempDir, uniqueId, type RunningWorker, type TestEnv } from '../helpers';
-
-const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'backfill.js');
-
-/** Runs the real binary asynchronously (the in-process worker must keep serving meanwhile). */
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout: stdout.trim(), stderr: stderr.trim() });
-      },
-    );
-  });
-}
+import {
+  runCliProcess as cli,
+  startTestEnv,
+  startWorker,
+  tempDir,
+  uniqueId,
+  type RunningWorker,
+  type TestEnv,
+} from '../helpers';
 
 function assertOneLineError(result: { stderr: string }, pattern: RegExp) {
   const lines = result.stderr.split('\n').filter(Boolean);
