@@ -1,0 +1,123 @@
+/**
+ * `npm run bench:downloads [-- --objects 400 --rows 80000 --repeat 3]`
+ * One partition of many small gzip objects in a real MinIO, loaded by the real activity with
+ * BACKFILL_DOWNLOAD_CONCURRENCY 1 (the sequential baseline, measured in the same run), 4 and 8.
+ * Medians of --repeat loads each; writes its section of BENCHMARKS.md.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createS3Source, s3ClientFactory } from '../activities/sources/s3-source';
+import { parseSpec } from '../common/spec';
+import { createLoader } from '../test/activities/loading';
+import { startMinio } from '../test/minio-server';
+import { generateTransactions, TRANSACTIONS_SCHEMA } from './dataset';
+
+const { values: flags } = parseArgs({
+  options: {
+    objects: { type: 'string', default: '400' },
+    rows: { type: 'string', default: '80000' },
+    repeat: { type: 'string', default: '3' },
+  },
+});
+const OBJECTS = Number(flags.objects);
+const ROWS = Number(flags.rows);
+const REPEAT = Number(flags.repeat);
+const root = path.resolve(__dirname, '..', '..');
+const BEGIN = '<!-- bench:downloads:begin -->';
+const END = '<!-- bench:downloads:end -->';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main() {
+  const work = path.join(os.tmpdir(), `backfill-bench-downloads-${process.pid}`);
+  mkdirSync(work, { recursive: true });
+  const minio = await startMinio();
+  process.env.AWS_ACCESS_KEY_ID = minio.accessKey;
+  process.env.AWS_SECRET_ACCESS_KEY = minio.secretKey;
+  try {
+    const data = generateTransactions({
+      dir: path.join(work, 'raw'),
+      from: '2019-01',
+      to: '2019-01',
+      rowsPerPartition: ROWS,
+      filesPerPartition: OBJECTS,
+      gzip: true,
+    });
+    await minio.createBucket('bench');
+    await minio.uploadDir('bench', 'raw/', path.join(work, 'raw'));
+    const source = createS3Source({ clientFor: s3ClientFactory() });
+    const rows: string[] = [];
+    let baseline = 0;
+    for (const concurrency of [1, 4, 8]) {
+      const seconds: number[] = [];
+      for (let i = 0; i < REPEAT; i++) {
+        const spec = parseSpec({
+          name: 'bench-downloads',
+          source: { uri: 's3://bench/raw', endpoint: minio.endpoint, forcePathStyle: true },
+          schema: TRANSACTIONS_SCHEMA,
+          target: {
+            path: path.join(work, `t-${concurrency}-${i}.duckdb`),
+            table: 'transactions',
+            partitionColumns: ['year', 'month'],
+            keyColumns: ['transaction_id'],
+            orderingColumn: 'updated_at',
+          },
+          range: { from: '2019-01', to: '2019-01' },
+        });
+        const loader = createLoader({ memoryLimit: '2GB', threads: 2 }, source, {
+          downloadConcurrency: concurrency,
+          workDir: work,
+        });
+        const start = process.hrtime.bigint();
+        const result = await loader.load(spec, '2019-01');
+        seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
+        await loader.close();
+        if (result.rowsRead !== data.rows) throw new Error(`read ${result.rowsRead} of ${data.rows} rows`);
+      }
+      const m = median(seconds);
+      if (concurrency === 1) baseline = m;
+      rows.push(
+        `| ${concurrency} | ${m.toFixed(2)} | ${Math.round(data.rows / m).toLocaleString('en-US')} | ${(baseline / m).toFixed(2)}x | ${seconds.map((s) => s.toFixed(2)).join(', ')} |`,
+      );
+    }
+    const command = `npm run bench:downloads -- ${process.argv.slice(2).join(' ')}`.trim();
+    const section = [
+      BEGIN,
+      '## S3 downloads ahead of staging',
+      '',
+      `Command: \`${command}\`: one partition of ${OBJECTS} gzip NDJSON objects (${data.rows.toLocaleString('en-US')} rows) in a local MinIO, loaded by the real activity; medians of ${REPEAT}. ` +
+        `Machine: ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+      '',
+      '| download concurrency | seconds (median) | rows/s | speed-up vs 1 | runs |',
+      '|---|---|---|---|---|',
+      ...rows,
+      END,
+    ].join('\n');
+    process.stdout.write(`${section}\n`);
+    const file = path.join(root, 'BENCHMARKS.md');
+    const text = readFileSync(file, 'utf8');
+    const i = text.indexOf(BEGIN);
+    const j = text.indexOf(END);
+    writeFileSync(
+      file,
+      i >= 0 && j > i
+        ? `${text.slice(0, i)}${section}${text.slice(j + END.length)}`
+        : `${text.trimEnd()}\n\n${section}\n`,
+    );
+  } finally {
+    await minio.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(
+      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
