@@ -11,7 +11,7 @@ export const EXIT = {
   ok: 0,
   /** The backfill finished with failed or cancelled partitions, or an unexpected error. */
   failed: 1,
-  /** Invalid spec, flags or environment. */
+  /** Invalid spec, flags or environment (credentials the server rejects included). */
   usage: 2,
   notFound: 3,
   unreachable: 4,
@@ -24,6 +24,39 @@ export class UsageError extends Error {
 
 export class UnreachableError extends Error {
   override name = 'UnreachableError';
+}
+
+export class CredentialsError extends Error {
+  override name = 'CredentialsError';
+}
+
+const GRPC_UNAUTHENTICATED = 16;
+const GRPC_PERMISSION_DENIED = 7;
+
+/** The gRPC status code anywhere in an error's cause chain. */
+function grpcCode(err: unknown): number | undefined {
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 6; depth++) {
+    if (typeof e.code === 'number') return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+/** The innermost message of an error's cause chain (the server's own words). */
+function rootMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown };
+  while (e.cause instanceof Error) e = e.cause;
+  return e.message ?? String(err);
+}
+
+/** A refused API key or certificate, with what to check; undefined for any other error. */
+export function credentialsError(err: unknown, address: string): CredentialsError | undefined {
+  const code = grpcCode(err);
+  if (code !== GRPC_UNAUTHENTICATED && code !== GRPC_PERMISSION_DENIED) return undefined;
+  return new CredentialsError(
+    `Temporal rejected the credentials at ${address}: ${rootMessage(err)} (check TEMPORAL_API_KEY, or TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, and the namespace's permissions)`,
+  );
 }
 
 const GRPC_UNAVAILABLE = 14;
@@ -41,7 +74,12 @@ export function isUnreachable(err: unknown): boolean {
 }
 
 export function describeError(err: unknown): { message: string; code: number } {
-  if (err instanceof SpecError || err instanceof ConfigError || err instanceof UsageError) {
+  if (
+    err instanceof SpecError ||
+    err instanceof ConfigError ||
+    err instanceof UsageError ||
+    err instanceof CredentialsError
+  ) {
     return { message: err.message, code: EXIT.usage };
   }
   if (err instanceof BackfillNotFoundError) return { message: err.message, code: EXIT.notFound };
@@ -59,6 +97,8 @@ export function describeError(err: unknown): { message: string; code: number } {
       code: EXIT.failed,
     };
   }
+  const credentials = credentialsError(err, 'the server');
+  if (credentials) return { message: credentials.message, code: EXIT.usage };
   if (err instanceof ServiceError) {
     return { message: `Temporal refused the request: ${err.message}`, code: EXIT.failed };
   }

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createServer, type TLSSocket } from 'node:tls';
+import http2 from 'node:http2';
 
 export interface TestCertificates {
   ca: string;
@@ -125,6 +126,93 @@ export async function startMtlsProxy(upstream: string, certs: TestCertificates):
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface ApiKeyProxy {
+  address: string;
+  /** Requests forwarded (a valid bearer token) and refused (missing or wrong). */
+  forwarded: () => number;
+  refused: () => number;
+  close: () => Promise<void>;
+}
+
+/**
+ * A gRPC gateway as Temporal Cloud fronts a namespace: TLS, and every request must carry
+ * `authorization: Bearer <apiKey>`; valid ones are forwarded over h2c to the dev server, others get
+ * UNAUTHENTICATED (16) without reaching it.
+ */
+export async function startApiKeyProxy(
+  upstream: string,
+  certs: TestCertificates,
+  apiKey: string,
+): Promise<ApiKeyProxy> {
+  let forwarded = 0;
+  let refused = 0;
+  const backend = http2.connect(`http://${upstream}`);
+  backend.on('error', () => undefined);
+  const server = http2.createSecureServer({
+    key: readFileSync(certs.serverKey),
+    cert: readFileSync(certs.serverCert),
+    ALPNProtocols: ['h2'],
+  });
+  server.on('stream', (stream, headers) => {
+    stream.on('error', () => undefined);
+    if (headers.authorization !== `Bearer ${apiKey}`) {
+      refused++;
+      stream.respond(
+        {
+          ':status': 200,
+          'content-type': 'application/grpc',
+          'grpc-status': '16',
+          'grpc-message': 'bad api key',
+        },
+        { endStream: true },
+      );
+      return;
+    }
+    forwarded++;
+    const forward: http2.OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(headers)) {
+      if (name === ':authority' || name === ':scheme' || name === 'authorization') continue;
+      forward[name] = value;
+    }
+    const request = backend.request(forward);
+    request.on('error', () => stream.destroy());
+    let trailers: http2.IncomingHttpHeaders = {};
+    request.on('response', (response) => {
+      const { ':status': status, ...rest } = response;
+      // A trailers-only response (an immediate gRPC error) ends with its headers.
+      if ('grpc-status' in rest) stream.respond({ ':status': status, ...rest }, { endStream: true });
+      else {
+        stream.respond({ ':status': status, ...rest }, { waitForTrailers: true });
+        request.pipe(stream);
+      }
+    });
+    request.on('trailers', (t: http2.IncomingHttpHeaders) => {
+      trailers = t;
+    });
+    stream.on('wantTrailers', () => stream.sendTrailers(trailers));
+    stream.pipe(request);
+    stream.on('close', () => request.close());
+  });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    forwarded: () => forwarded,
+    refused: () => refused,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Long polls keep sessions open, which close() would wait for.
+        for (const session of sessions) session.destroy();
+        backend.destroy();
         server.close(() => resolve());
       }),
   };

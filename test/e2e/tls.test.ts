@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import path from 'node:path';
 import { generateTransactions } from '../../scripts/dataset';
 import {
@@ -12,9 +14,15 @@ import {
   uniqueId,
   useTestEnv,
 } from '../helpers';
-import { makeCertificates, startMtlsProxy, type MtlsProxy, type TestCertificates } from '../tls-proxy';
+import {
+  makeCertificates,
+  startApiKeyProxy,
+  startMtlsProxy,
+  type MtlsProxy,
+  type TestCertificates,
+} from '../tls-proxy';
 
-describe('mTLS to the Temporal frontend', () => {
+describe('TLS, mTLS and API keys to the Temporal frontend', () => {
   const env = useTestEnv();
   let certs: TestCertificates;
   let proxy: MtlsProxy;
@@ -86,5 +94,76 @@ describe('mTLS to the Temporal frontend', () => {
       ['backfill-worker'],
       'nothing got through without a certificate',
     );
+  });
+
+  it('an API key (TEMPORAL_API_KEY) reaches a key-checking gateway from the worker and the CLI, and never the logs or history', async () => {
+    const apiKey = `key-${randomBytes(12).toString('hex')}`;
+    const gateway = await startApiKeyProxy(env.server.address, certs, apiKey);
+    try {
+      const dir = tempDir();
+      const data = generateTransactions({
+        dir: path.join(dir, 'raw'),
+        from: '2021-03',
+        to: '2021-04',
+        rowsPerPartition: 300,
+      });
+      const target = path.join(dir, 't.duckdb');
+      const spec = transactionsSpec({
+        name: uniqueId('apikey'),
+        source: path.join(dir, 'raw'),
+        target,
+        from: '2021-03',
+        to: '2021-04',
+      });
+      const specFile = path.join(dir, 'spec.json');
+      writeFileSync(specFile, JSON.stringify(spec));
+      const taskQueue = uniqueId('tq');
+      // The gateway's certificate is from the test CA, so the CA is configured beside the key.
+      const auth = {
+        TEMPORAL_API_KEY: apiKey,
+        TEMPORAL_TLS_CA: certs.ca,
+        TEMPORAL_TLS_SERVER_NAME: 'localhost',
+      };
+      const cliEnv = {
+        TEMPORAL_ADDRESS: gateway.address,
+        TEMPORAL_NAMESPACE: env.server.namespace,
+        BACKFILL_TASK_QUEUE: taskQueue,
+      };
+      const worker = spawnWorker({ address: gateway.address, namespace: env.server.namespace }, taskQueue, {
+        ...auth,
+        LOG_LEVEL: 'debug',
+      });
+      try {
+        const started = await runCliProcess(['start', specFile, '--wait'], { ...cliEnv, ...auth });
+        assert.equal(started.code, 0, started.stderr);
+        assert.match(started.stdout, /2 partitions: 2 succeeded/);
+        assert.ok(!started.stdout.includes(apiKey) && !started.stderr.includes(apiKey));
+      } finally {
+        worker.process.kill('SIGTERM');
+        await worker.exited;
+      }
+      await assertTargetEqualsOracle(target, data.oracle);
+      assert.ok(gateway.forwarded() > 0);
+      assert.equal(gateway.refused(), 0, 'every request carried the key');
+
+      const wrongKey = await runCliProcess(['list'], { ...cliEnv, ...auth, TEMPORAL_API_KEY: 'not-the-key' });
+      assert.equal(wrongKey.code, 2, wrongKey.stderr);
+      assert.match(wrongKey.stderr, /Temporal rejected the credentials/);
+      assert.ok(gateway.refused() > 0, 'the gateway refused the wrong key');
+      assert.ok(!wrongKey.stderr.includes('not-the-key'), wrongKey.stderr);
+
+      const places = [worker.logs.join('\n')];
+      for (const id of [spec.name, `${spec.name}/2021-03`, `${spec.name}/2021-04`]) {
+        const handle = env.client.workflow.getHandle(id);
+        places.push(
+          historyToJSON(await handle.fetchHistory()),
+          JSON.stringify((await handle.describe()).memo ?? {}),
+        );
+      }
+      for (const text of places) assert.ok(!text.includes(apiKey), 'the API key leaked');
+      assert.ok(places[0]!.length > 0 && places[1]!.includes(spec.name), 'the haystack is real');
+    } finally {
+      await gateway.close();
+    }
   });
 });
