@@ -15,6 +15,7 @@ import { createS3Source, s3ClientFactory } from '../activities/sources/s3-source
 import { parseSpec } from '../common/spec';
 import { createLoader } from '../test/activities/loading';
 import { startMinio } from '../test/minio-server';
+import { machineLine, runBench } from './bench-common';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from './dataset';
 
 const { values: flags } = parseArgs({
@@ -125,7 +126,7 @@ async function main() {
       '## S3 downloads ahead of staging',
       '',
       `Command: \`${command}\`: one partition of ${OBJECTS} gzip NDJSON objects (${data.rows.toLocaleString('en-US')} rows) in a local MinIO, loaded by the real activity; medians of ${REPEAT}. ` +
-        `Machine: ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+        `${machineLine()}.`,
       '',
       '| network | download concurrency | seconds (median) | rows/s | speed-up vs 1 | runs |',
       '|---|---|---|---|---|---|',
@@ -149,12 +150,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(
-      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -21,6 +21,7 @@ import { startBackfill } from '../client/backfills';
 import { startDevServer } from '../client/dev-server';
 import { planPartitionKeys } from '../common/partitions';
 import { parseSpec } from '../common/spec';
+import { machineLine, runBench } from './bench-common';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from './dataset';
 
 const { values: flags } = parseArgs({
@@ -278,12 +279,11 @@ async function main() {
     return `| ${r.name} | ${r.seconds ? r.seconds.toFixed(2) : ''} | ${rate?.toLocaleString('en-US') ?? ''} | ${ratio} | ${r.note ?? ''} |`;
   });
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const report = [
     '# Benchmarks',
     '',
     `Command: \`${command}\` (${PARTITIONS} partitions x ${ROWS} rows in ${FILES} files = ${data.rows.toLocaleString('en-US')} rows; ${NOOP.toLocaleString('en-US')} no-op partitions${flags['noop-100k'] ? ' and 100,000 batched' : ''})`,
-    `Machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+    machineLine(),
     '',
     '| measurement | seconds | rows/s | ratio | note |',
     '|---|---|---|---|---|',
@@ -306,12 +306,4 @@ function readExisting(): string {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(
-      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -22,6 +22,17 @@ import {
   type TestCertificates,
 } from '../tls-proxy';
 
+/** Two monthly partitions of transactions, their spec as a file, and a fresh task queue. */
+function prepareBackfill(name: string, from: string, to: string) {
+  const dir = tempDir();
+  const data = generateTransactions({ dir: path.join(dir, 'raw'), from, to, rowsPerPartition: 300 });
+  const target = path.join(dir, 't.duckdb');
+  const spec = transactionsSpec({ name: uniqueId(name), source: path.join(dir, 'raw'), target, from, to });
+  const specFile = path.join(dir, 'spec.json');
+  writeFileSync(specFile, JSON.stringify(spec));
+  return { data, target, spec, specFile, taskQueue: uniqueId('tq') };
+}
+
 describe('TLS, mTLS and API keys to the Temporal frontend', () => {
   const env = useTestEnv();
   let certs: TestCertificates;
@@ -35,24 +46,7 @@ describe('TLS, mTLS and API keys to the Temporal frontend', () => {
   });
 
   it('the worker and the CLI connect with client certificates (TEMPORAL_TLS_*); without one, or without TLS, they are refused', async () => {
-    const dir = tempDir();
-    const data = generateTransactions({
-      dir: path.join(dir, 'raw'),
-      from: '2021-01',
-      to: '2021-02',
-      rowsPerPartition: 300,
-    });
-    const target = path.join(dir, 't.duckdb');
-    const spec = transactionsSpec({
-      name: uniqueId('tls'),
-      source: path.join(dir, 'raw'),
-      target,
-      from: '2021-01',
-      to: '2021-02',
-    });
-    const specFile = path.join(dir, 'spec.json');
-    writeFileSync(specFile, JSON.stringify(spec));
-    const taskQueue = uniqueId('tq');
+    const { data, target, specFile, taskQueue } = prepareBackfill('tls', '2021-01', '2021-02');
     const tls = {
       TEMPORAL_TLS_CA: certs.ca,
       TEMPORAL_TLS_CERT: certs.clientCert,
@@ -100,24 +94,7 @@ describe('TLS, mTLS and API keys to the Temporal frontend', () => {
     const apiKey = `key-${randomBytes(12).toString('hex')}`;
     const gateway = await startApiKeyProxy(env.server.address, certs, apiKey);
     try {
-      const dir = tempDir();
-      const data = generateTransactions({
-        dir: path.join(dir, 'raw'),
-        from: '2021-03',
-        to: '2021-04',
-        rowsPerPartition: 300,
-      });
-      const target = path.join(dir, 't.duckdb');
-      const spec = transactionsSpec({
-        name: uniqueId('apikey'),
-        source: path.join(dir, 'raw'),
-        target,
-        from: '2021-03',
-        to: '2021-04',
-      });
-      const specFile = path.join(dir, 'spec.json');
-      writeFileSync(specFile, JSON.stringify(spec));
-      const taskQueue = uniqueId('tq');
+      const { data, target, spec, specFile, taskQueue } = prepareBackfill('apikey', '2021-03', '2021-04');
       // The gateway's certificate is from the test CA, so the CA is configured beside the key.
       const auth = {
         TEMPORAL_API_KEY: apiKey,
