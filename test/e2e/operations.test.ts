@@ -83,7 +83,11 @@ describe('operating the worker', () => {
       const lines = worker.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
       const loaded = lines.filter((l) => l.msg === 'partition loaded');
       assert.deepEqual(loaded.map((l) => l.partition).sort(), ['2020-01', '2020-02']);
-      for (const l of loaded) assert.equal(l.workflowId, `${spec.name}/${String(l.partition)}`);
+      for (const l of loaded) {
+        assert.equal(l.workflowId, `${spec.name}/${String(l.partition)}`);
+        assert.match(String(l.runId), /^[0-9a-f-]{36}$/);
+        assert.equal(l.attempt, 1);
+      }
       // Every object is logged with its size and ETag as MinIO reports them.
       const staged = lines.filter((l) => l.msg === 'file staged');
       assert.equal(staged.length, data.files);
