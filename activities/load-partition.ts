@@ -112,7 +112,13 @@ export function createLoadPartition(deps: ActivityDeps) {
       const { schema, added } = effectiveSchema(spec, discovered);
       if (added.length) log.info({ added }, 'new source columns (schema contract evolve)');
       await run(conn, sql.createStageTable(schema));
-      await run(conn, sql.stageFromRaw(schema, spec.target.keyColumns));
+      await run(
+        conn,
+        // Specs from before the option (recorded workflow inputs) convert, the default.
+        sql.stageFromRaw(schema, spec.target.keyColumns, {
+          timestampOffsets: spec.timestampOffsets ?? 'convert',
+        }),
+      );
       // The raw text is in the stage table now; free its memory before the dedupe sorts.
       for (const statement of sql.dropRawTables) await run(conn, statement);
 

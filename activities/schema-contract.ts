@@ -9,7 +9,9 @@
  */
 import { BackfillError } from '../common/failures';
 import type { BackfillSpec } from '../common/spec';
+import { normalizeType } from './column-types';
 import { LINEAGE_COLUMNS, type ColumnTypes } from './sql';
+
 
 export interface DiscoveredColumn {
   name: string;
@@ -56,23 +58,6 @@ export function effectiveSchema(
 }
 
 const INTEGER_RANK: Record<string, number> = { TINYINT: 1, SMALLINT: 2, INTEGER: 3, BIGINT: 4, HUGEINT: 5 };
-const ALIASES: Record<string, string> = {
-  INT: 'INTEGER',
-  REAL: 'FLOAT',
-  TEXT: 'VARCHAR',
-  STRING: 'VARCHAR',
-  'TIMESTAMP WITH TIME ZONE': 'TIMESTAMPTZ',
-};
-
-export const normalizeType = (type: string) => {
-  const upper = type
-    .toUpperCase()
-    .replace(/\s+/g, ' ')
-    .replace(/\s*,\s*/g, ',')
-    .trim();
-  return ALIASES[upper] ?? upper;
-};
-
 const decimal = (t: string) => {
   const m = /^DECIMAL\((\d+),(\d+)\)$/.exec(t);
   return m ? { precision: Number(m[1]), scale: Number(m[2]) } : undefined;

@@ -6,6 +6,8 @@
  */
 import type { BackfillSpec } from '../common/spec';
 import type { PartitionColumn } from '../common/partitions';
+import { DEFAULT_TYPING, exactCast, type TypingOptions } from './exact-cast';
+import { lastValueWins, repeatsKey } from './json-duplicates';
 
 export type Params = Record<string, string | number | boolean | null>;
 export interface Statement {
@@ -249,35 +251,40 @@ export function createStageTable(schema: ColumnTypes): Statement {
 }
 
 /**
- * Parses every raw record, casts each column to its type and records the first reason a record is
- * bad: unparseable, not an object, a null key, or a value that does not fit its column.
+ * Parses every raw record, types each column exactly (exact-cast.ts: a value that does not fit is
+ * never changed) and records the first reason a record is bad: unparseable, not an object, a null
+ * key, or a value that does not fit its column. A key given twice keeps its last value
+ * (json-duplicates.ts). Each column's cast is computed once ("__x<i>"), then checked and selected.
  */
-export function stageFromRaw(schema: ColumnTypes, keyColumns: string[]): Statement {
-  const structure = JSON.stringify(Object.fromEntries(Object.keys(schema).map((c) => [c, 'VARCHAR'])));
+export function stageFromRaw(
+  schema: ColumnTypes,
+  keyColumns: string[],
+  typing: TypingOptions = DEFAULT_TYPING,
+): Statement {
+  const names = Object.keys(schema);
+  const structure = JSON.stringify(Object.fromEntries(names.map((c) => [c, 'VARCHAR'])));
   const field = (c: string) => `j.${ident(c)}`;
-  const cast = (c: string, type: string) => `TRY_CAST(${field(c)} AS ${type})`;
+  const typed = names.map((c, i) => exactCast(c, schema[c]!, field(c), ident(`__x${i}`), typing));
+  const misfits = typed.map((t) => t.reason).filter((r) => r !== 'NULL');
   const reasons = [
     'WHEN reason IS NOT NULL THEN reason',
     `WHEN NOT json_valid(raw) THEN 'malformed JSON'`,
-    `WHEN json_type(raw) <> 'OBJECT' THEN 'not a JSON object'`,
+    `WHEN keys IS NULL THEN 'not a JSON object'`,
     ...keyColumns.map((k) => `WHEN ${field(k)} IS NULL THEN ${literal(`null key column "${k}"`)}`),
-    ...Object.entries(schema).map(
-      ([c, type]) =>
-        `WHEN ${field(c)} IS NOT NULL AND ${cast(c, type)} IS NULL THEN ` +
-        `${literal(`column "${c}": cannot cast `)} || left(${field(c)}, 200) || ${literal(` to ${type}`)}`,
-    ),
+    ...(misfits.length ? [`ELSE coalesce(${misfits.join(', ')})`] : []),
   ];
-  const columns = Object.keys(schema).map(ident);
+  const json = `CASE WHEN ${repeatsKey('keys', names)} THEN ${lastValueWins('raw', 'keys')} ELSE raw END`;
   return {
     sql:
-      `INSERT INTO ${ident(STAGE_TABLE)} (${columns.join(', ')}, "__file", "__line", "__raw", "__reason") ` +
-      `SELECT ${Object.entries(schema)
-        .map(([c, type]) => `CASE WHEN bad IS NULL THEN ${cast(c, type)} END`)
-        .join(', ')}, file, line, CASE WHEN bad IS NULL THEN NULL ELSE raw END, bad FROM (` +
-      `SELECT file, raw, line, j, CASE ${reasons.join(' ')} END AS bad FROM (` +
+      `INSERT INTO ${ident(STAGE_TABLE)} (${names.map(ident).join(', ')}, "__file", "__line", "__raw", "__reason") ` +
+      `SELECT ${typed.map((t) => `CASE WHEN bad IS NULL THEN ${t.value} END`).join(', ')}, ` +
+      `file, line, CASE WHEN bad IS NULL THEN NULL ELSE raw END, bad FROM (` +
+      `SELECT *, CASE ${reasons.join(' ')} END AS bad FROM (` +
+      `SELECT *, ${typed.map((t, i) => `${t.cast} AS ${ident(`__x${i}`)}`).join(', ')} FROM (` +
+      `SELECT file, raw, line, reason, keys, CASE WHEN keys IS NOT NULL THEN from_json(${json}, $structure) END AS j FROM (` +
       `SELECT "__file" AS file, "__raw" AS raw, "__line" AS line, "__reason" AS reason, ` +
-      `CASE WHEN "__reason" IS NULL AND json_valid("__raw") AND json_type("__raw") = 'OBJECT' THEN from_json("__raw", $structure) END AS j ` +
-      `FROM ${ident(RECORDS_TABLE)}))`,
+      `CASE WHEN "__reason" IS NULL AND json_valid("__raw") AND json_type("__raw") = 'OBJECT' THEN json_keys("__raw") END AS keys ` +
+      `FROM ${ident(RECORDS_TABLE)}))))`,
     params: { structure },
   };
 }

@@ -40,6 +40,7 @@ export const WRITE_MODES = ['merge', 'overwrite', 'append'] as const;
 export const READ_MODES = ['permissive', 'dropmalformed', 'failfast'] as const;
 export const REPROCESS_MODES = ['none', 'failed', 'completed'] as const;
 export const SCHEMA_CONTRACTS = ['evolve', 'freeze', 'discard'] as const;
+export const TIMESTAMP_OFFSETS = ['convert', 'reject'] as const;
 
 const partitionKey = z.string().min(4);
 
@@ -175,6 +176,12 @@ export const BackfillSpecSchema = z
       .default('permissive')
       .describe(
         'Bad records: permissive = quarantine, dropmalformed = drop and count, failfast = fail the partition.',
+      ),
+    timestampOffsets: z
+      .enum(TIMESTAMP_OFFSETS)
+      .default('convert')
+      .describe(
+        'A TIMESTAMP value with a UTC offset or Z: convert = it lands as its UTC time; reject = a bad record. TIMESTAMPTZ columns always keep the instant.',
       ),
     schemaContract: z
       .enum(SCHEMA_CONTRACTS)
