@@ -7,7 +7,7 @@ import { createSources, type Source } from '../../activities/sources';
 import { DuckDbFileTarget, type Target } from '../../activities/target';
 import type { BackfillSpec } from '../../common/spec';
 import type { LoadPartitionResult, MaintenanceReport } from '../../common/types';
-import { logger } from '../helpers';
+import { logger, tempDir } from '../helpers';
 
 export interface Loader {
   activities: ReturnType<typeof createActivities>;
@@ -33,6 +33,9 @@ export function createLoader(
     sources: createSources(s3 ? { s3 } : {}),
     target: extra.wrapTarget ? extra.wrapTarget(new DuckDbFileTarget(pool)) : new DuckDbFileTarget(pool),
     ...(extra.workDir ? { workDir: extra.workDir } : {}),
+    // The mock environment gives every load the same run and activity id, hence the same staging
+    // directory: a loader of its own keeps concurrent test processes from reading each other's files.
+    stagingDir: tempDir('backfill-staging-'),
     ...(extra.downloadConcurrency ? { downloadConcurrency: extra.downloadConcurrency } : {}),
   });
   return {

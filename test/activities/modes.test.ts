@@ -71,7 +71,7 @@ describe('read modes on a file mixing good and bad records', () => {
         source_file: 'year=2020/month=01/a.ndjson',
         line: '2',
         raw: mixed[1],
-        reason: 'column "qty": cannot cast lots to INTEGER',
+        reason: 'column "qty": lots is not a number, INTEGER takes whole numbers',
       },
       {
         backfill_id: 'bf-1',
@@ -129,7 +129,7 @@ describe('read modes on a file mixing good and bad records', () => {
       assert.equal(err.type, 'BadRecordError');
       assert.equal(
         err.message,
-        'bad record in year=2020/month=01/a.ndjson line 2: column "qty": cannot cast lots to INTEGER (readMode failfast; 4 bad record(s) in the partition)',
+        'bad record in year=2020/month=01/a.ndjson line 2: column "qty": lots is not a number, INTEGER takes whole numbers (readMode failfast; 4 bad record(s) in the partition)',
       );
       return true;
     });
