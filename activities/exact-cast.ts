@@ -188,7 +188,13 @@ function utcTimestamp(v: string): string {
  * Why a timestamp text does not fit. `x` holds its UTC time, or with `rejectOffsets` the plain
  * TIMESTAMP cast (which drops an offset, so the offset is looked for first).
  */
-function timeReason(name: string, v: string, x: string, say: (rule: string) => string, rejectOffsets = false): string {
+function timeReason(
+  name: string,
+  v: string,
+  x: string,
+  say: (rule: string) => string,
+  rejectOffsets = false,
+): string {
   const fast = rejectOffsets
     ? `${x} IS NOT NULL AND NOT ${mayHaveOffset(v)} AND length(${v}) BETWEEN 10 AND 26 AND isfinite(${x})`
     : `${x} IS NOT NULL AND length(${v}) BETWEEN 10 AND 26 AND isfinite(${x})`;

@@ -12,7 +12,6 @@ import type { BackfillSpec } from '../common/spec';
 import { normalizeType } from './column-types';
 import { LINEAGE_COLUMNS, type ColumnTypes } from './sql';
 
-
 export interface DiscoveredColumn {
   name: string;
   /** DuckDB's JSON kinds of the column's values: UBIGINT, BIGINT, DOUBLE, BOOLEAN, VARCHAR, OBJECT, ARRAY, NULL. */

@@ -59,12 +59,20 @@ const cases: Case[] = [
   {
     name: 'integer overflow',
     files: { [`${FEB}/a.ndjson`]: `{"id": "c", "qty": 99999999999, "ts": "2020-02-01T00:00:00"}\n` },
-    expect: { rows: [], rejects: ['column "qty": 99999999999 is out of range, INTEGER takes -2147483648 to 2147483647'] },
+    expect: {
+      rows: [],
+      rejects: ['column "qty": 99999999999 is out of range, INTEGER takes -2147483648 to 2147483647'],
+    },
   },
   {
     name: 'garbage timestamp',
     files: { [`${FEB}/a.ndjson`]: `{"id": "c", "qty": 1, "ts": "yesterday"}\n` },
-    expect: { rows: [], rejects: ['column "ts": yesterday is not a timestamp, TIMESTAMP takes YYYY-MM-DD[ HH:MM:SS[.ffffff]][±HH:MM|Z]'] },
+    expect: {
+      rows: [],
+      rejects: [
+        'column "ts": yesterday is not a timestamp, TIMESTAMP takes YYYY-MM-DD[ HH:MM:SS[.ffffff]][±HH:MM|Z]',
+      ],
+    },
   },
   {
     name: 'null key',
