@@ -268,7 +268,8 @@ export function stageFromRaw(
   const misfits = typed.map((t) => t.reason).filter((r) => r !== 'NULL');
   const reasons = [
     'WHEN reason IS NOT NULL THEN reason',
-    `WHEN NOT json_valid(raw) THEN 'malformed JSON'`,
+    // keys is NULL exactly when the record is not a valid object, so valid records are parsed once less.
+    `WHEN keys IS NULL AND NOT json_valid(raw) THEN 'malformed JSON'`,
     `WHEN keys IS NULL THEN 'not a JSON object'`,
     ...keyColumns.map((k) => `WHEN ${field(k)} IS NULL THEN ${literal(`null key column "${k}"`)}`),
     ...(misfits.length ? [`ELSE coalesce(${misfits.join(', ')})`] : []),
