@@ -9,7 +9,9 @@ COPY activities ./activities
 COPY worker ./worker
 COPY client ./client
 COPY scripts ./scripts
+COPY testkit ./testkit
 COPY test ./test
+# dist/testkit stays: dist/scripts (the demo, the dataset generator) use it.
 RUN npx tsc -p . && rm -rf dist/test
 
 FROM node:20-bookworm-slim

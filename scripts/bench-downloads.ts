@@ -13,8 +13,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createS3Source, s3ClientFactory } from '../activities/sources/s3-source';
 import { parseSpec } from '../common/spec';
-import { createLoader } from '../test/activities/loading';
-import { startMinio } from '../test/minio-server';
+import { createLoader } from '../testkit/loader';
+import { startMinio } from '../testkit/minio-server';
 import { machineLine, runBench } from './bench-common';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from './dataset';
 
