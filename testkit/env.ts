@@ -1,7 +1,10 @@
 /** A real Temporal dev server for a suite, and what tests read from it. */
 import { after, before } from 'node:test';
 import { Client } from '@temporalio/client';
+import { getStatus } from '../client/backfills';
 import { startDevServer, type DevServer } from '../client/dev-server';
+import type { PartitionStatus } from '../common/types';
+import { waitFor } from './wait';
 
 export interface TestEnv {
   server: DevServer;
@@ -36,4 +39,17 @@ export async function partitionHeartbeat(env: TestEnv, childId: string): Promise
   const payload = pending?.heartbeatDetails?.payloads?.[0];
   if (!payload) return undefined;
   return env.client.options.loadedDataConverter.payloadConverter.fromPayload(payload);
+}
+
+/** Waits until a partition of the backfill shows the status (in `backfill status`, i.e. the query). */
+export function waitForPartitionStatus(
+  env: TestEnv,
+  backfillId: string,
+  key: string,
+  status: PartitionStatus,
+): Promise<true> {
+  return waitFor(`${key} ${status}`, async () => {
+    const partitions = (await getStatus(env.client, backfillId)).partitions;
+    return partitions?.find((p) => p.key === key)?.status === status;
+  });
 }

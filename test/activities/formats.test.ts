@@ -4,10 +4,11 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../testkit/dataset';
 import { parseSpec } from '../../common/spec';
-import { tempDir, transactionsSpec } from '../helpers';
-import { createLoader } from './loading';
+import { tempDir } from '../../testkit/fixtures';
+import { transactionsSpec } from '../../testkit/specs';
+import { createLoader } from '../../testkit/loader';
 
 const COLUMNS =
   "{transaction_id: 'VARCHAR', customer_id: 'VARCHAR', amount: 'VARCHAR', currency: 'VARCHAR', status: 'VARCHAR', event_time: 'VARCHAR', updated_at: 'VARCHAR'}";

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSpec, SpecError } from '../../common/spec';
-import { tempDir } from '../helpers';
-import { createLoader } from './loading';
+import { tempDir } from '../../testkit/fixtures';
+import { createLoader } from '../../testkit/loader';
 
 const loader = createLoader();
 after(() => loader.close());

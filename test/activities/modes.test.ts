@@ -5,9 +5,10 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSpec, type BackfillSpecInput } from '../../common/spec';
 import type { MaintenanceReport } from '../../common/types';
-import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
-import { tempDir, transactionsSpec } from '../helpers';
-import { createLoader } from './loading';
+import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../testkit/dataset';
+import { tempDir } from '../../testkit/fixtures';
+import { transactionsSpec } from '../../testkit/specs';
+import { createLoader } from '../../testkit/loader';
 
 const loader = createLoader();
 after(() => loader.close());

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startBackfill } from '../../client/backfills';
 import { parseSpec } from '../../common/spec';
-import { useTestEnv, startWorker, tempDir, uniqueId, waitFor, type TestEnv } from '../helpers';
+import { useTestEnv, type TestEnv } from '../../testkit/env';
+import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { waitFor } from '../../testkit/wait';
+import { withWorker } from '../../testkit/worker';
 
 /** Every run of a workflow ID (continue-as-new chain) with its history length. */
 async function historyLengths(env: TestEnv, workflowId: string): Promise<number[]> {
@@ -31,10 +34,9 @@ describe('scale: 10,000 no-op partitions', () => {
       partitionsPerChild: 4,
       maintenance: { enabled: false },
     });
-    const worker = await startWorker(env, { maxConcurrentActivities: 50 });
-    try {
+    await withWorker(env, { maxConcurrentActivities: 50 }, async ({ taskQueue }) => {
       const started = Date.now();
-      const summary = await (await startBackfill(env.client, spec, { taskQueue: worker.taskQueue })).result();
+      const summary = await (await startBackfill(env.client, spec, { taskQueue })).result();
       const seconds = (Date.now() - started) / 1000;
       assert.equal(summary.total, 10_000);
       assert.equal(summary.counts.empty, 10_000);
@@ -55,8 +57,6 @@ describe('scale: 10,000 no-op partitions', () => {
       process.stdout.write(
         `# 10,000 partitions in ${seconds.toFixed(1)} s (${((seconds * 1000) / 10_000).toFixed(1)} ms/partition), ${lengths.length} runs, largest history ${Math.max(...lengths)} events\n`,
       );
-    } finally {
-      await worker.stop();
-    }
+    });
   });
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { getStatus, startBackfill } from '../../client/backfills';
-import { generateTransactions } from '../../scripts/dataset';
+import { generateTransactions } from '../../testkit/dataset';
 import { startTestEnv, startWorker, tempDir, transactionsSpec, uniqueId, waitFor } from '../helpers';
 
 const OUT = path.resolve(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
