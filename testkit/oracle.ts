@@ -16,12 +16,17 @@ export async function queryFile<T = Record<string, unknown>>(file: string, sql: 
   }
 }
 
+/** What reads a DuckDB file: a fresh instance (`queryFile`), or a loader that holds the file open. */
+export interface FileReader {
+  query<T>(file: string, sql: string): Promise<T[]>;
+}
+
 /** The transactions table as comparable lines, in the oracle's order. */
 export async function targetLines(
   target: string,
-  query: (file: string, sql: string) => Promise<{ line: string }[]> = queryFile,
+  reader: FileReader = { query: queryFile },
 ): Promise<string[]> {
-  return (await query(target, TARGET_LINES_SQL('transactions'))).map((r) => r.line);
+  return (await reader.query<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map((r) => r.line);
 }
 
 /** Asserts the target table holds exactly the oracle: one row per key, the latest version, same values. */
