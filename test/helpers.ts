@@ -2,6 +2,7 @@
 export * from '../testkit/cli';
 export * from '../testkit/env';
 export * from '../testkit/fixtures';
+export * from '../testkit/inspect';
 export * from '../testkit/logger';
 export * from '../testkit/oracle';
 export * from '../testkit/ports';

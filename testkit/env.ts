@@ -1,10 +1,7 @@
-/** A real Temporal dev server for a suite, and what tests read from it. */
+/** A real Temporal dev server for a suite. */
 import { after, before } from 'node:test';
 import { Client } from '@temporalio/client';
-import { getStatus } from '../client/backfills';
 import { startDevServer, type DevServer } from '../client/dev-server';
-import type { PartitionStatus } from '../common/types';
-import { waitFor } from './wait';
 
 export interface TestEnv {
   server: DevServer;
@@ -30,26 +27,4 @@ export function useTestEnv(): TestEnv {
     await env.server?.stop();
   });
   return env;
-}
-
-/** The pending activity's last heartbeat of a partition's child workflow, if it has one. */
-export async function partitionHeartbeat(env: TestEnv, childId: string): Promise<unknown> {
-  const description = await env.client.workflow.getHandle(childId).describe();
-  const pending = description.raw.pendingActivities?.[0];
-  const payload = pending?.heartbeatDetails?.payloads?.[0];
-  if (!payload) return undefined;
-  return env.client.options.loadedDataConverter.payloadConverter.fromPayload(payload);
-}
-
-/** Waits until a partition of the backfill shows the status (in `backfill status`, i.e. the query). */
-export function waitForPartitionStatus(
-  env: TestEnv,
-  backfillId: string,
-  key: string,
-  status: PartitionStatus,
-): Promise<true> {
-  return waitFor(`${key} ${status}`, async () => {
-    const partitions = (await getStatus(env.client, backfillId)).partitions;
-    return partitions?.find((p) => p.key === key)?.status === status;
-  });
 }

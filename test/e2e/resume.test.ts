@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBackfill } from '../../client/backfills';
-import { partitionHeartbeat, useTestEnv } from '../../testkit/env';
+import { useTestEnv } from '../../testkit/env';
+import { partitionHeartbeat } from '../../testkit/inspect';
 import { prepareTransactionsBackfill } from '../../testkit/fixtures';
 import { assertTargetEqualsOracle } from '../../testkit/oracle';
 import { spawnWorker, withWorkerProcess } from '../../testkit/processes';

@@ -3,20 +3,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startBackfill } from '../../client/backfills';
 import { parseSpec } from '../../common/spec';
-import { useTestEnv, type TestEnv } from '../../testkit/env';
+import { useTestEnv } from '../../testkit/env';
+import { historyLengths } from '../../testkit/inspect';
 import { tempDir, uniqueId } from '../../testkit/fixtures';
 import { waitFor } from '../../testkit/wait';
 import { withWorker } from '../../testkit/worker';
-
-/** Every run of a workflow ID (continue-as-new chain) with its history length. */
-async function historyLengths(env: TestEnv, workflowId: string): Promise<number[]> {
-  const lengths: number[] = [];
-  // Runs from visibility, lengths from describe (visibility's count can lag); a parent run's full
-  // history can exceed gRPC's 4 MB message limit, so it is not fetched.
-  for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
-    lengths.push((await env.client.workflow.getHandle(workflowId, execution.runId).describe()).historyLength);
-  return lengths;
-}
 
 describe('scale: 10,000 no-op partitions', () => {
   const env = useTestEnv();
@@ -43,7 +34,7 @@ describe('scale: 10,000 no-op partitions', () => {
       assert.ok(summary.generation >= 1, `continued as new ${summary.generation} time(s)`);
       // Visibility lists the last run a moment after it closes.
       const lengths = await waitFor('every run in visibility', async () => {
-        const found = await historyLengths(env, spec.name);
+        const found = await historyLengths(env.client, spec.name);
         return found.length === summary.generation + 1 ? found : undefined;
       });
       assert.ok(Math.min(...lengths) > 0, `every run has a history: ${lengths.join(', ')}`);
