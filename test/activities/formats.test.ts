@@ -7,9 +7,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { generateTransactions, oracleLines } from '../../testkit/dataset';
 import { parseSpec } from '../../common/spec';
 import { tempDir } from '../../testkit/fixtures';
+import { createLoader } from '../../testkit/loader';
 import { targetLines } from '../../testkit/oracle';
 import { transactionsSpec } from '../../testkit/specs';
-import { createLoader } from '../../testkit/loader';
 
 const COLUMNS =
   "{transaction_id: 'VARCHAR', customer_id: 'VARCHAR', amount: 'VARCHAR', currency: 'VARCHAR', status: 'VARCHAR', event_time: 'VARCHAR', updated_at: 'VARCHAR'}";

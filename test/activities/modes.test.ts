@@ -7,8 +7,8 @@ import { parseSpec, type BackfillSpecInput } from '../../common/spec';
 import type { MaintenanceReport } from '../../common/types';
 import { oracleLines } from '../../testkit/dataset';
 import { prepareTransactionsBackfill, tempDir } from '../../testkit/fixtures';
-import { targetLines } from '../../testkit/oracle';
 import { createLoader } from '../../testkit/loader';
+import { targetLines } from '../../testkit/oracle';
 
 const loader = createLoader();
 after(() => loader.close());

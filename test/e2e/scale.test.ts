@@ -4,8 +4,8 @@ import path from 'node:path';
 import { startBackfill } from '../../client/backfills';
 import { parseSpec } from '../../common/spec';
 import { useTestEnv } from '../../testkit/env';
-import { historyLengths } from '../../testkit/inspect';
 import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { historyLengths } from '../../testkit/inspect';
 import { waitFor } from '../../testkit/wait';
 import { withWorker } from '../../testkit/worker';
 

@@ -11,8 +11,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startBackfill } from '../../client/backfills';
 import { generateTransactions } from '../../testkit/dataset';
 import { startTestEnv } from '../../testkit/env';
-import { waitForPartitionStatus } from '../../testkit/inspect';
 import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { waitForPartitionStatus } from '../../testkit/inspect';
 import { transactionsSpec } from '../../testkit/specs';
 import { startWorker } from '../../testkit/worker';
 
