@@ -7,6 +7,7 @@ import { createSources, type Source } from '../activities/sources';
 import { DuckDbFileTarget, type Target } from '../activities/target';
 import type { BackfillSpec } from '../common/spec';
 import type { LoadPartitionResult, MaintenanceReport } from '../common/types';
+import { tempDir } from './fixtures';
 import { logger } from './logger';
 
 export interface Loader {
@@ -22,7 +23,7 @@ export interface Loader {
 export function createLoader(
   settings: DuckDbSettings = { memoryLimit: '1GB', threads: 1 },
   s3?: Source,
-  extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency'> & {
+  extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency' | 'stagingDir'> & {
     /** Instruments the real target (e.g. to skew what it is told), never replaces it. */
     wrapTarget?: (target: Target) => Target;
   } = {},
@@ -34,6 +35,10 @@ export function createLoader(
     target: extra.wrapTarget ? extra.wrapTarget(new DuckDbFileTarget(pool)) : new DuckDbFileTarget(pool),
     ...(extra.workDir ? { workDir: extra.workDir } : {}),
     ...(extra.downloadConcurrency ? { downloadConcurrency: extra.downloadConcurrency } : {}),
+    // Every mock activity has the same run and activity id, so the default staging dir
+    // (<tmp>/temporal-backfill-staging/<runId>-<activityId>) would be shared with any other test
+    // process running at the same time; each loader stages in its own.
+    stagingDir: extra.stagingDir ?? tempDir('backfill-staging-'),
   });
   return {
     activities,
