@@ -11,7 +11,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createS3Source, s3ClientFactory } from '../activities/sources/s3-source';
+import { createS3Source, s3ClientFactory } from '../loading/sources/s3-source';
 import { parseSpec } from '../common/spec';
 import { createLoader } from '../test/activities/loading';
 import { startMinio } from '../test/minio-server';

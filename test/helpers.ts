@@ -10,7 +10,7 @@ import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Faults } from '../activities/deps';
-import type { Source } from '../activities/sources';
+import type { Source } from '../loading/sources';
 import { startDevServer, type DevServer } from '../client/dev-server';
 import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../common/spec';
 import { createLogger } from '../worker/logger';

@@ -1,5 +1,5 @@
 /**
- * Builds a backfill worker: the activities' real dependencies (DuckDB pool, sources, target,
+ * Builds a backfill worker: the activities' real dependencies (staging engine, sources, destinations,
  * logger) and the Temporal Worker. Used by worker/main.ts, `backfill dev`, the demo and tests.
  */
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -7,9 +7,9 @@ import type { Duration } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import type { Faults, ActivityMetrics } from '../activities/deps';
-import { DuckDbPool, type DuckDbSettings } from '../activities/duckdb';
-import { createSources, type Source } from '../activities/sources';
-import { DuckDbFileTarget } from '../activities/target';
+import { createDestinations } from '../loading/destinations';
+import { createSources, type Source } from '../loading/sources';
+import { StagingEngine, type DuckDbSettings } from '../loading/staging/engine';
 
 export interface BackfillWorkerOptions {
   connection: NativeConnection;
@@ -41,11 +41,13 @@ export interface BackfillWorker {
 }
 
 export async function createBackfillWorker(options: BackfillWorkerOptions): Promise<BackfillWorker> {
-  const pool = new DuckDbPool(options.duckdb);
+  const staging = new StagingEngine(options.duckdb);
+  const destinations = createDestinations(staging);
   const activities = createActivities({
     logger: options.logger,
     sources: createSources(options.s3 ? { s3: options.s3 } : {}),
-    target: new DuckDbFileTarget(pool),
+    staging,
+    destinations,
     metrics: options.metrics,
     faults: options.faults,
     ...(options.stagingDir ? { stagingDir: options.stagingDir } : {}),
@@ -69,7 +71,9 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
       try {
         await worker.run();
       } finally {
-        await pool.close();
+        // Detaching the target files checkpoints them, so other processes can open them at once.
+        await destinations.close();
+        await staging.close();
       }
     })();
     return running;

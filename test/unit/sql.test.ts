@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ident, literal } from '../../activities/sql';
+import { ident, literal } from '../../loading/sql';
 
 describe('SQL quoting', () => {
   it('quotes identifiers and constant literals so hostile names stay names', async () => {

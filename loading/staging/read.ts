@@ -1,17 +1,18 @@
 /**
- * Reading a partition's files into the raw table, one statement per file (so every record keeps
+ * Read phase: a partition's files into the raw table, one statement per file (so every record keeps
  * its file and line), whatever the format: NDJSON and JSON arrays as text, CSV and Parquet rows as
  * JSON objects of their fields. Typing happens afterwards, in one pass over the raw table.
  */
 import { open } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { BackfillError } from '../common/failures';
-import type { BackfillSpec } from '../common/spec';
-import { queryRows, run } from './duckdb';
-import { formatOf, type FileFormat, type SourceFile } from './sources';
-import * as sql from './sql';
+import { BackfillError } from '../../common/failures';
+import type { BackfillSpec } from '../../common/spec';
+import { queryRows, run } from '../duckdb';
+import { formatOf, type FileFormat, type SourceFile } from '../sources';
+import * as sql from '../sql';
 
-export async function stageFile(
+/** Appends one file's records to the raw table (see sql.createRawTable). */
+export async function readRawFile(
   conn: DuckDBConnection,
   spec: BackfillSpec,
   file: SourceFile,

@@ -17,6 +17,9 @@ export interface Statement {
 export const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** Quotes a constant string literal (never used for untrusted values; those are bound). */
 export const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+/** A table in an attached catalog (a destination's database), fully qualified. */
+export const qualified = (catalog: string, table: string, schema = 'main') =>
+  `${ident(catalog)}.${ident(schema)}.${ident(table)}`;
 
 export const LINEAGE_COLUMNS = {
   _source_file: 'VARCHAR',
@@ -36,15 +39,15 @@ export function targetColumns(spec: BackfillSpec, schema: ColumnTypes = spec.sch
   return columns;
 }
 
-export function createTargetTable(spec: BackfillSpec, schema: ColumnTypes): Statement {
+export function createTargetTable(spec: BackfillSpec, schema: ColumnTypes, catalog: string): Statement {
   const cols = targetColumns(spec, schema).map(([name, type]) => `${ident(name)} ${type}`);
-  return { sql: `CREATE TABLE IF NOT EXISTS ${ident(spec.target.table)} (${cols.join(', ')})` };
+  return { sql: `CREATE TABLE IF NOT EXISTS ${qualified(catalog, spec.target.table)} (${cols.join(', ')})` };
 }
 
-export function createRejectsTable(spec: BackfillSpec): Statement {
+export function createRejectsTable(spec: BackfillSpec, catalog: string): Statement {
   return {
     sql:
-      `CREATE TABLE IF NOT EXISTS ${ident(rejectsTable(spec.target.table))} (` +
+      `CREATE TABLE IF NOT EXISTS ${qualified(catalog, rejectsTable(spec.target.table))} (` +
       'backfill_id VARCHAR, partition_key VARCHAR, source_file VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR, rejected_at TIMESTAMP)',
   };
 }
@@ -66,7 +69,7 @@ export const createRawTable: Statement = {
 export function rawNdjson(file: string, display: string, maxLineBytes: number, rejects?: string): Statement {
   // With `rejects`, lines DuckDB cannot decode (invalid UTF-8) go to that table instead of failing the file.
   const tolerant = rejects
-    ? `, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan'`
+    ? `, store_rejects = true, rejects_table = ${literal(rejects)}, rejects_scan = ${literal(`${rejects}_scan`)}`
     : '';
   return {
     sql:
@@ -185,7 +188,7 @@ export function rawCsv(
   return {
     sql:
       `INSERT INTO ${ident(RAW_TABLE)} SELECT $display, ordinality + ${offset}, ${asJsonObject(columns)}, NULL FROM ` +
-      `${csvArgs(columns, `, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan'`)} WITH ORDINALITY`,
+      `${csvArgs(columns, `, store_rejects = true, rejects_table = ${literal(rejects)}, rejects_scan = ${literal(`${rejects}_scan`)}`)} WITH ORDINALITY`,
     params: { ...csvParams(file, csv), display },
   };
 }
@@ -335,22 +338,34 @@ export function createBatch(
 
 export const batchCount: Statement = { sql: `SELECT count(*) AS n FROM ${ident(BATCH_TABLE)}` };
 
+/** With a delete-flag column, whether a row says "deleted" (anything not castable to true is not). */
+const deleteFlag = (column: string, alias?: string) =>
+  `coalesce(TRY_CAST(${alias ? `${alias}.` : ''}${ident(column)} AS BOOLEAN), false)`;
+
 /**
  * Upsert on the keys. A matched row is only replaced by one at least as new (ordering column, then
  * source file), so partitions may commit in any order and a re-run of an old partition never
- * overwrites a later update.
+ * overwrites a later update. With tombstones, batch rows older than their key's recorded delete are
+ * left out of the source (an anti-join, so the commit writes nothing but the target's catalog).
  */
-export function mergeBatch(spec: BackfillSpec, schema: ColumnTypes): Statement {
+export function mergeBatch(
+  spec: BackfillSpec,
+  schema: ColumnTypes,
+  catalog: string,
+  tombstones: boolean,
+): Statement {
   const cols = targetColumns(spec, schema).map(([name]) => ident(name));
   const on = keysMatch(spec);
   const newer = sourceIsNewer(spec);
   // With a delete-flag column, the latest version of a key saying "deleted" removes the row.
-  const flag = spec.target.deleteColumn
-    ? `coalesce(TRY_CAST(s.${ident(spec.target.deleteColumn)} AS BOOLEAN), false)`
-    : undefined;
+  const flag = spec.target.deleteColumn ? deleteFlag(spec.target.deleteColumn, 's') : undefined;
+  const source = tombstones
+    ? `(SELECT * FROM ${ident(BATCH_TABLE)} AS s WHERE NOT EXISTS (SELECT 1 FROM ${qualified(catalog, tombstonesTable(spec.target.table))} AS t ` +
+      `WHERE ${on} AND NOT ${newer}))`
+    : ident(BATCH_TABLE);
   return {
     sql:
-      `MERGE INTO ${ident(spec.target.table)} AS t USING ${ident(BATCH_TABLE)} AS s ON ${on} ` +
+      `MERGE INTO ${qualified(catalog, spec.target.table)} AS t USING ${source} AS s ON ${on} ` +
       (flag ? `WHEN MATCHED AND ${newer} AND ${flag} THEN DELETE ` : '') +
       `WHEN MATCHED AND ${newer} THEN UPDATE SET ${cols.map((c) => `${c} = s.${c}`).join(', ')} ` +
       `WHEN NOT MATCHED${flag ? ` AND NOT ${flag}` : ''} THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,
@@ -374,11 +389,11 @@ function sourceIsNewer(spec: BackfillSpec): string {
  * Tombstones remember merged deletes (key, ordering value, source file), so that an older version
  * of a deleted key, in a partition that commits later, does not bring the row back.
  */
-export function createTombstonesTable(spec: BackfillSpec, schema: ColumnTypes): Statement {
+export function createTombstonesTable(spec: BackfillSpec, schema: ColumnTypes, catalog: string): Statement {
   const types = new Map(targetColumns(spec, schema));
   const columns = tombstoneColumns(spec).map((c) => `${ident(c)} ${types.get(c) ?? 'VARCHAR'}`);
   return {
-    sql: `CREATE TABLE IF NOT EXISTS ${ident(tombstonesTable(spec.target.table))} (${columns.join(', ')})`,
+    sql: `CREATE TABLE IF NOT EXISTS ${qualified(catalog, tombstonesTable(spec.target.table))} (${columns.join(', ')})`,
   };
 }
 
@@ -388,21 +403,13 @@ const tombstoneColumns = (spec: BackfillSpec) => [
   ...(spec.target.lineage ? ['_source_file'] : []),
 ];
 
-/** Batch rows older than their key's delete are dropped before the MERGE. */
-export const dropDeletedVersions = (spec: BackfillSpec): Statement => ({
-  sql:
-    `DELETE FROM ${ident(BATCH_TABLE)} AS s USING ${ident(tombstonesTable(spec.target.table))} AS t ` +
-    `WHERE ${keysMatch(spec)} AND NOT ${sourceIsNewer(spec)}`,
-});
-
 /** The batch's deletes become (or replace older) tombstones. */
-export function recordTombstones(spec: BackfillSpec): Statement {
+export function recordTombstones(spec: BackfillSpec, catalog: string): Statement {
   const cols = tombstoneColumns(spec).map(ident);
-  const flag = `coalesce(TRY_CAST(${ident(spec.target.deleteColumn!)} AS BOOLEAN), false)`;
   return {
     sql:
-      `MERGE INTO ${ident(tombstonesTable(spec.target.table))} AS t ` +
-      `USING (SELECT ${cols.join(', ')} FROM ${ident(BATCH_TABLE)} WHERE ${flag}) AS s ON ${keysMatch(spec)} ` +
+      `MERGE INTO ${qualified(catalog, tombstonesTable(spec.target.table))} AS t ` +
+      `USING (SELECT ${cols.join(', ')} FROM ${ident(BATCH_TABLE)} WHERE ${deleteFlag(spec.target.deleteColumn!)}) AS s ON ${keysMatch(spec)} ` +
       `WHEN MATCHED AND ${sourceIsNewer(spec)} THEN UPDATE SET ${cols.map((c) => `${c} = s.${c}`).join(', ')} ` +
       `WHEN NOT MATCHED THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,
   };
@@ -412,51 +419,51 @@ export function recordTombstones(spec: BackfillSpec): Statement {
 export function deletePartitionRows(
   spec: BackfillSpec,
   partitionValues: Partial<Record<PartitionColumn, number>>,
+  catalog: string,
 ): Statement {
   const params: Params = {};
   const where = spec.target.partitionColumns.map((col) => {
     params[`p_${col}`] = partitionValues[col] ?? null;
     return `${ident(col)} = $p_${col}`;
   });
-  return { sql: `DELETE FROM ${ident(spec.target.table)} WHERE ${where.join(' AND ')}`, params };
+  return { sql: `DELETE FROM ${qualified(catalog, spec.target.table)} WHERE ${where.join(' AND ')}`, params };
 }
 
-export function insertBatch(spec: BackfillSpec, schema: ColumnTypes): Statement {
+export function insertBatch(spec: BackfillSpec, schema: ColumnTypes, catalog: string): Statement {
   const cols = targetColumns(spec, schema).map(([name]) => ident(name));
-  const keep = spec.target.deleteColumn
-    ? ` WHERE NOT coalesce(TRY_CAST(${ident(spec.target.deleteColumn)} AS BOOLEAN), false)`
-    : '';
+  const keep = spec.target.deleteColumn ? ` WHERE NOT ${deleteFlag(spec.target.deleteColumn)}` : '';
   return {
-    sql: `INSERT INTO ${ident(spec.target.table)} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${ident(BATCH_TABLE)}${keep}`,
+    sql: `INSERT INTO ${qualified(catalog, spec.target.table)} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${ident(BATCH_TABLE)}${keep}`,
   };
 }
 
 /** The target table's columns and types, empty when it does not exist yet. */
-export function describeTable(table: string): Statement {
+export function describeTable(catalog: string, table: string): Statement {
   return {
     sql:
       'SELECT column_name AS name, data_type AS type FROM duckdb_columns() ' +
-      'WHERE table_name = $table AND schema_name = current_schema() AND database_name = current_database() ORDER BY column_index',
-    params: { table },
+      "WHERE database_name = $catalog AND schema_name = 'main' AND table_name = $table ORDER BY column_index",
+    params: { catalog, table },
   };
 }
 
-export const addColumn = (table: string, column: string, type: string): Statement => ({
-  sql: `ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column)} ${type}`,
+export const addColumn = (catalog: string, table: string, column: string, type: string): Statement => ({
+  sql: `ALTER TABLE ${qualified(catalog, table)} ADD COLUMN ${ident(column)} ${type}`,
 });
 
-export const widenColumn = (table: string, column: string, type: string): Statement => ({
-  sql: `ALTER TABLE ${ident(table)} ALTER COLUMN ${ident(column)} SET DATA TYPE ${type}`,
+export const widenColumn = (catalog: string, table: string, column: string, type: string): Statement => ({
+  sql: `ALTER TABLE ${qualified(catalog, table)} ALTER COLUMN ${ident(column)} SET DATA TYPE ${type}`,
 });
 
 /** The partition's quarantine is replaced on each load, so a re-run never duplicates rejects. */
 export function replaceRejects(
   spec: BackfillSpec,
+  catalog: string,
   partitionKey: string,
   backfillId: string,
   at: string,
 ): Statement[] {
-  const table = ident(rejectsTable(spec.target.table));
+  const table = qualified(catalog, rejectsTable(spec.target.table));
   return [
     { sql: `DELETE FROM ${table} WHERE partition_key = $partition`, params: { partition: partitionKey } },
     {
@@ -480,35 +487,38 @@ export const dropWorkTables: Statement[] = [
   { sql: `DROP TABLE IF EXISTS ${ident(BATCH_TABLE)}` },
 ];
 
-/** DuckDB settings for one worker process; values are validated numbers/sizes, bound where DuckDB allows. */
-export function instanceSettings(opts: {
-  memoryLimit: string;
-  threads: number;
-  tempDirectory?: string;
-}): Record<string, string> {
-  const settings: Record<string, string> = { memory_limit: opts.memoryLimit, threads: String(opts.threads) };
-  if (opts.tempDirectory) settings.temp_directory = opts.tempDirectory;
-  return settings;
-}
+/** A DuckDB file joins the staging instance as a catalog (ATTACH takes no bound parameters). */
+export const attachDatabase = (file: string, catalog: string): Statement => ({
+  sql: `ATTACH ${literal(file)} AS ${ident(catalog)}`,
+});
+export const detachDatabase = (catalog: string): Statement => ({ sql: `DETACH ${ident(catalog)}` });
 
 /** Post-load maintenance: optional rewrite ordered by the cluster columns, then statistics and space. */
-export function rewriteOrdered(table: string, clusterBy: string[]): Statement[] {
+export function rewriteOrdered(catalog: string, table: string, clusterBy: string[]): Statement[] {
   const sorted = `${table}__backfill_sorted`;
   return [
     { sql: 'BEGIN TRANSACTION' },
-    { sql: `DROP TABLE IF EXISTS ${ident(sorted)}` },
+    { sql: `DROP TABLE IF EXISTS ${qualified(catalog, sorted)}` },
     {
-      sql: `CREATE TABLE ${ident(sorted)} AS SELECT * FROM ${ident(table)} ORDER BY ${clusterBy.map(ident).join(', ')}`,
+      sql: `CREATE TABLE ${qualified(catalog, sorted)} AS SELECT * FROM ${qualified(catalog, table)} ORDER BY ${clusterBy.map(ident).join(', ')}`,
     },
-    { sql: `DROP TABLE ${ident(table)}` },
-    { sql: `ALTER TABLE ${ident(sorted)} RENAME TO ${ident(table)}` },
+    { sql: `DROP TABLE ${qualified(catalog, table)}` },
+    { sql: `ALTER TABLE ${qualified(catalog, sorted)} RENAME TO ${ident(table)}` },
     { sql: 'COMMIT' },
   ];
 }
 
-export const analyzeTable = (table: string): Statement => ({ sql: `ANALYZE ${ident(table)}` });
-export const vacuumTable = (table: string): Statement => ({ sql: `VACUUM ${ident(table)}` });
-export const checkpoint: Statement = { sql: 'CHECKPOINT' };
-export const databaseSize: Statement = {
-  sql: 'SELECT total_blocks * block_size AS bytes FROM pragma_database_size() WHERE database_name = current_database()',
-};
+export const analyzeTable = (catalog: string, table: string): Statement => ({
+  sql: `ANALYZE ${qualified(catalog, table)}`,
+});
+export const vacuumTable = (catalog: string, table: string): Statement => ({
+  sql: `VACUUM ${qualified(catalog, table)}`,
+});
+export const checkpoint = (catalog: string): Statement => ({ sql: `CHECKPOINT ${ident(catalog)}` });
+export const rowCount = (catalog: string, table: string): Statement => ({
+  sql: `SELECT count(*) AS n FROM ${qualified(catalog, table)}`,
+});
+export const databaseSize = (catalog: string): Statement => ({
+  sql: 'SELECT total_blocks * block_size AS bytes FROM pragma_database_size() WHERE database_name = $catalog',
+  params: { catalog },
+});
