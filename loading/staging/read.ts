@@ -10,6 +10,7 @@ import type { BackfillSpec } from '../../common/spec';
 import { queryRows, run } from '../duckdb';
 import { formatOf, type FileFormat, type SourceFile } from '../sources';
 import * as sql from '../sql';
+import { splitCsvLine } from './csv-header';
 
 /** Appends one file's records to the raw table (see sql.createRawTable). */
 export async function readRawFile(
@@ -37,10 +38,9 @@ export async function readRawFile(
           // Rare: read again keeping the undecodable lines as bad records. Line numbers of the good
           // lines after one of them shift by one, as DuckDB leaves rejected lines out of the count.
           const rejects = `__backfill_utf8_rejects_${index}`;
-          await run(conn, { sql: `DELETE FROM ${sql.ident(sql.RAW_TABLE)}` });
+          await run(conn, sql.clearRawTable);
           await run(conn, sql.rawNdjson(localPath, file.name, maxLineBytes, rejects));
-          for (const statement of sql.rawCsvRejects(file.name, rejects, 'not UTF-8'))
-            await run(conn, statement);
+          for (const statement of sql.rawRejects(file.name, rejects, 'not UTF-8')) await run(conn, statement);
         }
         break;
       case 'json':
@@ -50,7 +50,7 @@ export async function readRawFile(
         const columns = await fileColumns(conn, 'csv', localPath, spec);
         const rejects = `__backfill_csv_rejects_${index}`;
         await run(conn, sql.rawCsv(localPath, file.name, columns, spec.source.csv, rejects));
-        for (const statement of sql.rawCsvRejects(file.name, rejects)) await run(conn, statement);
+        for (const statement of sql.rawRejects(file.name, rejects)) await run(conn, statement);
         break;
       }
       case 'parquet':
@@ -80,7 +80,7 @@ async function fileColumns(
     );
   }
   const [first] = await queryRows<{ raw: string | null }>(conn, sql.csvFirstLine(localPath));
-  const fields = sql.splitCsvLine((first?.raw ?? '').replace(/^\uFEFF/, ''), spec.source.csv);
+  const fields = splitCsvLine((first?.raw ?? '').replace(/^\uFEFF/, ''), spec.source.csv);
   // Without a header, columns are the declared ones in order.
   const names = spec.source.csv.header ? fields : Object.keys(spec.schema).slice(0, fields.length);
   if (names.some((n) => n === '') || new Set(names).size !== names.length) {

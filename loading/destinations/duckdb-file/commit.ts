@@ -22,7 +22,8 @@ export async function writeBatch(
 ): Promise<CommitResult> {
   const { spec } = request;
   const { schema } = batch;
-  await run(conn, { sql: 'BEGIN TRANSACTION' });
+  const scope: sql.WriteScope = { catalog, batch: batch.table, stage: batch.stageTable };
+  await run(conn, sql.beginTransaction);
   try {
     await prepareTable(conn, catalog, spec, schema);
     await run(conn, sql.createRejectsTable(spec, catalog));
@@ -31,28 +32,26 @@ export async function writeBatch(
       // Deletes across partitions need memory: without it, an older version committed later resurrects the row.
       const tombstones = Boolean(spec.target.deleteColumn && spec.target.orderingColumn);
       if (tombstones) await run(conn, sql.createTombstonesTable(spec, schema, catalog));
-      rowsWritten = await changedRows(conn, sql.mergeBatch(spec, schema, catalog, tombstones));
-      if (tombstones) await run(conn, sql.recordTombstones(spec, catalog));
+      rowsWritten = await changedRows(conn, sql.mergeBatch(spec, schema, scope, tombstones));
+      if (tombstones) await run(conn, sql.recordTombstones(spec, scope));
     } else {
-      await run(conn, sql.deletePartitionRows(spec, request.partitionValues, catalog));
-      rowsWritten = await changedRows(conn, sql.insertBatch(spec, schema, catalog));
+      await run(conn, sql.deletePartitionRows(spec, request.partitionValues, scope));
+      rowsWritten = await changedRows(conn, sql.insertBatch(spec, schema, scope));
       // Flagged deletes are not inserted, so only a plain overwrite must insert the whole batch.
       if (!spec.target.deleteColumn) reconcileWrite(request.partitionKey, batch.rowCount, rowsWritten);
     }
-    const rejects = sql.replaceRejects(
-      spec,
-      catalog,
-      request.partitionKey,
-      request.backfillId,
-      request.loadedAt,
-    );
-    await run(conn, rejects[0]!);
-    if (request.keepRejects) await run(conn, rejects[1]!);
+    const rejects = sql.replaceRejects(spec, scope, {
+      partitionKey: request.partitionKey,
+      backfillId: request.backfillId,
+      at: request.loadedAt,
+      keep: request.keepRejects,
+    });
+    for (const statement of rejects) await run(conn, statement);
     await request.beforeCommit();
-    await run(conn, { sql: 'COMMIT' });
+    await run(conn, sql.commitTransaction);
     return { rowsWritten };
   } catch (err) {
-    await run(conn, { sql: 'ROLLBACK' }).catch(() => undefined);
+    await run(conn, sql.rollbackTransaction).catch(() => undefined);
     if (err instanceof BackfillError || (err as Error).name === 'CancelledFailure') throw err;
     throw new BackfillError(
       'TargetWriteError',
