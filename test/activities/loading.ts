@@ -1,4 +1,7 @@
 /** Builds the real load activity (real staging engine and DuckDB files, local source) for activity-level suites. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import type { ActivityDeps } from '../../activities/deps';
@@ -41,6 +44,9 @@ export function createLoader(
     sources: createSources(s3 ? { s3 } : {}),
     staging,
     destinations,
+    // Every mock activity has the same run and activity id: a shared default folder would let
+    // suites running at once (other checkouts on this machine) delete each other's staged files.
+    stagingDir: mkdtempSync(path.join(tmpdir(), 'backfill-test-staging-')),
     ...(extra.workDir ? { workDir: extra.workDir } : {}),
     ...(extra.downloadConcurrency ? { downloadConcurrency: extra.downloadConcurrency } : {}),
   });
