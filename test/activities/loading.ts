@@ -7,7 +7,12 @@ import { createActivities } from '../../activities';
 import type { ActivityDeps } from '../../activities/deps';
 import type { BackfillSpec } from '../../common/spec';
 import type { LoadPartitionResult, MaintenanceReport } from '../../common/types';
-import { createDestinations, DuckDbFileCatalogs, type Destination } from '../../loading/destinations';
+import {
+  createDestinations,
+  DuckDbFileCatalogs,
+  type Destination,
+  type Destinations,
+} from '../../loading/destinations';
 import { queryRows } from '../../loading/duckdb';
 import { createSources, type Source } from '../../loading/sources';
 import { StagingEngine, type DuckDbSettings } from '../../loading/staging/engine';
@@ -15,6 +20,8 @@ import { logger } from '../helpers';
 
 export interface Loader {
   activities: ReturnType<typeof createActivities>;
+  /** The destinations the activities commit to (the same instances). */
+  destinations: Destinations;
   load(spec: BackfillSpec, partitionKey: string, backfillId?: string): Promise<LoadPartitionResult>;
   maintain(spec: BackfillSpec): Promise<MaintenanceReport>;
   /** Runs SQL against a target file, through the staging engine that has it attached. */
@@ -63,6 +70,7 @@ export function createLoader(
   };
   return {
     activities,
+    destinations,
     load: (spec, partitionKey, backfillId = spec.name) =>
       new MockActivityEnvironment({ attempt: 1 }).run(activities.loadPartition, {
         spec,

@@ -296,6 +296,19 @@ describe('schema contracts', () => {
       { column_name: 'channel', data_type: 'VARCHAR' },
       { column_name: 'score', data_type: 'DOUBLE' },
     ]);
+    // The destination describes the same columns (what a schema contract compares against).
+    const described = await (await loader.destinations.open(s)).describe(s);
+    assert.deepEqual(
+      described.filter((c) => c.name === 'channel' || c.name === 'score'),
+      [
+        { name: 'channel', type: 'VARCHAR' },
+        { name: 'score', type: 'DOUBLE' },
+      ],
+    );
+    assert.deepEqual(
+      await (await loader.destinations.open(s)).describe({ ...s, target: { ...s.target, table: 'nope' } }),
+      [],
+    );
   });
 
   it('freeze fails naming the new column, with expected vs found, and writes nothing', async () => {
