@@ -34,7 +34,7 @@ export interface BackfillWorkerOptions {
 
 export interface BackfillWorker {
   worker: Worker;
-  /** Runs until shutdown; closes DuckDB afterwards so the target files are checkpointed. */
+  /** Runs until shutdown; then detaches the target files (checkpointing them) and closes the staging engine. */
   run: () => Promise<void>;
   /** Graceful stop: no new tasks, running ones finish within the grace time; resolves once stopped. */
   stop: () => Promise<void>;
