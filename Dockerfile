@@ -6,6 +6,7 @@ RUN npm install --ignore-scripts --no-audit --no-fund
 COPY common ./common
 COPY workflows ./workflows
 COPY activities ./activities
+COPY loading ./loading
 COPY worker ./worker
 COPY client ./client
 COPY scripts ./scripts

@@ -72,6 +72,24 @@ export default tseslint.config(
     },
   },
   {
+    // The loading engine runs under any runner (an activity, a test, a script): no Temporal in it.
+    files: ['loading/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@temporalio/*'], message: 'loading/ is the engine; Temporal belongs in activities/.' },
+            {
+              group: ['**/activities', '**/activities/*', '**/workflows/*'],
+              message: 'loading/ does not depend on its callers.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': 'off',

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createS3Source, s3ClientFactory } from '../activities/sources/s3-source';
+import { createS3Source, s3ClientFactory } from '../loading/sources/s3-source';
 import { parseSpec } from '../common/spec';
 import { generateTransactions } from '../testkit/dataset';
 import { createLoader } from '../testkit/loader';

@@ -1,7 +1,7 @@
 /** A real worker in the test process (workflow bundle built once per process), and its lifetime. */
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Faults } from '../activities/deps';
-import type { Source } from '../activities/sources';
+import type { Source } from '../loading/sources';
 import { createBackfillWorker } from '../worker/worker';
 import type { TestEnv } from './env';
 import { uniqueId } from './fixtures';

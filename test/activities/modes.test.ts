@@ -182,16 +182,13 @@ describe('write modes re-run three times never duplicate', () => {
         }),
       ),
     );
-    // The real target, told the batch holds one row more than it does: as if a row went missing.
+    // The real destination, told the batch holds one row more than it does: as if a row went missing.
     const skewed = createLoader(undefined, undefined, {
-      wrapTarget: (real) => ({
-        get maxLineBytes() {
-          return real.maxLineBytes;
-        },
-        connect: (spec) => real.connect(spec),
+      wrapDestination: (real) => ({
+        commit: (batch, request) => real.commit({ ...batch, rowCount: batch.rowCount + 1 }, request),
         maintain: (spec) => real.maintain(spec),
-        commitPartition: (conn, request) =>
-          real.commitPartition(conn, { ...request, batchRows: request.batchRows + 1 }),
+        describe: (spec) => real.describe(spec),
+        close: () => real.close(),
       }),
     });
     try {
@@ -242,12 +239,25 @@ describe('schema contracts', () => {
     ]);
     const types = await loader.query(
       s.target.path,
-      "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'items' AND column_name IN ('channel', 'score') ORDER BY 1",
+      "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND table_name = 'items' AND column_name IN ('channel', 'score') ORDER BY 1",
     );
     assert.deepEqual(types, [
       { column_name: 'channel', data_type: 'VARCHAR' },
       { column_name: 'score', data_type: 'DOUBLE' },
     ]);
+    // The destination describes the same columns (what a schema contract compares against).
+    const described = await (await loader.destinations.open(s)).describe(s);
+    assert.deepEqual(
+      described.filter((c) => c.name === 'channel' || c.name === 'score'),
+      [
+        { name: 'channel', type: 'VARCHAR' },
+        { name: 'score', type: 'DOUBLE' },
+      ],
+    );
+    assert.deepEqual(
+      await (await loader.destinations.open(s)).describe({ ...s, target: { ...s.target, table: 'nope' } }),
+      [],
+    );
   });
 
   it('freeze fails naming the new column, with expected vs found, and writes nothing', async () => {
@@ -285,7 +295,7 @@ describe('schema contracts', () => {
     assert.deepEqual(
       await loader.query(
         target,
-        "SELECT data_type FROM duckdb_columns() WHERE table_name = 'items' AND column_name = 'qty'",
+        "SELECT data_type FROM duckdb_columns() WHERE database_name = current_database() AND table_name = 'items' AND column_name = 'qty'",
       ),
       [{ data_type: 'BIGINT' }],
     );
@@ -330,7 +340,7 @@ describe('partitions without files, lineage', () => {
     await loader.load(off, '2020-01');
     const columns = await loader.query<{ column_name: string }>(
       off.target.path,
-      "SELECT column_name FROM duckdb_columns() WHERE table_name = 'items' ORDER BY column_index",
+      "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = 'items' ORDER BY column_index",
     );
     assert.deepEqual(
       columns.map((c) => c.column_name),
