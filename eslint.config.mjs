@@ -73,6 +73,7 @@ export default tseslint.config(
   },
   {
     // The loading engine runs under any runner (an activity, a test, a script): no Temporal in it.
+    // (Repeats productionImports: this block's options replace the production block's for loading/.)
     files: ['loading/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -84,6 +85,7 @@ export default tseslint.config(
               group: ['**/activities', '**/activities/*', '**/workflows/*'],
               message: 'loading/ does not depend on its callers.',
             },
+            productionImports,
           ],
         },
       ],
