@@ -22,7 +22,7 @@ export interface Loader {
 export function createLoader(
   settings: DuckDbSettings = { memoryLimit: '1GB', threads: 1 },
   s3?: Source,
-  extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency'> & {
+  extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency' | 'stagingDir'> & {
     /** Instruments the real target (e.g. to skew what it is told), never replaces it. */
     wrapTarget?: (target: Target) => Target;
   } = {},
@@ -34,6 +34,8 @@ export function createLoader(
     target: extra.wrapTarget ? extra.wrapTarget(new DuckDbFileTarget(pool)) : new DuckDbFileTarget(pool),
     ...(extra.workDir ? { workDir: extra.workDir } : {}),
     ...(extra.downloadConcurrency ? { downloadConcurrency: extra.downloadConcurrency } : {}),
+    // Mock activities share one run and activity id: a private staging dir keeps parallel suites apart.
+    ...(extra.stagingDir ? { stagingDir: extra.stagingDir } : {}),
   });
   return {
     activities,
