@@ -58,6 +58,7 @@ export async function inferColumns(conn: DuckDBConnection, sample: Sample): Prom
       ? new Map<string, string[]>()
       : await jsonKinds(conn, columns);
   await widenUncastable(conn, columns, kinds);
+  await narrowQuotedDecimals(conn, columns, kinds);
   return columns;
 }
 
@@ -104,5 +105,34 @@ async function widenUncastable(
     const column = columns.find((c) => c.name === name)!;
     // The kinds say why in fewer words than the failed cast did.
     column.note = `mixed in the sample: ${kinds.join(', ')} → ${column.type}`;
+  }
+}
+
+/**
+ * Amounts often arrive as strings ("12.50"), which the JSON sniffer keeps as VARCHAR. When every
+ * sampled value is a decimal with a point, DECIMAL keeps them exact and summable; strings of digits
+ * alone (zip codes, ids with leading zeros) stay text.
+ */
+async function narrowQuotedDecimals(
+  conn: DuckDBConnection,
+  columns: InferredColumn[],
+  mixed: Map<string, string[]>,
+) {
+  const structure = JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, 'VARCHAR'])));
+  for (const column of columns) {
+    if (column.type !== 'VARCHAR' || column.note || mixed.has(column.name)) continue;
+    const value = `j.${ident(column.name)}`;
+    const reader = await conn.runAndReadAll(
+      `SELECT count(*)::INTEGER AS n, count(*) FILTER (NOT regexp_full_match(${value}, '-?[0-9]{1,15}[.][0-9]{1,6}'))::INTEGER AS other, ` +
+        `coalesce(max(length(split_part(${value}, '.', 2))), 0)::INTEGER AS scale FROM ` +
+        `(SELECT from_json(raw, $structure) AS j FROM ${ident(SAMPLE_RAW)} WHERE json_valid(raw) AND json_type(raw) = 'OBJECT') ` +
+        `WHERE ${value} IS NOT NULL`,
+      { structure },
+    );
+    const row = reader.getRowObjectsJS()[0] as { n: number; other: number; scale: number };
+    if (row.n > 0 && row.other === 0) {
+      column.type = `DECIMAL(${15 + row.scale},${row.scale})`;
+      column.note = 'decimals in quotes in the sample: DECIMAL keeps them exact';
+    }
   }
 }
