@@ -39,7 +39,7 @@ interface Node {
 export async function discoverPartitions(lister: Lister, uri: string): Promise<Discovery> {
   let root;
   try {
-    root = await lister.level('');
+    root = await lister.level('', false);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       throw new SourceScanError(`${uri}: no such directory`);
@@ -116,7 +116,7 @@ async function edgeDepth(lister: Lister, year: Node, style: LayoutStyle, last = 
   let node = year;
   let depth = 1;
   while (depth < MAX_DEPTH) {
-    const children = toNodes(node, (await lister.level(node.relative)).dirs, depth, style);
+    const children = toNodes(node, (await lister.level(node.relative, false)).dirs, depth, style);
     if (!children.length) break;
     node = last ? children[children.length - 1]! : children[0]!;
     depth += 1;
@@ -127,7 +127,7 @@ async function edgeDepth(lister: Lister, year: Node, style: LayoutStyle, last = 
 async function edgePath(lister: Lister, year: Node, style: LayoutStyle, depth: number, last: boolean) {
   let node = year;
   for (let d = 1; d < depth; d++) {
-    const children = toNodes(node, (await lister.level(node.relative)).dirs, d, style);
+    const children = toNodes(node, (await lister.level(node.relative, false)).dirs, d, style);
     node = last ? children[children.length - 1]! : children[0]!;
   }
   return node;

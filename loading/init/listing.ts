@@ -17,8 +17,11 @@ export interface LevelListing {
 }
 
 export interface Lister {
-  /** Lists the directory at a path relative to the source root ("" = the root). */
-  level(relative: string): Promise<LevelListing>;
+  /**
+   * Lists the directory at a path relative to the source root ("" = the root). Unbudgeted
+   * listings (the layout's edges: at most 12 months, 31 days or 24 hours each) count but never stop.
+   */
+  level(relative: string, budgeted?: boolean): Promise<LevelListing>;
   /** Entries listed so far, against the budget. */
   readonly listed: number;
 }
@@ -33,9 +36,9 @@ function budget(max: number) {
     get listed() {
       return listed;
     },
-    take(n: number) {
+    take(n: number, budgeted = true) {
       listed += n;
-      if (listed > max) throw new ListingBudgetExceeded(`listed more than ${max} entries`);
+      if (budgeted && listed > max) throw new ListingBudgetExceeded(`listed more than ${max} entries`);
     },
   };
 }
@@ -46,9 +49,9 @@ export function localLister(root: string, maxEntries: number): Lister {
     get listed() {
       return spent.listed;
     },
-    async level(relative) {
+    async level(relative, budgeted) {
       const entries = await readdir(path.join(root, relative), { withFileTypes: true });
-      spent.take(entries.length);
+      spent.take(entries.length, budgeted);
       const visible = entries.filter((e) => isDataFile(e.name));
       return {
         dirs: visible
@@ -68,7 +71,7 @@ export function s3Lister(uri: string, client: S3Client, maxEntries: number): Lis
     get listed() {
       return spent.listed;
     },
-    async level(relative) {
+    async level(relative, budgeted) {
       const base = `${prefix}${relative ? `${relative}/` : ''}`;
       const dirs: string[] = [];
       let hasFiles = false;
@@ -79,7 +82,7 @@ export function s3Lister(uri: string, client: S3Client, maxEntries: number): Lis
         )) {
           const prefixes = page.CommonPrefixes ?? [];
           const contents = page.Contents ?? [];
-          spent.take(prefixes.length + contents.length);
+          spent.take(prefixes.length + contents.length, budgeted);
           for (const p of prefixes) dirs.push((p.Prefix ?? '').slice(base.length).replace(/\/$/, ''));
           hasFiles ||= contents.some(
             (o) => !(o.Key ?? '/').endsWith('/') && isDataFile(o.Key!.slice(base.length)),

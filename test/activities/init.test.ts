@@ -92,6 +92,7 @@ describe('backfill init', () => {
     assert.equal(spec.target.orderingColumn, 'updated_at');
     assert.deepEqual(spec.target.partitionColumns, ['year', 'month']);
     assert.equal(spec.schema.event_time, 'TIMESTAMP');
+    assert.equal(spec.schema.amount, 'DECIMAL(17,2)', 'decimals in quotes stay exact');
     assert.match(text, /^# Written by `backfill init /m);
     assert.match(text, /keyColumns: \[ transaction_id \] # non-null/);
     await assertRoundTrip(fixture, spec);
@@ -163,6 +164,15 @@ describe('backfill init', () => {
     assert.match(result.out, /# Inferred from 2 sampled file\(s\) and 50 record\(s\)\./);
     const spec = parseSpec(parseYaml(result.out));
     assert.equal(spec.range.to, '2021-05');
+  });
+
+  it('a listing cut short by --max-list still spans the source from its first and last directories', async () => {
+    const fixture = hiveNdjson(tempDir('init-maxlist-'));
+    const result = await init([fixture.dir, '--max-list', '3']);
+    assert.equal(result.code, 0, result.err.join('\n'));
+    assert.match(result.out, /the listing stopped after \d+ entries \(--max-list\)/);
+    const spec = parseSpec(parseYaml(result.out));
+    assert.deepEqual([spec.range.from, spec.range.to], ['2021-01', '2021-05']);
   });
 
   it('refuses an empty, missing or unpartitioned source, and an existing --out, with one line and exit 2', async () => {
