@@ -124,6 +124,7 @@ export async function readSample(
   }
   const union = files.map((_, i) => `(FROM ${ident(`__init_sniff_${i}`)})`).join(' UNION ALL BY NAME ');
   const columns = await describe(conn, `(${union})`);
+  if (!columns.length) throw new SourceScanError(`${draft.source.uri}: the sampled records have no fields`);
   const counted = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${ident(SAMPLE_RAW)}`);
   const n = Number(counted.getRowObjectsJS()[0]?.n ?? 0);
   if (n === 0) throw new SourceScanError(`${draft.source.uri}: the sampled files hold no records`);

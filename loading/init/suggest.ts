@@ -73,7 +73,10 @@ export async function suggestKeys(conn: DuckDBConnection, columns: InferredColum
         ...(orderingColumn ? { orderingColumn } : {}),
         keyNote: `non-null and unique in the ${rows} sampled records${rows > distinctRows ? ` (${rows - distinctRows} exact re-deliveries aside)` : ''}`,
         ...(orderingColumn
-          ? { orderingNote: 'the newest timestamp column: on duplicate keys the latest row wins' }
+          ? {
+              orderingNote:
+                'a timestamp (updated_at-like names first): on duplicate keys the row with the latest value wins',
+            }
           : {}),
       };
     }
