@@ -142,7 +142,7 @@ async function main(): Promise<number> {
   );
   say(`Temporal UI    ${uiUrl(config, handle.workflowId)}  (run "npx backfill dev" to browse it later)`);
   say(
-    `inspect        duckdb ${path.relative(process.cwd(), TARGET)} "SELECT year, month, count(*) FROM transactions GROUP BY ALL ORDER BY ALL"`,
+    `inspect        npx backfill query ${path.relative(process.cwd(), specFile)} "SELECT year, month, count(*) FROM transactions GROUP BY ALL ORDER BY ALL"`,
   );
   say(`worker log     ${path.relative(process.cwd(), logFile)}`);
   if (!existsSync(TARGET)) return 1;
