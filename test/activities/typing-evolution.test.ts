@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSpec } from '../../common/spec';
 import { tempDir } from '../helpers';
-import { createLoader } from './loading';
+import { createLoader } from '../../testkit/loader';
 
 const loader = createLoader();
 after(() => loader.close());

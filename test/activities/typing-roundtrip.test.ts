@@ -11,7 +11,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parseSpec } from '../../common/spec';
 import { prng } from '../../scripts/dataset';
 import { tempDir } from '../helpers';
-import { createLoader } from './loading';
+import { createLoader } from '../../testkit/loader';
 
 const SEED = Number(process.env.TYPING_SEED ?? 20261125);
 const WITHIN = 300;

@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parseSpec, type BackfillSpecInput } from '../../common/spec';
 import { tempDir } from '../helpers';
-import { createLoader } from './loading';
+import { createLoader } from '../../testkit/loader';
 import {
   FORMATS,
   TYPED_SCHEMA,

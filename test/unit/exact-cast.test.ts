@@ -1,5 +1,5 @@
 /**
- * The typing rules' own table (activities/type-reference.ts) against the rules, through real DuckDB,
+ * The typing rules' own table (loading/type-reference.ts) against the rules, through real DuckDB,
  * and against the README; plus the type parser and quoting. Load-level cases are in
  * test/activities/typing.test.ts and typing-roundtrip.test.ts.
  */
@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { normalizeType, parseColumnType } from '../../activities/column-types';
-import { inferType } from '../../activities/schema-contract';
-import * as sql from '../../activities/sql';
-import { TYPE_REFERENCE } from '../../activities/type-reference';
+import { normalizeType, parseColumnType } from '../../loading/column-types';
+import { inferType } from '../../loading/schema-contract';
+import * as sql from '../../loading/sql';
+import { TYPE_REFERENCE } from '../../loading/type-reference';
 import { BEGIN, END, typeReference } from '../../scripts/type-docs';
 
 let db: DuckDBInstance;

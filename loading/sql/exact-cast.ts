@@ -8,11 +8,12 @@
  *
  * Each rule has a fast path for the common, canonical text (a cast and a comparison); only text that
  * fails it is examined further (grammar, digits beyond the scale, time of day), so the per-row cost
- * of clean data stays a cast or two. The README's table of types is generated from TYPE_RULES
- * (scripts/type-docs.ts) and its examples are checked against these expressions by a unit test.
+ * of clean data stays a cast or two. The README's table of types is generated from
+ * loading/type-reference.ts (scripts/type-docs.ts) and its examples are checked against these expressions by a unit test.
  */
-import type { TIMESTAMP_OFFSETS } from '../common/spec';
-import { parseColumnType, type ColumnType } from './column-types';
+import type { TIMESTAMP_OFFSETS } from '../../common/spec';
+import { parseColumnType, type ColumnType } from '../column-types';
+import { literal as text } from './quote';
 
 export type TimestampOffsets = (typeof TIMESTAMP_OFFSETS)[number];
 
@@ -31,9 +32,6 @@ export interface ExactCast {
   value: string;
   reason: string;
 }
-
-// sql.ts imports this module; its literal() is repeated here rather than imported to keep no cycle.
-const text = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** A plain decimal number: sign, digits with an optional point, optional exponent. No hex, no `_`, no NaN. */
 const NUMBER = String.raw`\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*`;

@@ -4,7 +4,7 @@
  * that repeats a key is rewritten with each key's last value before it is typed.
  */
 
-const text = (s: string) => `'${s.replaceAll("'", "''")}'`;
+import { literal as text } from './quote';
 
 /**
  * SQL: whether the key list `keys` (json_keys of the record) repeats a key. Cheap for the usual
