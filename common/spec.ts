@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DUCKLAKE_TARGET_FIELDS } from './ducklake-target';
 import { DURATION_PATTERN } from './duration';
 import { BACKFILL_ID_PATTERN } from './ids';
 import {
@@ -117,6 +118,11 @@ export const TargetSchema = z
   })
   .strict();
 
+/** A DuckLake target: its own location fields (common/ducklake-target.ts), the same write options. */
+export const DuckLakeTargetSchema = TargetSchema.omit({ type: true, path: true })
+  .extend(DUCKLAKE_TARGET_FIELDS)
+  .strict();
+
 export const RangeSchema = z
   .object({
     from: partitionKey.describe(
@@ -137,7 +143,12 @@ export const MaintenanceSchema = z
       .array(columnName)
       .default([])
       .describe(
-        'Rewrite the table ordered by these columns first (the z-order analogue); empty = no rewrite.',
+        'Rewrite the table ordered by these columns first (the z-order analogue; a DuckLake gets SET SORTED BY, applied when files are merged); empty = no rewrite.',
+      ),
+    snapshotRetention: duration
+      .optional()
+      .describe(
+        'DuckLake: snapshots older than this are expired after the load and their files deleted (default 7d, as VACUUM RETAIN 168 HOURS).',
       ),
   })
   .strict();
@@ -164,7 +175,7 @@ export const BackfillSpecSchema = z
       .describe(
         'Explicit column → DuckDB type (VARCHAR, BIGINT, DECIMAL(12,2), TIMESTAMP, ...), applied at read.',
       ),
-    target: TargetSchema.describe('Where the rows go.'),
+    target: z.discriminatedUnion('type', [TargetSchema, DuckLakeTargetSchema]).describe('Where the rows go.'),
     range: RangeSchema.describe('Partitions to load, inclusive.'),
     partitions: z
       .array(partitionKey)
@@ -391,7 +402,10 @@ export function loadSpecFile(file: string): unknown {
 
 function resolveRelativePaths(value: unknown, baseDir: string): unknown {
   if (!value || typeof value !== 'object') return value;
-  const spec = structuredClone(value) as { source?: { uri?: unknown }; target?: { path?: unknown } };
+  const spec = structuredClone(value) as {
+    source?: { uri?: unknown };
+    target?: { path?: unknown; dataPath?: unknown; catalog?: unknown };
+  };
   const uri = spec.source?.uri;
   if (typeof uri === 'string' && !uri.includes('://') && !path.isAbsolute(uri)) {
     spec.source!.uri = path.resolve(baseDir, uri);
@@ -399,6 +413,12 @@ function resolveRelativePaths(value: unknown, baseDir: string): unknown {
   const target = spec.target?.path;
   if (typeof target === 'string' && !path.isAbsolute(target)) {
     spec.target!.path = path.resolve(baseDir, target);
+  }
+  // A DuckLake's local data directory and local catalog file, like a DuckDB target's path.
+  for (const field of ['dataPath', 'catalog'] as const) {
+    const value = spec.target?.[field];
+    if (typeof value === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(value) && !path.isAbsolute(value))
+      spec.target![field] = path.resolve(baseDir, value);
   }
   return spec;
 }

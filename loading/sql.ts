@@ -339,7 +339,7 @@ export function createBatch(
 export const batchCount: Statement = { sql: `SELECT count(*) AS n FROM ${ident(BATCH_TABLE)}` };
 
 /** With a delete-flag column, whether a row says "deleted" (anything not castable to true is not). */
-const deleteFlag = (column: string, alias?: string) =>
+export const deleteFlag = (column: string, alias?: string) =>
   `coalesce(TRY_CAST(${alias ? `${alias}.` : ''}${ident(column)} AS BOOLEAN), false)`;
 
 /**
@@ -372,11 +372,11 @@ export function mergeBatch(
   };
 }
 
-const keysMatch = (spec: BackfillSpec) =>
+export const keysMatch = (spec: BackfillSpec) =>
   spec.target.keyColumns.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' AND ');
 
 /** Whether source row s may replace target row t: at least as new (ordering column, then source file). */
-function sourceIsNewer(spec: BackfillSpec): string {
+export function sourceIsNewer(spec: BackfillSpec): string {
   if (!spec.target.orderingColumn) return 'true';
   const o = ident(spec.target.orderingColumn);
   const tie = spec.target.lineage

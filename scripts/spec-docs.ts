@@ -24,6 +24,7 @@ interface JsonSchema {
   minimum?: number;
   maximum?: number;
   required?: string[];
+  oneOf?: JsonSchema[];
 }
 
 function typeOf(s: JsonSchema): string {
@@ -43,6 +44,13 @@ function rows(schema: JsonSchema, prefix: string, required: string[] = []): stri
   const out: string[] = [];
   for (const [name, prop] of Object.entries(schema.properties ?? {})) {
     const field = prefix ? `${prefix}.${name}` : name;
+    if (prop.oneOf) {
+      out.push(
+        `| \`${field}\` | object | ${required.includes(name) ? 'yes' : ''} | | ${prop.description ?? ''} |`,
+      );
+      out.push(...variantRows(prop.oneOf, field));
+      continue;
+    }
     const nested = prop.type === 'object' && prop.properties;
     const req = required.includes(name) && prop.default === undefined ? 'yes' : '';
     const def = prop.default === undefined || nested ? '' : `\`${JSON.stringify(prop.default)}\``;
@@ -52,6 +60,37 @@ function rows(schema: JsonSchema, prefix: string, required: string[] = []): stri
     if (nested) out.push(...rows(prop, field, prop.required));
   }
   return out;
+}
+
+/**
+ * A union on `type` (the target): each variant's fields once, those of one variant only marked with
+ * its type; options every variant shares come without a mark.
+ */
+function variantRows(variants: JsonSchema[], prefix: string): string[] {
+  const seen = new Map<string, string>();
+  const typeOf = (v: JsonSchema) => JSON.stringify(v.properties?.type?.const ?? '').replaceAll('"', '');
+  const inAll = (name: string) => variants.every((v) => v.properties?.[name]);
+  for (const variant of variants) {
+    for (const row of rows(variant, prefix, variant.required)) {
+      const name = /^\| `[^`]*\.([^`.]+)`/.exec(row)?.[1] ?? '';
+      if (seen.has(name)) continue;
+      seen.set(
+        name,
+        inAll(name) || name === 'type'
+          ? row
+          : row.replace(/\| ([^|]*) \|$/, `| (type ${typeOf(variant)}) $1 |`),
+      );
+    }
+  }
+  const kinds = variants.map((v) => v.properties?.type ?? {});
+  const def = kinds.find((k) => k.default !== undefined)?.default;
+  seen.set(
+    'type',
+    `| \`${prefix}.type\` | ${kinds.map((k) => JSON.stringify(k.const)).join(' \\| ')} |  | ${def === undefined ? '' : `\`${JSON.stringify(def)}\``} | ` +
+      kinds.map((k) => `${String(k.const)}: ${k.description ?? ''}`).join(' ') +
+      ' |',
+  );
+  return [...seen.values()];
 }
 
 export function specReference(): string {

@@ -266,3 +266,9 @@ export async function assertTargetEqualsOracle(
   assert.equal(lines.length, oracle.size, 'row count');
   assert.deepEqual(lines, oracleLines(oracle));
 }
+
+/** The DuckDB file a spec's target writes (the default target type). */
+export function targetFile(spec: BackfillSpec): string {
+  if (spec.target.type !== 'duckdb') throw new Error(`target type ${spec.target.type} is not a DuckDB file`);
+  return spec.target.path;
+}

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
 import { parseSpec } from '../../common/spec';
-import { tempDir, transactionsSpec } from '../helpers';
+import { targetFile, tempDir, transactionsSpec } from '../helpers';
 import { createLoader } from './loading';
 
 const COLUMNS =
@@ -158,7 +158,7 @@ describe('CSV dialect', () => {
     const result = await loader.load(spec, '2020-01');
     assert.equal(result.rowsRead, 5);
     assert.equal(result.rowsRejected, 0);
-    assert.deepEqual(await loader.query(spec.target.path, 'SELECT id, note, qty FROM items ORDER BY id'), [
+    assert.deepEqual(await loader.query(targetFile(spec), 'SELECT id, note, qty FROM items ORDER BY id'), [
       { id: 'a', note: 'semi;colon inside quotes', qty: 1 },
       { id: 'b', note: "it's doubled", qty: 2 },
       { id: 'c', note: null, qty: null },
@@ -175,7 +175,7 @@ describe('CSV dialect', () => {
     const spec = dialectSpec(dir, { header: true, delimiter: '\t' });
     const result = await loader.load(spec, '2020-01');
     assert.equal(result.rowsRead, 2);
-    assert.deepEqual(await loader.query(spec.target.path, 'SELECT id, note, qty FROM items ORDER BY id'), [
+    assert.deepEqual(await loader.query(targetFile(spec), 'SELECT id, note, qty FROM items ORDER BY id'), [
       { id: 'x', note: 'quoted, with comma', qty: 7 },
       { id: 'y', note: null, qty: 8 },
     ]);
@@ -195,7 +195,7 @@ describe('CSV dialect', () => {
     });
     const result = await loader.load(spec, '2020-01');
     assert.equal(result.rowsRejected, 0);
-    assert.deepEqual(await loader.query(spec.target.path, 'SELECT id, "no""te" AS note, qty FROM items'), [
+    assert.deepEqual(await loader.query(targetFile(spec), 'SELECT id, "no""te" AS note, qty FROM items'), [
       { id: 'f', note: 'say "hi"', qty: 6 },
     ]);
   });

@@ -5,6 +5,7 @@ import type { ActivityDeps } from '../../activities/deps';
 import type { BackfillSpec } from '../../common/spec';
 import type { LoadPartitionResult, MaintenanceReport } from '../../common/types';
 import { createDestinations, DuckDbFileCatalogs, type Destination } from '../../loading/destinations';
+import type { LakeOptions } from '../../loading/destinations/ducklake/destination';
 import { queryRows } from '../../loading/duckdb';
 import { createSources, type Source } from '../../loading/sources';
 import { StagingEngine, type DuckDbSettings } from '../../loading/staging/engine';
@@ -27,6 +28,8 @@ export function createLoader(
   extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency'> & {
     /** Instruments the real destination (e.g. to skew what it is told), never replaces it. */
     wrapDestination?: (destination: Destination) => Destination;
+    /** DuckLake destinations: the worker environment (credentials) and policies. */
+    lake?: LakeOptions;
   } = {},
 ): Loader {
   const staging = new StagingEngine(settings);
@@ -35,6 +38,7 @@ export function createLoader(
   const destinations = createDestinations(staging, {
     duckDbFiles,
     ...(extra.wrapDestination ? { wrap: extra.wrapDestination } : {}),
+    ...(extra.lake ? { lake: extra.lake } : {}),
   });
   const activities = createActivities({
     logger,

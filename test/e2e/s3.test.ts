@@ -13,6 +13,7 @@ import { BackfillError } from '../../common/failures';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
 import {
   freePort,
+  targetFile,
   startTestEnv,
   startWorker,
   tempDir,
@@ -102,7 +103,7 @@ describe('S3 source against a real MinIO', () => {
       assert.equal(result.files, 1205);
       assert.equal(result.rowsRead, 1205);
       assert.deepEqual(
-        await loader.query(spec.target.path, 'SELECT count(*)::INTEGER AS n FROM transactions'),
+        await loader.query(targetFile(spec), 'SELECT count(*)::INTEGER AS n FROM transactions'),
         [{ n: 1205 }],
       );
     } finally {
@@ -153,7 +154,7 @@ describe('S3 source against a real MinIO', () => {
         );
         return true;
       });
-      assert.equal(await loader.hasTable(spec.target.path, 'transactions'), false);
+      assert.equal(await loader.hasTable(targetFile(spec), 'transactions'), false);
     } finally {
       await loader.close();
     }
@@ -247,7 +248,7 @@ describe('S3 source against a real MinIO', () => {
         assert.equal(err.type, 'SourceAccessError');
         return true;
       });
-      assert.equal(await loader.hasTable(spec.target.path, 'transactions'), false);
+      assert.equal(await loader.hasTable(targetFile(spec), 'transactions'), false);
     } finally {
       await loader.close();
     }
