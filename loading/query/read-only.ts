@@ -37,6 +37,10 @@ export function openReadOnly(target: Target, settings: DuckDbSettings): Promise<
   switch (target.type) {
     case 'duckdb':
       return openDuckDbFile(target, settings);
+    case 'ducklake':
+      return Promise.reject(
+        new TargetUnavailableError('unreadable', 'backfill query does not read a DuckLake target yet'),
+      );
   }
 }
 
