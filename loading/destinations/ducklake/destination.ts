@@ -4,20 +4,18 @@
  * one MERGE or INSERT transaction per partition. Many processes on many hosts commit to one lake at
  * once; within a process, commits to a lake take turns (they would only conflict with each other).
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { BackfillSpec } from '../../../common/spec';
-import { loadExtensions, type DuckDbExtension } from '../../duckdb-extensions';
 import { queryRows, run } from '../../duckdb';
 import type { KeyedMutex } from '../../keyed-mutex';
 import * as sql from '../../sql';
 import type { StagedBatch } from '../../staging/batch';
 import type { StagingEngine } from '../../staging/engine';
 import type { CommitRequest, CommitResult, Destination, TargetColumn } from '../destination';
+import { attachStatement, prepareLakeAccess } from './access';
 import { commitToLake, type ConflictPolicy } from './commit';
 import { configurationProblem, isUnreachable, unreachable } from './errors';
-import { lakeIdentity, lakeLocation, lakeTarget, s3SecretValues, type LakeLocation } from './location';
+import { lakeIdentity, lakeLocation, lakeTarget, type LakeLocation } from './location';
 import { maintainLake } from './maintain';
 import * as lake from './sql';
 
@@ -79,20 +77,11 @@ export class DuckLakeDestination implements Destination {
     const conn = await this.engine.connect();
     const started = Date.now();
     try {
-      const extensions: DuckDbExtension[] = ['ducklake'];
-      if (location.s3) extensions.push('httpfs');
-      if (location.postgres) extensions.push('postgres_scanner');
-      await loadExtensions(conn, extensions);
-      if (location.s3)
-        await run(conn, lake.createS3Secret(`${location.alias}_s3`, s3SecretValues(spec, location, env)));
-      else mkdirSync(location.dataPath, { recursive: true });
-      if (!location.postgres) mkdirSync(path.dirname(location.catalogPath), { recursive: true });
-      const pgSecret = location.postgres && env.PGPASSWORD ? `${location.alias}_pg` : undefined;
-      if (pgSecret) await run(conn, lake.createPostgresSecret(pgSecret, env.PGPASSWORD!));
+      const pgSecret = await prepareLakeAccess(conn, spec, location, env, { create: true });
       let attempts = 0;
       for (;;) {
         try {
-          await run(conn, lake.attachLake(location.catalogPath, location.dataPath, this.alias, pgSecret));
+          await run(conn, attachStatement(location, this.alias, pgSecret));
           return;
         } catch (err) {
           if (/database with name "[^"]*" already exists/i.test((err as Error).message)) return;

@@ -124,9 +124,11 @@ export function attachLake(
   dataPath: string,
   alias: string,
   pgSecret: string | undefined,
+  { readOnly = false }: { readOnly?: boolean } = {},
 ): Statement {
   const options = [`DATA_PATH ${literal(dataPath)}`];
   if (pgSecret) options.push(`METADATA_PARAMETERS MAP {'SECRET': ${literal(pgSecret)}}`);
+  if (readOnly) options.push('READ_ONLY');
   return { sql: `ATTACH ${literal(`ducklake:${catalogPath}`)} AS ${ident(alias)} (${options.join(', ')})` };
 }
 
