@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { validateCompose } from '../compose-check';
+import { parseSpec } from '../../common/spec';
+import { validateCompose, validateLakeWiring } from '../compose-check';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const text = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+const lakeSpec = readFileSync(path.join(root, 'deploy', 'specs', 'transactions-lake.yaml'), 'utf8');
 type Doc = { services: Record<string, Record<string, unknown>> };
 const mutate = (fn: (doc: Doc) => void) => {
   const doc = parse(text) as Doc;
@@ -24,6 +26,7 @@ describe('docker-compose.yml', () => {
       'temporal-ui',
       'minio',
       'minio-setup',
+      'lake-setup',
       'worker',
       'prometheus',
       'grafana',
@@ -91,4 +94,78 @@ describe('docker-compose.yml', () => {
       [],
     );
   });
+
+  it("wires the workers to the stack's DuckLake, and lets them scale out", () => {
+    assert.deepEqual(validateLakeWiring(text, lakeSpec), []);
+    // The stack's lake spec is a valid spec, and carries no secret.
+    const spec = parseSpec(parse(lakeSpec));
+    assert.equal(spec.target.type, 'ducklake');
+    for (const secret of ['lake-secret', 'backfill-secret']) assert.ok(!lakeSpec.includes(secret));
+  });
+
+  const env = (d: Doc, service: string) => d.services[service]!.environment as Record<string, string>;
+  const miswired: [string, () => [string, string], RegExp][] = [
+    [
+      'a catalog database lake-setup does not create',
+      () => [text, lakeSpec.replace('dbname=lake ', 'dbname=other ')],
+      /^lake spec: catalog dbname other is not lake-setup's lake$/,
+    ],
+    [
+      'a catalog role lake-setup does not create',
+      () => [mutate((d) => (env(d, 'lake-setup').LAKE_USER = 'someone')), lakeSpec],
+      /^lake spec: catalog user lake is not lake-setup's someone$/,
+    ],
+    [
+      'a catalog on another host',
+      () => [text, lakeSpec.replace('host=postgresql', 'host=localhost')],
+      /^lake spec: catalog host localhost is not the PostgreSQL lake-setup prepares$/,
+    ],
+    [
+      "a worker without the lake role's password",
+      () => [mutate((d) => delete env(d, 'worker').PGPASSWORD), lakeSpec],
+      /^worker: PGPASSWORD is not the lake role's password/,
+    ],
+    [
+      'no lake-setup service',
+      () => [mutate((d) => delete d.services['lake-setup']), lakeSpec],
+      /^no lake-setup service/,
+    ],
+    [
+      'a lake bucket minio-setup does not create',
+      () => [text, lakeSpec.replace('s3://lake/', 's3://warehouse/')],
+      /^minio-setup: does not create the lake bucket warehouse$/,
+    ],
+    [
+      "AWS keys that are not MinIO's",
+      () => [mutate((d) => (env(d, 'worker').AWS_SECRET_ACCESS_KEY = 'wrong')), lakeSpec],
+      /^worker: AWS keys are not minio's$/,
+    ],
+    [
+      'a worker that does not wait for lake-setup',
+      () => [
+        mutate((d) => delete (d.services.worker!.depends_on as Record<string, unknown>)['lake-setup']),
+        lakeSpec,
+      ],
+      /^worker: does not wait for lake-setup to complete$/,
+    ],
+    [
+      'a fixed host port on the worker',
+      () => [mutate((d) => (d.services.worker!.ports = ['9464:9464'])), lakeSpec],
+      /^worker: host port 9464 is fixed; a second replica cannot bind it$/,
+    ],
+    [
+      'staged files on the volume replicas share',
+      () => [mutate((d) => (env(d, 'worker').BACKFILL_STAGING_DIR = '/data/staging')), lakeSpec],
+      /^worker: BACKFILL_STAGING_DIR is on the shared volume at \/data; replicas would share it$/,
+    ],
+  ];
+  for (const [name, make, expected] of miswired) {
+    it(`lake wiring fails on ${name}`, () => {
+      const problems = validateLakeWiring(...make());
+      assert.ok(
+        problems.some((p) => expected.test(p)),
+        problems.join('\n') || 'no problems found',
+      );
+    });
+  }
 });
