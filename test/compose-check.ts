@@ -80,20 +80,19 @@ const libpqKeywords = (text: string) =>
  * replicas of the worker (`--scale worker=3`) share no host port and no staging or spill folder.
  */
 export function validateLakeWiring(composeText: string, specText: string): string[] {
-  const services = ((parse(composeText) as { services?: Record<string, Service & Extra> }).services ??
-    {}) as Record<string, Service & Extra>;
+  const services = (parse(composeText) as { services?: Record<string, Service & Extra> }).services ?? {};
   const spec = parse(specText) as LakeSpec;
   const problems: string[] = [];
   const target = spec.target ?? {};
   if (target.type !== 'ducklake') return ['lake spec: target.type is not ducklake'];
   const worker = services.worker ?? {};
-  const workerEnv = (worker.environment ?? {}) as Record<string, unknown>;
+  const workerEnv = worker.environment ?? {};
   const deps = (worker.depends_on ?? {}) as Record<string, { condition?: string }>;
 
   const setup = services['lake-setup'];
   if (!setup) problems.push('no lake-setup service creating the catalog database and role');
   else {
-    const env = (setup.environment ?? {}) as Record<string, unknown>;
+    const env = setup.environment ?? {};
     const catalog = libpqKeywords((target.catalog ?? '').replace(/^postgres:/, ''));
     if (!services[catalog.host ?? ''] || catalog.host !== env.PGHOST)
       problems.push(`lake spec: catalog host ${catalog.host} is not the PostgreSQL lake-setup prepares`);
@@ -120,7 +119,7 @@ export function validateLakeWiring(composeText: string, specText: string): strin
   if (deps['minio-setup']?.condition !== 'service_completed_successfully')
     problems.push('worker: does not wait for minio-setup to complete');
   const endpointHost = target.endpoint ? new URL(target.endpoint).hostname : undefined;
-  const minioEnv = (services[endpointHost ?? '']?.environment ?? {}) as Record<string, unknown>;
+  const minioEnv = services[endpointHost ?? '']?.environment ?? {};
   if (!endpointHost || !services[endpointHost])
     problems.push(`lake spec: endpoint ${target.endpoint} is not a service`);
   else if (
@@ -138,7 +137,8 @@ export function validateLakeWiring(composeText: string, specText: string): strin
     .filter(([source]) => source && !source.startsWith('.') && !source.startsWith('/'))
     .map(([, mount]) => mount!);
   for (const key of ['BACKFILL_STAGING_DIR', 'BACKFILL_DUCKDB_TEMP_DIR']) {
-    const dir = String(workerEnv[key] ?? '');
+    const value = workerEnv[key];
+    const dir = typeof value === 'string' ? value : '';
     const shared = named.find((mount) => dir === mount || dir.startsWith(`${mount}/`));
     if (shared) problems.push(`worker: ${key} is on the shared volume at ${shared}; replicas would share it`);
   }
