@@ -3,6 +3,7 @@
  * duplicate deliveries and late updates), starts the embedded Temporal server (kept in
  * .backfill/temporal.db, so `backfill dev` shows the run afterwards) and a worker, runs the
  * backfill with a live progress bar, checks the target against the oracle and prints a summary.
+ * With --lake: three workers load it into a DuckLake on MinIO with a PostgreSQL catalog (demo-lake.ts).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -149,7 +150,9 @@ async function main(): Promise<number> {
   return code === 0 && matches ? 0 : 1;
 }
 
-main().then(
+// `npm run demo -- --lake`: the same data loaded by three workers into a DuckLake (scripts/demo-lake.ts).
+const run = process.argv.includes('--lake') ? () => import('./demo-lake').then((m) => m.demoLake()) : main;
+run().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,131 @@
+/**
+ * A whole DuckLake cluster on this machine, for the lake demo and benchmark: a real PostgreSQL (the
+ * catalog), a real MinIO (the data), the Temporal dev server, and N real worker processes on one
+ * task queue with the lake's credentials in their environment. Reports what each worker did from
+ * its own log lines and Prometheus metrics.
+ */
+import { Client } from '@temporalio/client';
+import { startDevServer, type DevServer } from '../client/dev-server';
+import { startMinio, type Minio } from './minio-server';
+import { startPostgres, type Postgres } from './postgres-server';
+import { freePort } from './ports';
+import { spawnWorker, type WorkerProcess } from './processes';
+import { uniqueId } from './fixtures';
+
+export interface LakeCluster {
+  pg: Postgres;
+  minio: Minio;
+  server: DevServer;
+  client: Client;
+  /** The bucket lake data paths go under. */
+  bucket: string;
+  /** What a worker (or `backfill query`) needs to reach the lake: PGPASSWORD and the AWS keys. */
+  lakeEnv: () => Record<string, string>;
+  /** A fresh lake: its own catalog database and data path. */
+  newLake: (name: string) => { catalog: string; dataPath: string };
+  stop: () => Promise<void>;
+}
+
+export async function startLakeCluster(options: { dbFile?: string } = {}): Promise<LakeCluster> {
+  const [pg, minio, server] = await Promise.all([
+    startPostgres(),
+    startMinio(),
+    startDevServer(options.dbFile ? { dbFile: options.dbFile } : {}),
+  ]);
+  const bucket = 'lake';
+  await minio.createBucket(bucket);
+  return {
+    pg,
+    minio,
+    server,
+    client: new Client({ connection: server.connection, namespace: server.namespace }),
+    bucket,
+    lakeEnv: () => ({
+      PGPASSWORD: pg.password,
+      AWS_ACCESS_KEY_ID: minio.accessKey,
+      AWS_SECRET_ACCESS_KEY: minio.secretKey,
+    }),
+    newLake: (name) => ({
+      catalog: `postgres:${pg.createDatabase(name)}`,
+      dataPath: `s3://${bucket}/${name}/`,
+    }),
+    async stop() {
+      await server.stop();
+      pg.stop();
+      await minio.stop();
+    },
+  };
+}
+
+export interface WorkerPool {
+  taskQueue: string;
+  workers: WorkerProcess[];
+  /** Partitions each worker committed ("partition loaded" in its own log). */
+  committed: () => number[];
+  /** Summed over the workers' /metrics: seconds in commits, in whole load attempts, conflicts retried. */
+  metrics: () => Promise<{ commitSeconds: number; loadSeconds: number; conflicts: number }>;
+  stop: () => Promise<void>;
+}
+
+/** N worker processes on a fresh task queue; resolves once they all poll it. */
+export async function startWorkerPool(
+  cluster: LakeCluster,
+  count: number,
+  env: Record<string, string> = {},
+): Promise<WorkerPool> {
+  const taskQueue = uniqueId('lake');
+  const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+  const address = { address: cluster.server.address, namespace: cluster.server.namespace };
+  const workers = ports.map((port) =>
+    spawnWorker(address, taskQueue, {
+      ...cluster.lakeEnv(),
+      LOG_LEVEL: 'info',
+      BACKFILL_METRICS_HOST: '127.0.0.1',
+      BACKFILL_METRICS_PORT: String(port),
+      ...env,
+    }),
+  );
+  await pollersReady(cluster.client, taskQueue, count);
+  const metric = (text: string, name: string) =>
+    [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
+  return {
+    taskQueue,
+    workers,
+    committed: () => workers.map((w) => w.logs.filter((l) => l.includes('"msg":"partition loaded"')).length),
+    async metrics() {
+      const texts = await Promise.all(
+        ports.map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
+      );
+      return {
+        commitSeconds: texts.reduce((s, t) => s + metric(t, 'backfill_merge_duration_seconds_sum'), 0),
+        loadSeconds: texts.reduce((s, t) => s + metric(t, 'backfill_activity_duration_seconds_sum'), 0),
+        conflicts: texts.reduce((s, t) => s + metric(t, 'backfill_commit_conflicts_retried_total'), 0),
+      };
+    },
+    async stop() {
+      await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+    },
+  };
+}
+
+async function pollersReady(client: Client, taskQueue: string, count: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const polling = await Promise.all(
+      [1, 2].map(async (taskQueueType) => {
+        const { pollers } = await client.workflowService.describeTaskQueue({
+          namespace: client.options.namespace,
+          taskQueue: { name: taskQueue },
+          taskQueueType,
+        });
+        return new Set((pollers ?? []).map((p) => p.identity)).size >= count;
+      }),
+    );
+    if (polling.every(Boolean)) return;
+    if (Date.now() > deadline) throw new Error(`${count} workers did not start polling ${taskQueue}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
