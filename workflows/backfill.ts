@@ -28,7 +28,7 @@ import { planPartitionKeys } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
 import { emptyStats, type PartitionFailureDetails, type PartitionOutcome } from '../common/types';
 import type { Activities } from '../activities';
-import { durationMs } from '../common/duration';
+import { activityOptions, bookkeepingRetry } from './activity-options';
 import type { MaintenanceOutcome } from './state';
 import * as messages from './messages';
 import { partitionWorkflow } from './partition';
@@ -332,12 +332,11 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
       b.every((p) => p.status === 'pending' && !p.force),
     );
     if (candidates.length === 0 || candidates.length > UP_FRONT_CHECK_LIMIT) return;
-    const { findFinishedChildren } = proxyActivities<Activities>({
-      startToCloseTimeout: durationMs(spec.partitionTimeout),
-      heartbeatTimeout: durationMs(spec.heartbeatTimeout),
-      retry: { maximumAttempts: 3, initialInterval: durationMs(spec.retry.initialInterval) },
-      summary: `find finished children among ${candidates.length}`,
-    });
+    const { findFinishedChildren } = proxyActivities<Activities>(
+      activityOptions(spec, `find finished children among ${candidates.length}`, {
+        retry: bookkeepingRetry(spec),
+      }),
+    );
     let finished: number[];
     try {
       finished = await findFinishedChildren({
@@ -410,12 +409,9 @@ function orderKeys(keys: string[], order: BackfillSpec['order']): string[] {
 async function maintain(spec: BackfillSpec, loadedAny: boolean): Promise<MaintenanceOutcome> {
   if (!spec.maintenance.enabled) return { skipped: 'maintenance.enabled is false' };
   if (!loadedAny) return { skipped: 'no partition was loaded' };
-  const { maintainTarget } = proxyActivities<Activities>({
-    startToCloseTimeout: durationMs(spec.partitionTimeout),
-    heartbeatTimeout: durationMs(spec.heartbeatTimeout),
-    retry: { maximumAttempts: 3, initialInterval: durationMs(spec.retry.initialInterval) },
-    summary: 'maintain target',
-  });
+  const { maintainTarget } = proxyActivities<Activities>(
+    activityOptions(spec, 'maintain target', { retry: bookkeepingRetry(spec) }),
+  );
   try {
     return await maintainTarget({ spec });
   } catch (err) {
