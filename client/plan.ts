@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { lastRunStatus } from '../activities/child-runs';
 import { createSources, type Source } from '../activities/sources';
 import { batchesOf, childKey, partitionWorkflowId } from '../common/ids';
-import { planPartitionKeys } from '../common/partitions';
+import { plannedKeys } from '../common/partitions';
 import { mapLimit } from '../common/map-limit';
 import { wouldRun } from '../common/reprocess';
 import type { BackfillSpec } from '../common/spec';
@@ -27,10 +27,7 @@ export async function planBackfill(
 ): Promise<PlannedPartition[]> {
   const backfillId = options.backfillId ?? spec.name;
   const source = options.source ?? createSources();
-  let keys = spec.partitions ?? planPartitionKeys(spec.range.from, spec.range.to, spec.range.granularity);
-  keys = [...keys].sort();
-  if (spec.order === 'newest') keys.reverse();
-  const planned = await mapLimit(batchesOf(keys, spec.partitionsPerChild), 16, async (batch) => {
+  const planned = await mapLimit(batchesOf(plannedKeys(spec), spec.partitionsPerChild), 16, async (batch) => {
     const childId = partitionWorkflowId(backfillId, childKey(batch));
     const lastRun = await lastRunStatus(client, childId);
     const action: PlannedPartition['action'] = wouldRun(spec.reprocess, lastRun) ? 'run' : 'skip';

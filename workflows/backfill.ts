@@ -24,7 +24,7 @@ import {
   childKey,
   partitionWorkflowId,
 } from '../common/ids';
-import { planPartitionKeys } from '../common/partitions';
+import { plannedKeys } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
 import { emptyStats, type PartitionFailureDetails, type PartitionOutcome } from '../common/types';
 import type { Activities } from '../activities';
@@ -91,12 +91,7 @@ const REUSE_POLICY: Record<BackfillSpec['reprocess'], WorkflowIdReusePolicy> = {
 export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<BackfillSummary> {
   const { backfillId, spec } = input;
   const force = new Set(input.force ?? []);
-  const planned = orderKeys(
-    input.only ??
-      spec.partitions ??
-      planPartitionKeys(spec.range.from, spec.range.to, spec.range.granularity),
-    spec.order,
-  );
+  const planned = plannedKeys(spec, input.only);
   const state: BackfillState = input.state
     ? decodeState(input.state, planned)
     : {
@@ -399,11 +394,6 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
 }
 
 const childKeyOf = (batch: PartitionState[]) => childKey(batch.map((p) => p.key));
-
-function orderKeys(keys: string[], order: BackfillSpec['order']): string[] {
-  const sorted = [...keys].sort();
-  return order === 'newest' ? sorted.reverse() : sorted;
-}
 
 /** Post-load maintenance once every partition has ended (skipped when nothing was loaded or it is off). */
 async function maintain(spec: BackfillSpec, loadedAny: boolean): Promise<MaintenanceOutcome> {
