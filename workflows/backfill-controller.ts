@@ -6,6 +6,7 @@
  * through continue-as-new. It makes no Temporal calls (the workflow hands it cancellation scopes,
  * a logger and workflow time), so unit tests drive it without a server.
  */
+import type { Logger } from '@temporalio/common';
 import { ApplicationFailure, type CancellationScope, type WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { batchesOf } from '../common/ids';
 import type { BackfillSpec } from '../common/spec';
@@ -51,6 +52,8 @@ export interface ControllerInput {
   carried?: CarriedState;
   /** Drain at this many history events instead of the budget derived from maxConcurrency. */
   historyBudget?: number;
+  /** The workflow passes `log` from @temporalio/workflow (replay-aware). */
+  logger: Pick<Logger, 'warn'>;
   /** Workflow time (Date.now in the workflow sandbox is deterministic). */
   now?: () => number;
 }
@@ -168,12 +171,17 @@ export class BackfillController {
     return { affected: [] };
   }
 
-  /** A signal handler that validates first: signals cannot be rejected, so a bad one is ignored. */
-  signalHandler<T>(_name: string, validate: (arg: T) => void, apply: (arg: T) => unknown): (arg: T) => void {
+  /**
+   * A signal handler that validates first. Signals cannot be rejected, so a bad one (typed into the
+   * UI) is logged as a warning naming the signal and the reason, and ignored rather than failing the run.
+   */
+  signalHandler<T>(name: string, validate: (arg: T) => void, apply: (arg: T) => unknown): (arg: T) => void {
     return (arg: T) => {
       try {
         validate(arg);
-      } catch {
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.input.logger.warn(`signal ${name} ignored: ${reason}`, { signal: name, reason });
         return;
       }
       apply(arg);

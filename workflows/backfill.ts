@@ -7,6 +7,7 @@ import {
   continueAsNew,
   executeChild,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -64,6 +65,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
     ...(input.force ? { force: input.force } : {}),
     ...(input.state ? { carried: input.state } : {}),
     ...(input.historyBudget ? { historyBudget: input.historyBudget } : {}),
+    logger: log,
   });
   registerHandlers(c);
 

@@ -7,6 +7,7 @@ import type { BackfillSpec } from '../../common/spec';
 import { generateTransactions } from '../../scripts/dataset';
 import {
   runCli,
+  spawnWorker,
   useTestEnv,
   startWorker,
   tempDir,
@@ -171,6 +172,38 @@ describe('steering a running backfill', () => {
     } finally {
       releaseMarch();
       await worker.stop();
+    }
+  });
+
+  it('a raw signal that fails validation is logged by the worker as a warning, and the run goes on', async () => {
+    const spec = smallSpec('bad-signal', ['2016-01', '2016-12'], { maxConcurrency: 1 });
+    const taskQueue = uniqueId('tq');
+    const worker = spawnWorker(env.server, taskQueue, { LOG_LEVEL: 'warn' });
+    try {
+      const handle = await startBackfill(env.client, spec, { taskQueue });
+      await handle.signal('setMaxConcurrency', { maxConcurrency: 0 });
+      await handle.signal('cancelPartitions', { partitions: ['1999-01'] });
+      const warnings = await waitFor('both warnings', () => {
+        const lines = worker.logs
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((l) => typeof l.signal === 'string');
+        return Promise.resolve(lines.length >= 2 ? lines : undefined);
+      });
+      assert.deepEqual(warnings.map((l) => [l.level, l.signal, l.workflowId, l.msg]).sort(), [
+        [40, 'cancelPartitions', spec.name, 'signal cancelPartitions ignored: unknown partition(s): 1999-01'],
+        [
+          40,
+          'setMaxConcurrency',
+          spec.name,
+          'signal setMaxConcurrency ignored: maxConcurrency must be an integer from 1 to 1000',
+        ],
+      ]);
+      const summary = await handle.result();
+      assert.equal(summary.counts.succeeded, 12, 'the bad signals changed nothing');
+      assert.equal(summary.maxConcurrency, 1);
+    } finally {
+      worker.process.kill('SIGTERM');
+      await worker.exited;
     }
   });
 

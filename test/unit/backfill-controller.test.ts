@@ -32,19 +32,21 @@ const specOf = (extra: Partial<BackfillSpecInput> = {}) =>
     ...extra,
   });
 
-/** A controller over 2019-01..2019-06 with a clock tests move. */
+/** A controller over 2019-01..2019-06 with a logger that records warnings and a clock tests move. */
 function controllerOf(extra: Partial<BackfillSpecInput> = {}, input: Partial<ControllerInput> = {}) {
+  const warnings: { message: string; attrs: unknown }[] = [];
   const clock = { now: 1000 };
   const spec = specOf(extra);
   const c = new BackfillController({
     backfillId: 'ctl',
     spec,
     planned: plannedKeys(spec),
+    logger: { warn: (message, attrs) => warnings.push({ message, attrs }) },
     now: () => clock.now,
     ...input,
   });
   const byKey = (key: string) => c.state.partitions.find((p) => p.key === key)!;
-  return { c, clock, byKey };
+  return { c, warnings, clock, byKey };
 }
 
 /** Starts the next batch as the workflow would, with a canceller that counts its calls. */
@@ -154,6 +156,27 @@ describe('backfill controller: control rules', () => {
     for (const bad of [0, 1001, 1.5, Number.NaN])
       assert.throws(() => c.validateConcurrency({ maxConcurrency: bad }), /integer from 1 to 1000/);
     c.validateConcurrency({ maxConcurrency: 1000 });
+  });
+
+  it('a signal that fails validation is logged with the signal name and reason, and not applied', () => {
+    const { c, warnings } = controllerOf();
+    let applied = 0;
+    const handler = c.signalHandler(
+      'setMaxConcurrency',
+      (arg: { maxConcurrency: number }) => c.validateConcurrency(arg),
+      () => void applied++,
+    );
+    handler({ maxConcurrency: 0 });
+    assert.equal(applied, 0);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.message, /signal setMaxConcurrency ignored: maxConcurrency must be an integer/);
+    assert.deepEqual(warnings[0]!.attrs, {
+      signal: 'setMaxConcurrency',
+      reason: 'maxConcurrency must be an integer from 1 to 1000',
+    });
+    handler({ maxConcurrency: 5 });
+    assert.equal(applied, 1);
+    assert.equal(warnings.length, 1, 'a valid signal logs nothing');
   });
 });
 
@@ -336,6 +359,7 @@ describe('backfill controller: continue-as-new', () => {
       spec,
       planned: plannedKeys(spec),
       carried: JSON.parse(JSON.stringify(carried)) as typeof carried,
+      logger: { warn: () => undefined },
     });
     const strip = (p: PartitionState) => ({
       key: p.key,
