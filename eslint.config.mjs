@@ -92,6 +92,23 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI drives backfills through Temporal only: what needs the data runs on a worker.
+    files: ['client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)activities(/|$)',
+              message: 'client/ never imports activities/: run it on a worker (see planWorkflow).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': 'off',

@@ -1,0 +1,160 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
+import {
+  runCliProcess as cli,
+  spawnWorker,
+  startTestEnv,
+  stopChild,
+  tempDir,
+  uniqueId,
+  waitFor,
+  type TestEnv,
+  type WorkerProcess,
+} from '../helpers';
+import { startMinio, type Minio } from '../minio-server';
+
+type Plan = { partitions: { key: string; files: number; bytes: number; lastRun: string; action: string }[] };
+
+/** Bytes of the files under a local partition directory (what MinIO holds after the upload). */
+const bytesUnder = (dir: string) =>
+  readdirSync(dir).reduce((sum, file) => sum + statSync(path.join(dir, file)).size, 0);
+
+describe('backfill plan lists files on a worker', () => {
+  let minio: Minio;
+  let env: TestEnv;
+  let worker: WorkerProcess;
+  const taskQueue = uniqueId('plan-tq');
+  before(async () => {
+    // The CLI runs with this process's environment: no AWS credentials anywhere in it.
+    for (const name of Object.keys(process.env)) if (name.startsWith('AWS_')) delete process.env[name];
+    minio = await startMinio();
+    env = await startTestEnv();
+    worker = spawnWorker(env.server, taskQueue, {
+      AWS_ACCESS_KEY_ID: minio.accessKey,
+      AWS_SECRET_ACCESS_KEY: minio.secretKey,
+      BACKFILL_S3_ENDPOINT: minio.endpoint,
+      BACKFILL_S3_FORCE_PATH_STYLE: 'true',
+      LOG_LEVEL: 'info',
+    });
+    // The CLI gives a worker 10 s to pick up a plan: wait until this one polls.
+    await waitFor('the worker to poll', () =>
+      Promise.resolve(worker.logs.some((l) => /"state":"RUNNING"/.test(l) && /Worker state changed/.test(l))),
+    );
+  });
+  after(async () => {
+    if (worker)
+      await stopChild(
+        { kill: (s) => worker.process.kill(s), exited: worker.exited.then(() => undefined) },
+        'SIGTERM',
+        10_000,
+      );
+    await env?.server.stop();
+    await minio?.stop();
+  });
+
+  it('a shell without S3 credentials plans an S3 backfill with the workers credentials', async () => {
+    const dir = tempDir();
+    const raw = path.join(dir, 'raw');
+    generateTransactions({
+      dir: raw,
+      from: '2019-01',
+      to: '2019-02',
+      rowsPerPartition: 80,
+      filesPerPartition: 3,
+    });
+    await minio.createBucket('planned');
+    assert.equal(await minio.uploadDir('planned', 'raw/', raw), 6);
+    const name = uniqueId('plan-s3');
+    const file = path.join(dir, 'spec.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        name,
+        source: { uri: 's3://planned/raw' },
+        schema: TRANSACTIONS_SCHEMA,
+        target: {
+          path: path.join(dir, 'warehouse.duckdb'),
+          table: 'transactions',
+          partitionColumns: ['year', 'month'],
+          keyColumns: ['transaction_id'],
+          orderingColumn: 'updated_at',
+        },
+        range: { from: '2019-01', to: '2019-03' }, // 2019-03 has no objects
+      }),
+    );
+    const cliEnv = { TEMPORAL_ADDRESS: env.server.address, BACKFILL_TASK_QUEUE: taskQueue };
+    assert.deepEqual(
+      Object.keys({ ...process.env, ...cliEnv }).filter((k) => k.startsWith('AWS_')),
+      [],
+      'the CLI process has no AWS credentials',
+    );
+
+    const result = await cli(['plan', file, '--json'], cliEnv);
+    assert.equal(result.code, 0, result.stderr);
+    const plan = JSON.parse(result.stdout) as Plan;
+    assert.deepEqual(
+      plan.partitions.map((p) => [p.key, p.files, p.bytes, p.lastRun, p.action]),
+      [
+        ['2019-01', 3, bytesUnder(path.join(raw, 'year=2019', 'month=01')), 'none', 'run'],
+        ['2019-02', 3, bytesUnder(path.join(raw, 'year=2019', 'month=02')), 'none', 'run'],
+        ['2019-03', 0, 0, 'none', 'run'],
+      ],
+    );
+
+    const human = await cli(['plan', file], cliEnv);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(
+      human.stdout,
+      /3 partitions: 3 would run, 0 would be skipped \(reprocess failed\); 6 files, /,
+    );
+
+    // The listing ran as a plan workflow on the worker's task queue, named after the backfill.
+    const plans: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowType = 'planWorkflow'` }))
+      if (wf.workflowId.startsWith(`${name}/plan-`) && wf.taskQueue === taskQueue) plans.push(wf.status.name);
+    assert.deepEqual(plans, ['COMPLETED', 'COMPLETED']);
+  });
+
+  it('with no worker on the task queue: one line saying a worker is needed, exit 4, nothing left running', async () => {
+    const dir = tempDir();
+    const name = uniqueId('plan-nobody');
+    const file = path.join(dir, 'spec.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        name,
+        source: { uri: 's3://planned/raw' },
+        schema: TRANSACTIONS_SCHEMA,
+        target: {
+          path: path.join(dir, 'warehouse.duckdb'),
+          table: 'transactions',
+          partitionColumns: ['year', 'month'],
+          keyColumns: ['transaction_id'],
+        },
+        range: { from: '2019-01', to: '2019-02' },
+      }),
+    );
+    const nobody = uniqueId('nobody');
+    const result = await cli(['plan', file], {
+      TEMPORAL_ADDRESS: env.server.address,
+      BACKFILL_TASK_QUEUE: nobody,
+    });
+    assert.equal(result.code, 4, result.stderr);
+    const lines = result.stderr.split('\n').filter(Boolean);
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(
+      lines[0]!,
+      new RegExp(
+        `^error: no worker answered on task queue "${nobody}" within 10s: backfill plan lists files on a worker`,
+      ),
+    );
+    const left: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowType = 'planWorkflow'` }))
+      if (wf.workflowId.startsWith(`${name}/plan-`)) left.push(wf.status.name);
+    assert.deepEqual(left, ['TERMINATED']);
+  });
+});
