@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
@@ -116,6 +116,61 @@ describe('backfill plan lists files on a worker', () => {
     const plans: string[] = [];
     for await (const wf of env.client.workflow.list({ query: `WorkflowType = 'planWorkflow'` }))
       if (wf.workflowId.startsWith(`${name}/plan-`) && wf.taskQueue === taskQueue) plans.push(wf.status.name);
+    assert.deepEqual(plans, ['COMPLETED', 'COMPLETED']);
+  });
+
+  it('pages a long range: 5,113 days over two plan workflows and eleven listings, each file at its own partition', async () => {
+    const dir = tempDir();
+    const raw = path.join(dir, 'raw');
+    // First partition, either side of a listing page (500) and of a workflow page (5,000), and the last.
+    const placed: Record<string, number> = {
+      '2006-01-01': 11,
+      '2007-05-15': 22, // index 499, the end of the first listing
+      '2007-05-16': 33, // index 500, the start of the second
+      '2019-09-09': 44, // index 4999
+      '2019-09-10': 55, // index 5000, in the second plan workflow
+      '2019-12-31': 66,
+    };
+    for (const [key, size] of Object.entries(placed)) {
+      const [y, m, d] = key.split('-');
+      const partition = path.join(raw, `year=${y}`, `month=${m}`, `day=${d}`);
+      mkdirSync(partition, { recursive: true });
+      writeFileSync(path.join(partition, 'part-0.ndjson'), 'x'.repeat(size));
+    }
+    const name = uniqueId('plan-days');
+    const file = path.join(dir, 'spec.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        name,
+        source: { uri: raw, layout: 'year={yyyy}/month={mm}/day={dd}/' },
+        schema: TRANSACTIONS_SCHEMA,
+        target: {
+          path: path.join(dir, 'warehouse.duckdb'),
+          table: 'transactions',
+          partitionColumns: ['year', 'month', 'day'],
+          keyColumns: ['transaction_id'],
+        },
+        range: { from: '2006-01-01', to: '2019-12-31', granularity: 'day' },
+        partitionsPerChild: 100,
+      }),
+    );
+    const result = await cli(['plan', file, '--json'], {
+      TEMPORAL_ADDRESS: env.server.address,
+      BACKFILL_TASK_QUEUE: taskQueue,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const plan = JSON.parse(result.stdout) as Plan;
+    assert.equal(plan.partitions.length, 5113);
+    assert.equal(plan.partitions[499]!.key, '2007-05-15');
+    assert.equal(plan.partitions[5000]!.key, '2019-09-10');
+    const withFiles = Object.fromEntries(
+      plan.partitions.filter((p) => p.files > 0).map((p) => [p.key, p.bytes]),
+    );
+    assert.deepEqual(withFiles, placed);
+    const plans: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowType = 'planWorkflow'` }))
+      if (wf.workflowId.startsWith(`${name}/plan-`)) plans.push(wf.status.name);
     assert.deepEqual(plans, ['COMPLETED', 'COMPLETED']);
   });
 
