@@ -20,7 +20,7 @@ import { plannedKeys } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
 import { activityOptions, bookkeepingRetry } from './activity-options';
 import { BackfillController } from './backfill-controller';
-import { childKeyOf, describeFailure } from './child-runs';
+import { type ChildSettlement, childKeyOf, describeFailure } from './child-runs';
 import { renderDetails } from './details';
 import * as messages from './messages';
 import { partitionWorkflow } from './partition';
@@ -72,25 +72,28 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
   const runChild = async (batch: PartitionState[]) => {
     const scope = new CancellationScope();
     const { key, reuse } = c.startBatch(batch, scope);
+    let settled: ChildSettlement;
     try {
-      const result = await scope.run(() =>
-        executeChild(partitionWorkflow, {
-          workflowId: partitionWorkflowId(backfillId, key),
-          args: [{ backfillId, spec, partitionKeys: batch.map((p) => p.key) }],
-          workflowIdReusePolicy: reuse,
-          cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          typedSearchAttributes: [
-            { key: BackfillIdAttribute, value: backfillId },
-            { key: PartitionKeyAttribute, value: batch[0]!.key },
-          ],
-          staticSummary: `partition ${key} of ${backfillId}`,
-        }),
-      );
-      c.finishBatch(batch, { result });
+      settled = {
+        result: await scope.run(() =>
+          executeChild(partitionWorkflow, {
+            workflowId: partitionWorkflowId(backfillId, key),
+            args: [{ backfillId, spec, partitionKeys: batch.map((p) => p.key) }],
+            workflowIdReusePolicy: reuse,
+            cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+            parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+            typedSearchAttributes: [
+              { key: BackfillIdAttribute, value: backfillId },
+              { key: PartitionKeyAttribute, value: batch[0]!.key },
+            ],
+            staticSummary: `partition ${key} of ${backfillId}`,
+          }),
+        ),
+      };
     } catch (error) {
-      c.finishBatch(batch, { error });
+      settled = { error };
     }
+    c.finishBatch(batch, settled);
   };
   const render = (force = false) => {
     if (c.renderDue(force))
