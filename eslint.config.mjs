@@ -1,4 +1,6 @@
-// Lint rules: type-aware, and workflow code may not touch Node built-ins (determinism).
+// Lint rules: type-aware; workflow code (and every module it imports) may not touch Node built-ins
+// (determinism); client/ never imports activities/; imports go one way: production code never
+// imports scripts/, testkit/ or test/; scripts/ and testkit/ never test/.
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -6,6 +8,13 @@ import js from '@eslint/js';
 import ts from 'typescript';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+
+/** Forbids importing any of these top-level folders, whatever the relative path. */
+const importOf = (...folders) => ({
+  regex: `(^|/)(${folders.join('|')})(/|$)`,
+  message: `Imports go one way: this folder may not import ${folders.map((f) => `${f}/`).join(', ')}.`,
+});
+const productionImports = importOf('scripts', 'testkit', 'test');
 
 /**
  * Every module the workflow bundle pulls in: workflows/ and what it imports, transitively, through
@@ -65,6 +74,22 @@ export default tseslint.config(
     },
   },
   {
+    files: [
+      'activities/**/*.ts',
+      'workflows/**/*.ts',
+      'worker/**/*.ts',
+      'client/**/*.ts',
+      'common/**/*.ts',
+      'loading/**/*.ts',
+    ],
+    rules: { 'no-restricted-imports': ['error', { patterns: [productionImports] }] },
+  },
+  {
+    files: ['scripts/**/*.ts', 'testkit/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [importOf('test')] }] },
+  },
+  {
+    // A later block's options replace an earlier one's for the same rule, so this repeats productionImports.
     files: ['workflows/**/*.ts', ...workflowModules('workflows/index.ts')],
     rules: {
       'no-restricted-imports': [
@@ -86,6 +111,27 @@ export default tseslint.config(
               ],
               message: 'Not allowed in workflow code.',
             },
+            productionImports,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The loading engine runs under any runner (an activity, a test, a script): no Temporal in it.
+    // (Repeats productionImports: this block's options replace the production block's for loading/.)
+    files: ['loading/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@temporalio/*'], message: 'loading/ is the engine; Temporal belongs in activities/.' },
+            {
+              group: ['**/activities', '**/activities/*', '**/workflows/*'],
+              message: 'loading/ does not depend on its callers.',
+            },
+            productionImports,
           ],
         },
       ],
@@ -93,6 +139,7 @@ export default tseslint.config(
   },
   {
     // The CLI drives backfills through Temporal only: what needs the data runs on a worker.
+    // (Repeats productionImports: this block's options replace the production block's for client/.)
     files: ['client/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -103,6 +150,7 @@ export default tseslint.config(
               regex: '(^|/)activities(/|$)',
               message: 'client/ never imports activities/: run it on a worker (see planWorkflow).',
             },
+            productionImports,
           ],
         },
       ],

@@ -2,24 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../common/ids';
-import { tempDir, waitFor } from '../helpers';
+import { tempDir } from '../../testkit/fixtures';
+import { freePort } from '../../testkit/ports';
+import { waitFor } from '../../testkit/wait';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'backfill.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('backfill dev', () => {
   it('serves gRPC and the Web UI on a persistent SQLite file, with search attributes and 30-day retention; SIGINT stops it cleanly', async () => {

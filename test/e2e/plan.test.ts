@@ -3,19 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
-import {
-  runCliProcess as cli,
-  spawnWorker,
-  startTestEnv,
-  stopChild,
-  tempDir,
-  uniqueId,
-  waitFor,
-  type TestEnv,
-  type WorkerProcess,
-} from '../helpers';
-import { startMinio, type Minio } from '../minio-server';
+import { runCliProcess as cli } from '../../testkit/cli';
+import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../testkit/dataset';
+import { startTestEnv, type TestEnv } from '../../testkit/env';
+import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { startMinio, type Minio } from '../../testkit/minio-server';
+import { spawnWorker, type WorkerProcess } from '../../testkit/processes';
+import { waitFor } from '../../testkit/wait';
 
 type Plan = { partitions: { key: string; files: number; bytes: number; lastRun: string; action: string }[] };
 
@@ -46,12 +40,7 @@ describe('backfill plan lists files on a worker', () => {
     );
   });
   after(async () => {
-    if (worker)
-      await stopChild(
-        { kill: (s) => worker.process.kill(s), exited: worker.exited.then(() => undefined) },
-        'SIGTERM',
-        10_000,
-      );
+    await worker?.kill('SIGTERM');
     await env?.server.stop();
     await minio?.stop();
   });
