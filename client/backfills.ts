@@ -2,7 +2,7 @@
  * Client-side operations on backfills, shared by the CLI, the demo and the tests. The spec travels
  * in the workflow input and in the memo (it never holds credentials: those come from the AWS chain).
  */
-import { lastRunStatus } from '../activities/child-runs';
+import { lastRunStatus } from '../common/last-run';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   type Client,

@@ -26,6 +26,11 @@ export class UnreachableError extends Error {
   override name = 'UnreachableError';
 }
 
+/** A command that needs a worker (plan lists files on one) found none polling its task queue. */
+export class NoWorkerError extends Error {
+  override name = 'NoWorkerError';
+}
+
 export class CredentialsError extends Error {
   override name = 'CredentialsError';
 }
@@ -84,6 +89,7 @@ export function describeError(err: unknown): { message: string; code: number } {
   }
   if (err instanceof BackfillNotFoundError) return { message: err.message, code: EXIT.notFound };
   if (err instanceof BackfillConflictError) return { message: err.message, code: EXIT.conflict };
+  if (err instanceof NoWorkerError) return { message: err.message, code: EXIT.unreachable };
   if (isUnreachable(err)) {
     const detail = err instanceof UnreachableError ? err.message : 'cannot reach the Temporal server';
     return {

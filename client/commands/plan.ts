@@ -8,7 +8,9 @@ import { specFromFlags, type StartFlags } from './start';
 export function registerPlan(program: Command, ctx: CliContext) {
   program
     .command('plan')
-    .description('dry run: partitions with their files and bytes, and which the reprocess mode would skip')
+    .description(
+      'dry run: partitions with their files and bytes (listed on a worker), and which the reprocess mode would skip',
+    )
     .argument('<spec>', 'spec file')
     .option('--id <id>', 'backfill id (default: the spec name)')
     .option('--from <partition>', 'override range.from')
@@ -22,7 +24,10 @@ export function registerPlan(program: Command, ctx: CliContext) {
     .action(async (file: string, flags: StartFlags) => {
       const spec = specFromFlags(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
-        const plan = await planBackfill(client, spec, flags.id ? { backfillId: flags.id } : {});
+        const plan = await planBackfill(client, spec, {
+          taskQueue: ctx.config.BACKFILL_TASK_QUEUE,
+          ...(flags.id ? { backfillId: flags.id } : {}),
+        });
         const toRun = plan.filter((p) => p.action === 'run');
         if (flags.json) {
           ctx.out(
