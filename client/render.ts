@@ -1,5 +1,5 @@
 /** Human output: partition tables, totals and a live progress bar. Machines use --json instead. */
-import { SingleBar } from 'cli-progress';
+import { Format, SingleBar, type GenericFormatter, type Options, type Params } from 'cli-progress';
 import Table from 'cli-table3';
 import type { PartitionState } from '../workflows/state';
 import type { BackfillStatus } from './backfills';
@@ -51,11 +51,39 @@ export function totalsLine(status: BackfillStatus): string {
     .filter((k) => counts[k] > 0)
     .map((k) => `${counts[k]} ${k}`);
   return (
-    `${status.backfillId}: ${status.state} (${status.workflowStatus.toLowerCase()}) — ${total} partitions: ${parts.join(', ') || 'none'}\n` +
+    `${status.backfillId}: ${stateLabel(status.state, status.workflowStatus)} — ${total} partitions: ${parts.join(', ') || 'none'}\n` +
     `rows read ${int(totals.rowsRead)}, merged ${int(totals.rowsMerged)}, duplicates removed ${int(totals.duplicatesRemoved)}, ` +
     `rejected ${int(totals.rowsRejected)}, files ${int(totals.files)}, bytes ${int(totals.bytes)}`
   );
 }
+
+/** The controller's state and Temporal's status of the run, said once when they agree. */
+export function stateLabel(state: string, workflowStatus: string): string {
+  const temporal = workflowStatus.toLowerCase();
+  return temporal === state ? state : `${state} (${temporal})`;
+}
+
+const BAR_FORMAT =
+  '{bar} {percentage}% | {value}/{total} partitions | {running} running | {failed} failed | {rate} rows/s | ETA {eta_text}';
+
+/**
+ * cli-progress's time format, but `--` while there is no estimate: before any partition ends (or
+ * while none does) the rate is zero and the library hands over 0, 'INF' or 'NULL', which its
+ * formatter prints as `0s` or `NFs`.
+ */
+export function etaText(params: Params, options: Options): string {
+  if (params.value >= params.total) return '0s';
+  const eta = params.eta as number | string;
+  return typeof eta === 'number' && Number.isFinite(eta) && eta > 0
+    ? Format.TimeFormat(eta, options, 5)
+    : '--';
+}
+
+const formatBar: GenericFormatter = (options, params, payload: Record<string, unknown>) =>
+  Format.Formatter({ ...options, format: BAR_FORMAT }, params, {
+    ...payload,
+    eta_text: etaText(params, options),
+  });
 
 export const doneCount = (s: BackfillStatus) =>
   s.counts.succeeded + s.counts.empty + s.counts.failed + s.counts.cancelled + s.counts.skipped;
@@ -63,8 +91,7 @@ export const doneCount = (s: BackfillStatus) =>
 /** A progress bar fed by progress snapshots; plain lines when stdout is not a terminal. */
 export function progressBar(stream: NodeJS.WriteStream = process.stderr) {
   const bar = new SingleBar({
-    format:
-      '{bar} {percentage}% | {value}/{total} partitions | {running} running | {failed} failed | {rate} rows/s | ETA {eta_formatted}',
+    format: formatBar,
     stream,
     noTTYOutput: !stream.isTTY,
     notTTYSchedule: 5000,

@@ -1,0 +1,59 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { emptyStats } from '../../common/types';
+import { countStatuses } from '../../workflows/state';
+import type { BackfillStatus } from '../../client/backfills';
+import { progressBar, stateLabel } from '../../client/render';
+
+const status = (done: number, total: number): BackfillStatus => {
+  const partitions = Array.from({ length: total }, (_, i) => ({
+    key: `p${i}`,
+    status: i < done ? ('succeeded' as const) : ('pending' as const),
+    runs: i < done ? 1 : 0,
+  }));
+  return {
+    backfillId: 'b',
+    state: 'running',
+    workflowStatus: 'RUNNING',
+    maxConcurrency: 2,
+    generation: 0,
+    startedAt: Date.now(),
+    total,
+    counts: countStatuses(partitions),
+    totals: emptyStats(),
+  };
+};
+
+/** Renders the bar twice, with no progress between, into a non-terminal stream; returns the text. */
+async function frames(first: BackfillStatus, second = first): Promise<string> {
+  const stream = new PassThrough() as unknown as NodeJS.WriteStream;
+  let text = '';
+  (stream as unknown as PassThrough).on('data', (d: Buffer) => (text += d.toString()));
+  const bar = progressBar(stream);
+  bar.update(first);
+  await new Promise((r) => setTimeout(r, 20));
+  bar.update(second);
+  bar.stop();
+  return text;
+}
+
+describe('human output', () => {
+  it('the progress bar says ETA -- while no partition is done (the rate is zero), never NFs', async () => {
+    const text = await frames(status(0, 10)); // no progress between the frames: a rate of zero
+    const etas = [...text.matchAll(/ETA (\S+)/g)].map((m) => m[1]);
+    assert.equal(etas.length, 2, text);
+    assert.deepEqual(etas, ['--', '--'], text);
+  });
+
+  it('the progress bar estimates once partitions end', async () => {
+    const text = await frames(status(0, 10), status(5, 10));
+    assert.match(text, /ETA \d+s\n/);
+  });
+
+  it('the header says the state once when Temporal says the same', () => {
+    assert.equal(stateLabel('running', 'RUNNING'), 'running');
+    assert.equal(stateLabel('paused', 'RUNNING'), 'paused (running)');
+    assert.equal(stateLabel('finished', 'FAILED'), 'finished (failed)');
+  });
+});
