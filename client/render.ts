@@ -1,34 +1,31 @@
 /** Human output: partition tables, totals and a live progress bar. Machines use --json instead. */
 import { Format, SingleBar, type GenericFormatter, type Options, type Params } from 'cli-progress';
-import Table from 'cli-table3';
 import type { PartitionState } from '../workflows/state';
 import type { BackfillStatus } from './backfills';
+import { type Column, formatTable } from './table';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const int = (n: number) => n.toLocaleString('en-US');
 
+const num = (header: string): Column => ({ header, align: 'right' });
+
 export function partitionTable(partitions: PartitionState[]): string {
-  const table = new Table({
-    head: [
-      'partition',
-      'status',
-      'files',
-      'bytes',
-      'rows read',
-      'merged',
-      'dupes',
-      'rejected',
-      'attempts',
-      'duration',
-      'last error',
-    ],
-    style: { head: [], border: [] },
-    colWidths: [null, null, null, null, null, null, null, null, null, null, 60] as unknown as number[],
-    wordWrap: true,
-  });
-  for (const p of partitions) {
+  const columns: Column[] = [
+    { header: 'partition' },
+    { header: 'status' },
+    num('files'),
+    num('bytes'),
+    num('rows read'),
+    num('merged'),
+    num('dupes'),
+    num('rejected'),
+    num('attempts'),
+    num('duration'),
+    { header: 'last error' },
+  ];
+  const rows = partitions.map((p) => {
     const s = p.stats;
-    table.push([
+    return [
       p.key,
       p.status,
       s ? int(s.files) : '',
@@ -40,9 +37,9 @@ export function partitionTable(partitions: PartitionState[]): string {
       s ? String(s.attempts) : '',
       s ? seconds(s.durationMs) : '',
       p.lastError ?? '',
-    ]);
-  }
-  return table.toString();
+    ];
+  });
+  return formatTable(columns, rows);
 }
 
 export function totalsLine(status: BackfillStatus): string {

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { emptyStats } from '../../common/types';
 import { countStatuses } from '../../workflows/state';
 import type { BackfillStatus } from '../../client/backfills';
-import { progressBar, stateLabel } from '../../client/render';
+import { partitionTable, progressBar, stateLabel } from '../../client/render';
 
 const status = (done: number, total: number): BackfillStatus => {
   const partitions = Array.from({ length: total }, (_, i) => ({
@@ -55,5 +55,28 @@ describe('human output', () => {
     assert.equal(stateLabel('running', 'RUNNING'), 'running');
     assert.equal(stateLabel('paused', 'RUNNING'), 'paused (running)');
     assert.equal(stateLabel('finished', 'FAILED'), 'finished (failed)');
+  });
+
+  it('partition tables read like kubectl: a header row, one line per row, no rules, numbers right-aligned', () => {
+    const stats = { ...emptyStats(), files: 2, bytes: 123_456, rowsRead: 1000, rowsMerged: 990, attempts: 1 };
+    const text = partitionTable([
+      { key: '2019-01', status: 'succeeded', runs: 1, stats },
+      {
+        key: '2019-02',
+        status: 'failed',
+        runs: 1,
+        stats: { ...emptyStats(), attempts: 3 },
+        lastError: 'SchemaError: x\nsecond line',
+      },
+      { key: '2019-03', status: 'pending', runs: 0 },
+    ]);
+    const lines = text.split('\n');
+    assert.equal(lines.length, 4, text);
+    assert.match(lines[0]!, /^PARTITION\s+STATUS\s+FILES\s+BYTES\s+ROWS READ\s+MERGED\s+.*LAST ERROR$/);
+    assert.doesNotMatch(text, /[─│┌┐└┘├┤┼-]{3}|\|/, 'no rule lines or borders');
+    assert.match(lines[2]!, /^2019-02\s+failed\s.*SchemaError: x second line$/);
+    const endOf = (header: string) => lines[0]!.indexOf(header) + header.length;
+    assert.ok(lines[1]!.slice(0, endOf('ROWS READ')).endsWith(' 1,000'), 'rows read ends under its header');
+    assert.ok(lines[1]!.slice(0, endOf('BYTES')).endsWith(' 123,456'), 'bytes end under their header');
   });
 });
