@@ -1,7 +1,8 @@
 /** Human output: partition tables, totals and a live progress bar. Machines use --json instead. */
 import { Format, SingleBar, type GenericFormatter, type Options, type Params } from 'cli-progress';
-import type { PartitionState } from '../workflows/state';
 import type { BackfillStatus } from './backfills';
+import { CHILD_RESULTS_LIMIT } from './backfill-runs';
+import type { PartitionView } from './run-merge';
 import { type Column, formatTable } from './table';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -9,10 +10,12 @@ const int = (n: number) => n.toLocaleString('en-US');
 
 const num = (header: string): Column => ({ header, align: 'right' });
 
-export function partitionTable(partitions: PartitionState[]): string {
+/** One line per partition; with `runs`, the run each outcome came from (a backfill with several). */
+export function partitionTable(partitions: PartitionView[], options: { runs?: boolean } = {}): string {
   const columns: Column[] = [
     { header: 'partition' },
     { header: 'status' },
+    ...(options.runs ? [num('run')] : []),
     num('files'),
     num('bytes'),
     num('rows read'),
@@ -28,6 +31,7 @@ export function partitionTable(partitions: PartitionState[]): string {
     return [
       p.key,
       p.status,
+      ...(options.runs ? [p.run ?? ''] : []),
       s ? int(s.files) : '',
       s ? int(s.bytes) : '',
       s ? int(s.rowsRead) : '',
@@ -48,7 +52,8 @@ export function totalsLine(status: BackfillStatus): string {
     .filter((k) => counts[k] > 0)
     .map((k) => `${counts[k]} ${k}`);
   return (
-    `${status.backfillId}: ${stateLabel(status.state, status.workflowStatus)} — ${total} partitions: ${parts.join(', ') || 'none'}\n` +
+    `${status.backfillId}: ${stateLabel(status.state, status.workflowStatus)} — ${total} partitions` +
+    `${status.runs > 1 ? ` over ${status.runs} runs` : ''}: ${parts.join(', ') || 'none'}\n` +
     `rows read ${int(totals.rowsRead)}, merged ${int(totals.rowsMerged)}, duplicates removed ${int(totals.duplicatesRemoved)}, ` +
     `rejected ${int(totals.rowsRejected)}, files ${int(totals.files)}, bytes ${int(totals.bytes)}`
   );
@@ -81,6 +86,18 @@ const formatBar: GenericFormatter = (options, params, payload: Record<string, un
     ...payload,
     eta_text: etaText(params, options),
   });
+
+/** Where a status came from when no worker answered, and what to do about it. */
+export function sourceNotes(status: BackfillStatus): string[] {
+  return [
+    ...(status.source === 'server'
+      ? [
+          `note: no worker answered, so this view is from the server's record (children's close status; stats of at most ${CHILD_RESULTS_LIMIT} of them)`,
+        ]
+      : []),
+    ...(status.hint ? [`hint: ${status.hint}`] : []),
+  ];
+}
 
 export const doneCount = (s: BackfillStatus) =>
   s.counts.succeeded + s.counts.empty + s.counts.failed + s.counts.cancelled + s.counts.skipped;

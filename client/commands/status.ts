@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { PartitionStatus } from '../../common/types';
 import { getStatus, listBackfills } from '../backfills';
 import { type CliContext, parseInteger, withClient } from '../context';
-import { partitionTable, totalsLine } from '../render';
+import { partitionTable, sourceNotes, totalsLine } from '../render';
 import { formatTable } from '../table';
 
 export function registerStatus(program: Command, ctx: CliContext) {
@@ -20,8 +20,9 @@ export function registerStatus(program: Command, ctx: CliContext) {
           ctx.out(JSON.stringify(status, null, 2));
           return;
         }
-        ctx.out(partitionTable(status.partitions ?? []));
+        ctx.out(partitionTable(status.partitions ?? [], { runs: status.runs > 1 }));
         ctx.out(totalsLine(status));
+        for (const line of sourceNotes(status)) ctx.err(line);
       });
     });
 
@@ -38,10 +39,17 @@ export function registerStatus(program: Command, ctx: CliContext) {
           return;
         }
         const table = formatTable(
-          [{ header: 'backfill' }, { header: 'status' }, { header: 'started' }, { header: 'closed' }],
+          [
+            { header: 'backfill' },
+            { header: 'status' },
+            { header: 'runs', align: 'right' },
+            { header: 'started' },
+            { header: 'closed' },
+          ],
           rows.map((r) => [
             r.backfillId,
             r.status,
+            r.runs,
             r.startTime.toISOString(),
             r.closeTime?.toISOString() ?? '',
           ]),

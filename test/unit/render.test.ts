@@ -16,6 +16,8 @@ const status = (done: number, total: number): BackfillStatus => {
     backfillId: 'b',
     state: 'running',
     workflowStatus: 'RUNNING',
+    runs: 1,
+    source: 'worker',
     maxConcurrency: 2,
     generation: 0,
     startedAt: Date.now(),
