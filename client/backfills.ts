@@ -226,10 +226,7 @@ export async function getStatus(
       };
     }),
   );
-  const merged = mergeRuns([
-    ...earlier,
-    { run: latestRun, partitions: current.partitions, live: workflowStatus === 'RUNNING' },
-  ]);
+  const merged = mergeRuns([...earlier, { run: latestRun, partitions: current.partitions }]);
   const { partitions: _all, matched, ...progress } = current.progress;
   let page: PartitionView[];
   let selected: number;

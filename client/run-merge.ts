@@ -58,30 +58,27 @@ export function runsOf(executions: ParentExecution[]): BackfillRun[] {
 }
 
 /**
- * Whether an outcome replaces what an earlier run recorded. A skip is no outcome (the earlier run's
- * stands), nor is a partition a closed run never started (cancelled or left pending before it ran).
+ * Whether a run's entry replaces what an earlier run recorded. A skip is no outcome (the earlier
+ * run's stands), nor is a partition waiting its turn, nor one cancelled before it started.
  */
-function isOutcome(p: PartitionState, live: boolean): boolean {
-  if (p.status === 'skipped') return false;
-  if (p.runs === 0 && (p.status === 'cancelled' || (p.status === 'pending' && !live))) return false;
-  return true;
+function isOutcome(p: PartitionState): boolean {
+  if (p.status === 'skipped' || p.status === 'pending') return false;
+  return !(p.status === 'cancelled' && p.runs === 0);
 }
 
 export interface RunOutcomes {
   run: BackfillRun;
   partitions: PartitionState[];
-  /** The run is still going: its pending partitions will run. */
-  live?: boolean;
 }
 
 /** Each partition's latest outcome over the runs (oldest first), in the newest run's order. */
 export function mergeRuns(runs: RunOutcomes[]): PartitionView[] {
   const merged = new Map<string, PartitionView>();
-  for (const { run, partitions, live = false } of runs) {
+  for (const { run, partitions } of runs) {
     const runId = run.runIds[run.runIds.length - 1]!;
     for (const p of partitions) {
       const before = merged.get(p.key);
-      if (before && !isOutcome(p, live)) continue;
+      if (before && !isOutcome(p)) continue;
       merged.set(p.key, { ...p, run: run.run, runId });
     }
   }

@@ -72,41 +72,25 @@ describe('a backfill across its runs', () => {
     assert.equal(totals.rowsRead, 30);
   });
 
-  it('in the running run, pending means it will run again; a closed run’s never-started partition is no outcome', () => {
-    const first = { run: run(1, 'r1'), partitions: [loaded('a', 1), loaded('b', 2)] };
-    const live = mergeRuns([
+  it('a partition waiting its turn, or cancelled before it started, keeps its earlier outcome; a running one is shown running', () => {
+    const first = { run: run(1, 'r1'), partitions: [loaded('a', 1), loaded('b', 2), loaded('c', 3)] };
+    const merged = mergeRuns([
       first,
       {
         run: run(2, 'r2'),
-        live: true,
         partitions: [
           { key: 'a', status: 'pending', runs: 0 },
           { key: 'b', status: 'running', runs: 1 },
+          { key: 'c', status: 'cancelled', runs: 0 },
         ],
       },
     ]);
     assert.deepEqual(
-      live.map((p) => [p.key, p.status, p.run]),
-      [
-        ['a', 'pending', 2],
-        ['b', 'running', 2],
-      ],
-    );
-    const cancelledBeforeStart = mergeRuns([
-      first,
-      {
-        run: run(2, 'r2'),
-        partitions: [
-          { key: 'a', status: 'cancelled', runs: 0 },
-          { key: 'b', status: 'pending', runs: 0 },
-        ],
-      },
-    ]);
-    assert.deepEqual(
-      cancelledBeforeStart.map((p) => [p.key, p.status, p.run]),
+      merged.map((p) => [p.key, p.status, p.run]),
       [
         ['a', 'succeeded', 1],
-        ['b', 'succeeded', 1],
+        ['b', 'running', 2],
+        ['c', 'succeeded', 1],
       ],
     );
   });
