@@ -113,13 +113,17 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr) {
     etaBuffer: 20,
   });
   let started = false;
+  let seen: { rows: number; at: number } | undefined;
   return {
     update(status: BackfillStatus) {
-      const elapsedS = Math.max(1, (Date.now() - status.startedAt) / 1000);
+      // Totals over several runs include earlier runs' rows: the rate is then what this watch saw.
+      seen ??= { rows: status.totals.rowsRead, at: Date.now() };
+      const since = status.runs > 1 ? seen : { rows: 0, at: status.startedAt };
+      const elapsedS = Math.max(1, (Date.now() - since.at) / 1000);
       const payload = {
         running: status.counts.running,
         failed: status.counts.failed,
-        rate: int(Math.round(status.totals.rowsRead / elapsedS)),
+        rate: int(Math.round((status.totals.rowsRead - since.rows) / elapsedS)),
       };
       if (!started) {
         bar.start(status.total, doneCount(status), payload);

@@ -53,6 +53,12 @@ describe('human output', () => {
     assert.match(text, /ETA \d+s\n/);
   });
 
+  it('over several runs the rate counts only rows loaded while watching, not the earlier runs’ totals', async () => {
+    const earlier = { ...status(5, 10), runs: 2, totals: { ...emptyStats(), rowsRead: 1_000_000 } };
+    const text = await frames(earlier);
+    assert.match(text, /\| 0 rows\/s \|/, text);
+  });
+
   it('the header says the state once when Temporal says the same', () => {
     assert.equal(stateLabel('running', 'RUNNING'), 'running');
     assert.equal(stateLabel('paused', 'RUNNING'), 'paused (running)');
