@@ -6,10 +6,13 @@ RUN npm install --ignore-scripts --no-audit --no-fund
 COPY common ./common
 COPY workflows ./workflows
 COPY activities ./activities
+COPY loading ./loading
 COPY worker ./worker
 COPY client ./client
 COPY scripts ./scripts
+COPY testkit ./testkit
 COPY test ./test
+# dist/testkit stays: dist/scripts (the demo, the dataset generator) use it.
 RUN npx tsc -p . && rm -rf dist/test
 
 FROM node:20-bookworm-slim

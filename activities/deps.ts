@@ -1,31 +1,28 @@
 /** What the activities need from the worker, injected so tests build them for real. */
 import type { Logger } from 'pino';
 import type { LoadPartitionResult } from '../common/types';
-import type { Source } from './sources';
-import type { Target } from './target';
+import type { Destinations } from '../loading/destinations';
+import type { Faults, LoadMetrics } from '../loading/hooks';
+import type { Source } from '../loading/sources';
+import type { StagingEngine } from '../loading/staging/engine';
 
-export interface ActivityMetrics {
+export type { Faults } from '../loading/hooks';
+
+export interface ActivityMetrics extends LoadMetrics {
   partitionStarted: () => void;
   partitionLoaded: (result: LoadPartitionResult) => void;
   partitionFailed: (failureType: string, durationMs: number) => void;
   partitionCancelled: () => void;
-  fileStaged: (bytes: number) => void;
-  merged: (durationMs: number) => void;
   s3Error: (code: string) => void;
-}
-
-/** Fault injection for chaos and cancellation tests; never set in production. */
-export interface Faults {
-  delayBeforeCommitMs?: (partitionKey: string) => number;
-  delayAfterFileMs?: (partitionKey: string, fileIndex: number) => number;
-  /** Holds the commit until the returned promise settles (or the activity is cancelled). */
-  holdBeforeCommit?: (partitionKey: string) => Promise<void> | undefined;
 }
 
 export interface ActivityDeps {
   logger: Logger;
   sources: Source;
-  target: Target;
+  /** The worker-local DuckDB where partitions are staged. */
+  staging: StagingEngine;
+  /** Where staged batches are committed, opened per spec.target. */
+  destinations: Destinations;
   metrics?: ActivityMetrics;
   faults?: Faults;
   /** Files of one partition downloaded at once, ahead of staging; default 4. */

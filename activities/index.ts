@@ -1,6 +1,6 @@
 /**
- * Activity factory: the worker passes real dependencies (DuckDB pool, sources, logger, metrics);
- * workflows see only the types (`import type`).
+ * Activity factory: the worker passes real dependencies (staging engine, destinations, sources,
+ * logger, metrics); workflows see only the types (`import type`).
  */
 import type { ActivityDeps } from './deps';
 import { createFindEmptyPartitions } from './find-empty-partitions';

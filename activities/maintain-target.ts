@@ -1,6 +1,7 @@
 /**
  * maintainTarget: the post-load step after every partition (the template's OPTIMIZE/ZORDER/VACUUM):
- * an optional rewrite ordered by cluster columns, then statistics and a checkpoint.
+ * the destination's own maintenance (for a DuckDB file: an optional rewrite ordered by cluster
+ * columns, then statistics and a checkpoint).
  */
 import { Context } from '@temporalio/activity';
 import type { MaintainTargetInput, MaintenanceReport } from '../common/types';
@@ -12,7 +13,8 @@ export function createMaintainTarget(deps: ActivityDeps) {
     const started = Date.now();
     const beat = setInterval(() => ctx.heartbeat(), 1000);
     try {
-      const report = { ...(await deps.target.maintain(input.spec)), durationMs: 0 };
+      const destination = await deps.destinations.open(input.spec);
+      const report = { ...(await destination.maintain(input.spec)), durationMs: 0 };
       report.durationMs = Date.now() - started;
       deps.logger.info({ backfillId: input.spec.name, ...report }, 'target maintenance done');
       return report;

@@ -9,7 +9,9 @@ import { loadConfig, type Config } from '../common/config';
 import { registerAdmin } from './commands/admin';
 import { registerControl } from './commands/control';
 import { registerDev } from './commands/dev';
+import { registerInit } from './commands/init';
 import { registerPlan } from './commands/plan';
+import { registerQuery } from './commands/query';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerWatch } from './commands/watch';
@@ -57,12 +59,14 @@ export async function main(
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
+  registerInit(program, ctx);
   registerStart(program, ctx);
   registerPlan(program, ctx);
   registerWatch(program, ctx);
   registerStatus(program, ctx);
   registerControl(program, ctx);
   registerDev(program, ctx);
+  registerQuery(program, ctx);
   registerAdmin(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
 

@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { lastRunStatus } from '../activities/child-runs';
-import { createSources, type Source } from '../activities/sources';
+import { createSources, type Source } from '../loading/sources';
 import { batchesOf, childKey, partitionWorkflowId } from '../common/ids';
 import { planPartitionKeys } from '../common/partitions';
 import { mapLimit } from '../common/map-limit';

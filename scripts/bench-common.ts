@@ -1,5 +1,38 @@
-/** What every benchmark script shares: the machine line of its report and how it exits. */
+/** What every benchmark script shares: its flags, the machine line of its report and how it exits. */
 import os from 'node:os';
+import { parseArgs } from 'node:util';
+
+/**
+ * Parses the script's flags: `--name <number>` for each key of `numbers` (its default as given) and
+ * `--name` switches for `switches`; an unknown flag or a value that is not a number stops the script.
+ */
+export function benchFlags<N extends string, S extends string = never>(
+  numbers: Record<N, number>,
+  switches: readonly S[] = [],
+): Record<N, number> & Record<S, boolean> {
+  const options: Record<string, { type: 'string'; default: string } | { type: 'boolean'; default: boolean }> =
+    {};
+  for (const [name, value] of Object.entries<number>(numbers))
+    options[name] = { type: 'string', default: String(value) };
+  for (const name of switches) options[name] = { type: 'boolean', default: false };
+  const usage = (message: string): never => {
+    process.stderr.write(`error: ${message}\n`);
+    process.exit(2);
+  };
+  let values: Record<string, string | boolean | undefined> = {};
+  try {
+    values = parseArgs({ options }).values;
+  } catch (err) {
+    usage((err as Error).message);
+  }
+  const flags: Record<string, number | boolean> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === 'boolean') flags[name] = value;
+    else if (Number.isFinite(Number(value))) flags[name] = Number(value);
+    else usage(`--${name} takes a number, not ${String(value)}`);
+  }
+  return flags as Record<N, number> & Record<S, boolean>;
+}
 
 export function machineLine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

@@ -10,26 +10,16 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { createS3Source, s3ClientFactory } from '../activities/sources/s3-source';
+import { createS3Source, s3ClientFactory } from '../loading/sources/s3-source';
 import { parseSpec } from '../common/spec';
-import { createLoader } from '../test/activities/loading';
-import { startMinio } from '../test/minio-server';
-import { machineLine, runBench } from './bench-common';
-import { generateTransactions, TRANSACTIONS_SCHEMA } from './dataset';
+import { generateTransactions } from '../testkit/dataset';
+import { createLoader } from '../testkit/loader';
+import { startMinio } from '../testkit/minio-server';
+import { transactionsSpecInput } from '../testkit/specs';
+import { benchFlags, machineLine, runBench } from './bench-common';
 
-const { values: flags } = parseArgs({
-  options: {
-    objects: { type: 'string', default: '400' },
-    rows: { type: 'string', default: '80000' },
-    repeat: { type: 'string', default: '3' },
-    latency: { type: 'string', default: '20' },
-  },
-});
-const OBJECTS = Number(flags.objects);
-const ROWS = Number(flags.rows);
-const REPEAT = Number(flags.repeat);
-const LATENCY = Number(flags.latency);
+const flags = benchFlags({ objects: 400, rows: 80_000, repeat: 3, latency: 20 });
+const [OBJECTS, ROWS, REPEAT, LATENCY] = [flags.objects, flags.rows, flags.repeat, flags.latency];
 const root = path.resolve(__dirname, '..', '..');
 const BEGIN = '<!-- bench:downloads:begin -->';
 const END = '<!-- bench:downloads:end -->';
@@ -88,19 +78,15 @@ async function main() {
       for (const concurrency of [1, 4, 8]) {
         const seconds: number[] = [];
         for (let i = 0; i < REPEAT; i++) {
-          const spec = parseSpec({
-            name: 'bench-downloads',
-            source: { uri: 's3://bench/raw', endpoint, forcePathStyle: true },
-            schema: TRANSACTIONS_SCHEMA,
-            target: {
-              path: path.join(work, `t-${rows.length}-${i}.duckdb`),
-              table: 'transactions',
-              partitionColumns: ['year', 'month'],
-              keyColumns: ['transaction_id'],
-              orderingColumn: 'updated_at',
-            },
-            range: { from: '2019-01', to: '2019-01' },
-          });
+          const spec = parseSpec(
+            transactionsSpecInput({
+              name: 'bench-downloads',
+              source: { uri: 's3://bench/raw', endpoint, forcePathStyle: true },
+              target: path.join(work, `t-${rows.length}-${i}.duckdb`),
+              from: '2019-01',
+              to: '2019-01',
+            }),
+          );
           const loader = createLoader({ memoryLimit: '2GB', threads: 2 }, source, {
             downloadConcurrency: concurrency,
             workDir: work,

@@ -10,34 +10,25 @@
  *  (e) MERGE vs a plain insert of the same partition, and first vs last 10 % of partition times.
  * Prints a table and writes BENCHMARKS.md with the command and the machine.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client } from '@temporalio/client';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startBackfill } from '../client/backfills';
 import { startDevServer } from '../client/dev-server';
 import { planPartitionKeys } from '../common/partitions';
 import { parseSpec } from '../common/spec';
-import { machineLine, runBench } from './bench-common';
-import { generateTransactions, TRANSACTIONS_SCHEMA } from './dataset';
+import { generateTransactions, TRANSACTIONS_SCHEMA } from '../testkit/dataset';
+import { historyLengths } from '../testkit/inspect';
+import { spawnWorker } from '../testkit/processes';
+import { transactionsSpecInput } from '../testkit/specs';
+import { benchFlags, machineLine, runBench } from './bench-common';
 
-const { values: flags } = parseArgs({
-  options: {
-    partitions: { type: 'string', default: '24' },
-    rows: { type: 'string', default: '40000' },
-    files: { type: 'string', default: '6' },
-    noop: { type: 'string', default: '10000' },
-    concurrency: { type: 'string', default: '2' },
-    'noop-100k': { type: 'boolean', default: false },
-  },
-});
-const PARTITIONS = Number(flags.partitions);
-const ROWS = Number(flags.rows);
-const FILES = Number(flags.files);
-const NOOP = Number(flags.noop);
+const flags = benchFlags({ partitions: 24, rows: 40_000, files: 6, noop: 10_000, concurrency: 2 }, [
+  'noop-100k',
+]);
+const [PARTITIONS, ROWS, FILES, NOOP] = [flags.partitions, flags.rows, flags.files, flags.noop];
 const root = path.resolve(__dirname, '..', '..');
 const work = path.join(os.tmpdir(), `backfill-bench-${process.pid}`);
 const months = (n: number) => {
@@ -85,16 +76,6 @@ async function workerReady(client: Client): Promise<void> {
   }
 }
 
-/** History length of every run of a workflow ID (its continue-as-new chain). */
-async function historyLengths(client: Client, workflowId: string): Promise<number[]> {
-  const lengths: number[] = [];
-  // Runs from visibility, lengths from describe (visibility's count can lag); a parent run's full
-  // history can exceed gRPC's 4 MB message limit, so it is not fetched.
-  for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
-    lengths.push((await client.workflow.getHandle(workflowId, run.runId).describe()).historyLength);
-  return lengths;
-}
-
 function peakRss(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -129,32 +110,21 @@ async function main() {
 
   const server = await startDevServer({ dbFile: path.join(work, 'temporal.db') });
   const client = new Client({ connection: server.connection, namespace: server.namespace });
-  const worker = spawn(process.execPath, [path.join(root, 'dist', 'worker', 'main.js')], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: server.address,
-      BACKFILL_TASK_QUEUE: 'bench',
-      BACKFILL_METRICS_PORT: '0',
-      LOG_LEVEL: 'warn',
-      BACKFILL_MAX_CONCURRENT_ACTIVITIES: '50',
-      BACKFILL_DUCKDB_MEMORY_LIMIT: '2GB',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const worker = spawnWorker(server, 'bench', {
+    BACKFILL_MAX_CONCURRENT_ACTIVITIES: '50',
+    BACKFILL_DUCKDB_MEMORY_LIMIT: '2GB',
+    // The worker's own default; the kit's test workers run one thread.
+    BACKFILL_DUCKDB_THREADS: '2',
   });
   try {
     const spec = parseSpec({
-      name: 'bench',
-      source: { uri: path.join(work, 'raw') },
-      schema: TRANSACTIONS_SCHEMA,
-      target: {
-        path: path.join(work, 'target.duckdb'),
-        table: 'transactions',
-        partitionColumns: ['year', 'month'],
-        keyColumns: ['transaction_id'],
-        orderingColumn: 'updated_at',
-      },
-      range,
-      maxConcurrency: Number(flags.concurrency),
+      ...transactionsSpecInput({
+        name: 'bench',
+        source: path.join(work, 'raw'),
+        target: path.join(work, 'target.duckdb'),
+        ...range,
+      }),
+      maxConcurrency: flags.concurrency,
       maintenance: { enabled: false },
     });
     // The worker's start-up (bundling the workflow code) is not part of any measurement.
@@ -242,10 +212,9 @@ async function main() {
       note: `${firstTenth.toFixed(0)} ms vs ${lastTenth.toFixed(0)} ms (${(lastTenth / firstTenth).toFixed(2)}x)`,
     });
   } finally {
-    const rss = peakRss(worker.pid!);
+    const rss = peakRss(worker.process.pid!);
     results.push({ name: 'worker peak RSS', seconds: 0, note: `${(rss / 2 ** 20).toFixed(0)} MiB` });
-    worker.kill('SIGTERM');
-    await new Promise((r) => worker.once('exit', r));
+    await worker.kill('SIGTERM');
     await server.stop();
   }
 

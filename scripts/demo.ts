@@ -7,7 +7,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DuckDBInstance } from '@duckdb/node-api';
 import pino from 'pino';
 import { startBackfill } from '../client/backfills';
 import { watchBackfill } from '../client/commands/watch';
@@ -19,7 +18,9 @@ import { parseSpec } from '../common/spec';
 import { createLogger } from '../worker/logger';
 import { installRuntime } from '../worker/runtime';
 import { createBackfillWorker } from '../worker/worker';
-import { generateTransactions, oracleLines, TARGET_LINES_SQL, TRANSACTIONS_SCHEMA } from './dataset';
+import { generateTransactions, oracleLines } from '../testkit/dataset';
+import { targetLines } from '../testkit/oracle';
+import { transactionsSpecInput } from '../testkit/specs';
 
 const DEMO_DIR = path.join(DEV_STATE_DIR, 'demo');
 const RAW_DIR = path.join(DEMO_DIR, 'raw');
@@ -96,17 +97,13 @@ async function main(): Promise<number> {
   const specFile = path.join(DEMO_DIR, 'demo-spec.json');
   const backfillId = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`;
   const specValue = {
-    name: backfillId,
-    source: { uri: RAW_DIR },
-    schema: TRANSACTIONS_SCHEMA,
-    target: {
-      path: TARGET,
-      table: 'transactions',
-      partitionColumns: ['year', 'month'],
-      keyColumns: ['transaction_id'],
-      orderingColumn: 'updated_at',
-    },
-    range: { from: DATASET.from, to: DATASET.to },
+    ...transactionsSpecInput({
+      name: backfillId,
+      source: RAW_DIR,
+      target: TARGET,
+      from: DATASET.from,
+      to: DATASET.to,
+    }),
     maxConcurrency: 2,
   };
   writeFileSync(specFile, JSON.stringify(specValue, null, 2));
@@ -124,13 +121,7 @@ async function main(): Promise<number> {
   if (server) await server.stop();
   else await nativeConnection.close();
 
-  const instance = await DuckDBInstance.create(TARGET, { access_mode: 'READ_ONLY' });
-  const conn = await instance.connect();
-  const lines = (await conn.runAndReadAll(TARGET_LINES_SQL('transactions')))
-    .getRowObjectsJson()
-    .map((r) => r.line as string);
-  conn.closeSync();
-  instance.closeSync();
+  const lines = await targetLines(TARGET);
   const expected = oracleLines(data.oracle);
   const matches = lines.length === expected.length && lines.every((l, i) => l === expected[i]);
 
@@ -151,7 +142,7 @@ async function main(): Promise<number> {
   );
   say(`Temporal UI    ${uiUrl(config, handle.workflowId)}  (run "npx backfill dev" to browse it later)`);
   say(
-    `inspect        duckdb ${path.relative(process.cwd(), TARGET)} "SELECT year, month, count(*) FROM transactions GROUP BY ALL ORDER BY ALL"`,
+    `inspect        npx backfill query ${path.relative(process.cwd(), specFile)} "SELECT year, month, count(*) FROM transactions GROUP BY ALL ORDER BY ALL"`,
   );
   say(`worker log     ${path.relative(process.cwd(), logFile)}`);
   if (!existsSync(TARGET)) return 1;

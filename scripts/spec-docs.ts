@@ -24,6 +24,8 @@ interface JsonSchema {
   minimum?: number;
   maximum?: number;
   required?: string[];
+  oneOf?: JsonSchema[];
+  anyOf?: JsonSchema[];
 }
 
 function typeOf(s: JsonSchema): string {
@@ -39,16 +41,35 @@ function typeOf(s: JsonSchema): string {
   return base;
 }
 
+const row = (field: string, type: string, req: string, def: string, meaning = '') =>
+  `| ${field} | ${type} | ${req} | ${def} | ${meaning.replaceAll('|', '\\|')} |`;
+
+/** The variants of a union discriminated by `type` (the target), each with its type name. */
+function variantsOf(s: JsonSchema): [string, JsonSchema][] | undefined {
+  const variants = s.oneOf ?? s.anyOf;
+  if (!variants?.every((v) => v.properties?.type?.const !== undefined)) return undefined;
+  return variants.map((v) => [String(v.properties!.type!.const), v]);
+}
+
 function rows(schema: JsonSchema, prefix: string, required: string[] = []): string[] {
   const out: string[] = [];
   for (const [name, prop] of Object.entries(schema.properties ?? {})) {
     const field = prefix ? `${prefix}.${name}` : name;
-    const nested = prop.type === 'object' && prop.properties;
     const req = required.includes(name) && prop.default === undefined ? 'yes' : '';
+    const variants = variantsOf(prop);
+    if (variants) {
+      // One block per variant: `target (type: duckdb)`, then that variant's fields.
+      const types = variants.map(([type]) => JSON.stringify(type)).join(' \\| ');
+      out.push(row(`\`${field}\``, `object, by type: ${types}`, req, '', prop.description));
+      for (const [type, variant] of variants) {
+        out.push(row(`\`${field}\` (type: \`${type}\`)`, 'object', '', '', variant.description));
+        out.push(...rows(variant, field, variant.required));
+      }
+      continue;
+    }
+    const nested = prop.type === 'object' && prop.properties;
     const def = prop.default === undefined || nested ? '' : `\`${JSON.stringify(prop.default)}\``;
-    out.push(
-      `| \`${field}\` | ${typeOf(prop)} | ${req} | ${def} | ${(prop.description ?? '').replaceAll('|', '\\|')} |`,
-    );
+    out.push(row(`\`${field}\``, typeOf(prop), req, def, prop.description));
     if (nested) out.push(...rows(prop, field, prop.required));
   }
   return out;
@@ -58,7 +79,7 @@ export function specReference(): string {
   const json = z.toJSONSchema(BackfillSpecSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   return [
     BEGIN,
-    '| field | type | required | default | meaning |',
+    row('field', 'type', 'required', 'default', 'meaning'),
     '|---|---|---|---|---|',
     ...rows(json, '', json.required),
     END,

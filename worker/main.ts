@@ -13,8 +13,7 @@ import { installRuntime, sdkLogLevel } from './runtime';
 import { createBackfillWorker } from './worker';
 import { createWorkerS3Source } from './s3';
 import { createMetrics, serveMetrics, type MetricsServer } from './metrics';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { freePort } from './free-port';
 import type { Faults } from '../activities/deps';
 
 /** Test-only fault injection via env, so chaos tests can hold a partition open in a worker process. */
@@ -25,22 +24,11 @@ function faultsFromEnv(env: NodeJS.ProcessEnv): Faults | undefined {
   return { delayBeforeCommitMs: () => beforeCommit, delayAfterFileMs: () => afterFile };
 }
 
-/** A free loopback port for the SDK runtime's own Prometheus exporter (appended to our /metrics). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 export async function runWorker(config: Config = loadConfig()): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL });
   const metricsEnabled = config.BACKFILL_METRICS_PORT !== 0;
-  const sdkMetricsAddress = metricsEnabled ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
+  // The SDK runtime's own Prometheus exporter, on a loopback port (appended to our /metrics).
+  const sdkMetricsAddress = metricsEnabled ? `127.0.0.1:${await freePort()}` : undefined;
   installRuntime(logger, sdkLogLevel(config.LOG_LEVEL), sdkMetricsAddress);
   const metrics = createMetrics();
   const connection = await connectWithRetry(

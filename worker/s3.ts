@@ -1,7 +1,7 @@
 /** The worker's S3 source, from the environment's defaults (a spec may override endpoint, region, style). */
 import type { ActivityMetrics } from '../activities/deps';
-import type { Source } from '../activities/sources';
-import { createS3Source, s3ClientFactory } from '../activities/sources/s3-source';
+import type { Source } from '../loading/sources';
+import { createS3Source, s3ClientFactory } from '../loading/sources/s3-source';
 import type { Config } from '../common/config';
 
 export function createWorkerS3Source(config: Config, metrics?: ActivityMetrics): Source {

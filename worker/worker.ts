@@ -1,5 +1,5 @@
 /**
- * Builds a backfill worker: the activities' real dependencies (DuckDB pool, sources, target,
+ * Builds a backfill worker: the activities' real dependencies (staging engine, sources, destinations,
  * logger) and the Temporal Worker. Used by worker/main.ts, `backfill dev`, the demo and tests.
  */
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -7,9 +7,9 @@ import type { Duration } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import type { Faults, ActivityMetrics } from '../activities/deps';
-import { DuckDbPool, type DuckDbSettings } from '../activities/duckdb';
-import { createSources, type Source } from '../activities/sources';
-import { DuckDbFileTarget } from '../activities/target';
+import { createDestinations } from '../loading/destinations';
+import { createSources, type Source } from '../loading/sources';
+import { StagingEngine, type DuckDbSettings } from '../loading/staging/engine';
 
 export interface BackfillWorkerOptions {
   connection: NativeConnection;
@@ -34,18 +34,20 @@ export interface BackfillWorkerOptions {
 
 export interface BackfillWorker {
   worker: Worker;
-  /** Runs until shutdown; closes DuckDB afterwards so the target files are checkpointed. */
+  /** Runs until shutdown; then detaches the target files (checkpointing them) and closes the staging engine. */
   run: () => Promise<void>;
   /** Graceful stop: no new tasks, running ones finish within the grace time; resolves once stopped. */
   stop: () => Promise<void>;
 }
 
 export async function createBackfillWorker(options: BackfillWorkerOptions): Promise<BackfillWorker> {
-  const pool = new DuckDbPool(options.duckdb);
+  const staging = new StagingEngine(options.duckdb);
+  const destinations = createDestinations(staging);
   const activities = createActivities({
     logger: options.logger,
     sources: createSources(options.s3 ? { s3: options.s3 } : {}),
-    target: new DuckDbFileTarget(pool),
+    staging,
+    destinations,
     metrics: options.metrics,
     faults: options.faults,
     ...(options.stagingDir ? { stagingDir: options.stagingDir } : {}),
@@ -69,7 +71,9 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
       try {
         await worker.run();
       } finally {
-        await pool.close();
+        // Detaching the target files checkpoints them, so other processes can open them at once.
+        await destinations.close();
+        await staging.close();
       }
     })();
     return running;

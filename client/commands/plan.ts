@@ -20,7 +20,7 @@ export function registerPlan(program: Command, ctx: CliContext) {
     .option('--set <path=value...>', 'override any spec field')
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
-      const spec = specFromFlags(file, flags);
+      const spec = specFromFlags(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
         const plan = await planBackfill(client, spec, flags.id ? { backfillId: flags.id } : {});
         const toRun = plan.filter((p) => p.action === 'run');

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import {
   applyOverrides,
   loadSpecFile,
-  parseSpec,
+  parseSpecWithWarnings,
   partitionCount,
   MAX_PARTITIONS,
   SpecError,
@@ -50,7 +50,8 @@ function parseSet(assignments: string[] = []): Record<string, unknown> {
   return out;
 }
 
-export function specFromFlags(file: string, flags: StartFlags) {
+/** The spec of a file with the flags applied; warnings about old spellings go to `warn`, once. */
+export function specFromFlags(file: string, flags: StartFlags, warn: (line: string) => void) {
   const overrides: Record<string, unknown> = {
     ...parseSet(flags.set),
     'range.from': flags.from,
@@ -64,7 +65,8 @@ export function specFromFlags(file: string, flags: StartFlags) {
     order: flags.backwards ? 'newest' : undefined,
     partitionsPerChild: flags.partitionsPerChild,
   };
-  const spec = parseSpec(applyOverrides(loadSpecFile(file), overrides));
+  const { spec, warnings } = parseSpecWithWarnings(applyOverrides(loadSpecFile(file), overrides));
+  for (const warning of warnings) warn(warning);
   if (partitionCount(spec) > MAX_PARTITIONS) {
     throw new SpecError([
       `range: ${partitionCount(spec)} partitions is more than the limit of ${MAX_PARTITIONS}`,
@@ -86,7 +88,7 @@ export function registerStart(program: Command, ctx: CliContext) {
     .option('--reprocess <mode>', 'none | failed | completed: which partitions with a closed run run again')
     .option('--partition <key...>', 'only these partitions')
     .option('--read-mode <mode>', 'permissive | dropmalformed | failfast')
-    .option('--write-mode <mode>', 'merge | overwrite | append')
+    .option('--write-mode <mode>', 'merge | overwrite')
     .option('--backwards', 'newest partitions first')
     .option(
       '--partitions-per-child <n>',
@@ -97,7 +99,7 @@ export function registerStart(program: Command, ctx: CliContext) {
     .option('--wait', 'show progress until the backfill ends; exit 1 if a partition failed')
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
-      const spec = specFromFlags(file, flags);
+      const spec = specFromFlags(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
         const handle = await startBackfill(client, spec, {
           taskQueue: ctx.config.BACKFILL_TASK_QUEUE,

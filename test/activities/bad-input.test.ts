@@ -14,8 +14,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSpec, type BackfillSpecInput } from '../../common/spec';
-import { tempDir } from '../helpers';
-import { createLoader } from './loading';
+import { tempDir } from '../../testkit/fixtures';
+import { createLoader } from '../../testkit/loader';
 
 // The worker's default memory limit: a 50 MB record needs room.
 const loader = createLoader({ memoryLimit: '2GB', threads: 1 });

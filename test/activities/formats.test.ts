@@ -4,10 +4,12 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
+import { generateTransactions, oracleLines } from '../../testkit/dataset';
 import { parseSpec } from '../../common/spec';
-import { tempDir, transactionsSpec } from '../helpers';
-import { createLoader } from './loading';
+import { tempDir } from '../../testkit/fixtures';
+import { createLoader } from '../../testkit/loader';
+import { targetLines } from '../../testkit/oracle';
+import { transactionsSpec } from '../../testkit/specs';
 
 const COLUMNS =
   "{transaction_id: 'VARCHAR', customer_id: 'VARCHAR', amount: 'VARCHAR', currency: 'VARCHAR', status: 'VARCHAR', event_time: 'VARCHAR', updated_at: 'VARCHAR'}";
@@ -119,10 +121,7 @@ describe('every format and compression loads the same oracle table', () => {
       assert.equal(result.rowsRead, data.rows);
       assert.equal(result.rowsRejected, 0);
       assert.equal(result.rowsRead, result.rowsMerged + result.duplicatesRemoved + result.rowsRejected);
-      const lines = (await loader.query<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
-        (r) => r.line,
-      );
-      assert.deepEqual(lines, expected);
+      assert.deepEqual(await targetLines(target, loader), expected);
     });
   }
 });

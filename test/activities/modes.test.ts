@@ -5,9 +5,10 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSpec, type BackfillSpecInput } from '../../common/spec';
 import type { MaintenanceReport } from '../../common/types';
-import { generateTransactions, oracleLines, TARGET_LINES_SQL } from '../../scripts/dataset';
-import { tempDir, transactionsSpec } from '../helpers';
-import { createLoader } from './loading';
+import { oracleLines } from '../../testkit/dataset';
+import { prepareTransactionsBackfill, tempDir } from '../../testkit/fixtures';
+import { createLoader } from '../../testkit/loader';
+import { targetLines } from '../../testkit/oracle';
 
 const loader = createLoader();
 after(() => loader.close());
@@ -137,77 +138,37 @@ describe('read modes on a file mixing good and bad records', () => {
   });
 });
 
-/** Transactions from 2019-01 to `to` under dir/raw into dir/t.duckdb, with the write mode given. */
-const writeModeSpec = (
-  dir: string,
-  name: string,
-  writeMode: 'merge' | 'overwrite' | 'append',
-  to: string,
-) => {
-  const target = path.join(dir, 't.duckdb');
-  return transactionsSpec({
-    name,
-    source: path.join(dir, 'raw'),
-    target,
-    from: '2019-01',
-    to,
-    extra: {
-      target: {
-        path: target,
-        table: 'transactions',
-        partitionColumns: ['year', 'month'],
-        keyColumns: ['transaction_id'],
-        orderingColumn: 'updated_at',
-        writeMode,
-      },
-    },
-  });
-};
-
 describe('write modes re-run three times never duplicate', () => {
   for (const writeMode of ['merge', 'overwrite', 'append'] as const) {
     it(`${writeMode}: the table equals the oracle after every run`, async () => {
-      const dir = tempDir();
-      const data = generateTransactions({
-        dir: path.join(dir, 'raw'),
+      const tx = prepareTransactionsBackfill({
+        name: `wm-${writeMode}`,
         from: '2019-01',
         to: '2019-03',
-        rowsPerPartition: 1000,
-        duplicateRate: 0.2,
-        lateUpdateRate: 0,
+        data: { rowsPerPartition: 1000, duplicateRate: 0.2, lateUpdateRate: 0 },
+        targetOptions: { writeMode },
       });
-      const target = path.join(dir, 't.duckdb');
-      const s = writeModeSpec(dir, `wm-${writeMode}`, writeMode, '2019-03');
       for (let run = 1; run <= 3; run++) {
-        for (const key of ['2019-03', '2019-01', '2019-02']) await loader.load(s, key);
-        const lines = (await loader.query<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
-          (r) => r.line,
-        );
-        assert.deepEqual(lines, oracleLines(data.oracle), `run ${run}`);
+        for (const key of ['2019-03', '2019-01', '2019-02']) await loader.load(tx.spec, key);
+        assert.deepEqual(await targetLines(tx.target, loader), oracleLines(tx.data.oracle), `run ${run}`);
       }
     });
   }
 
   it('an overwrite that writes another count than its batch fails reconciliation and rolls back', async () => {
-    const dir = tempDir();
-    const data = generateTransactions({
-      dir: path.join(dir, 'raw'),
+    const tx = prepareTransactionsBackfill({
+      name: 'wm-reconcile',
       from: '2019-01',
       to: '2019-01',
-      rowsPerPartition: 500,
-      duplicateRate: 0.2,
+      data: { rowsPerPartition: 500, duplicateRate: 0.2 },
+      targetOptions: { writeMode: 'overwrite' },
     });
-    const target = path.join(dir, 't.duckdb');
-    const s = writeModeSpec(dir, 'wm-reconcile', 'overwrite', '2019-01');
-    await loader.load(s, '2019-01');
-    const before = await loader.query<{ line: string }>(target, TARGET_LINES_SQL('transactions'));
-    assert.deepEqual(
-      before.map((r) => r.line),
-      oracleLines(data.oracle),
-    );
+    await loader.load(tx.spec, '2019-01');
+    const before = await targetLines(tx.target, loader);
+    assert.deepEqual(before, oracleLines(tx.data.oracle));
     // New rows arrive, so a write that slipped through would change the table.
     write(
-      dir,
+      tx.dir,
       'raw/year=2019/month=01/late.ndjson',
       ['n1', 'n2'].map((id) =>
         JSON.stringify({
@@ -221,54 +182,39 @@ describe('write modes re-run three times never duplicate', () => {
         }),
       ),
     );
-    // The real target, told the batch holds one row more than it does: as if a row went missing.
+    // The real destination, told the batch holds one row more than it does: as if a row went missing.
     const skewed = createLoader(undefined, undefined, {
-      wrapTarget: (real) => ({
-        get maxLineBytes() {
-          return real.maxLineBytes;
-        },
-        connect: (spec) => real.connect(spec),
+      wrapDestination: (real) => ({
+        commit: (batch, request) => real.commit({ ...batch, rowCount: batch.rowCount + 1 }, request),
         maintain: (spec) => real.maintain(spec),
-        commitPartition: (conn, request) =>
-          real.commitPartition(conn, { ...request, batchRows: request.batchRows + 1 }),
+        describe: (spec) => real.describe(spec),
+        close: () => real.close(),
       }),
     });
     try {
-      await assert.rejects(skewed.load(s, '2019-01'), (err: unknown) => {
+      await assert.rejects(skewed.load(tx.spec, '2019-01'), (err: unknown) => {
         assert.ok(err instanceof ApplicationFailure);
         assert.equal(err.type, 'ReconciliationError');
         assert.match(err.message, /^partition 2019-01: inserted \d+ of \d+ rows$/);
         return true;
       });
       // The partition's delete and insert rolled back together: the table is as before.
-      assert.deepEqual(await skewed.query(target, TARGET_LINES_SQL('transactions')), before);
+      assert.deepEqual(await targetLines(tx.target, skewed), before);
     } finally {
       await skewed.close();
     }
   });
 
   it('merge keeps the latest version whatever order partitions commit in (late updates)', async () => {
-    const dir = tempDir();
-    const data = generateTransactions({
-      dir: path.join(dir, 'raw'),
-      from: '2019-01',
-      to: '2019-04',
-      rowsPerPartition: 800,
-      lateUpdateRate: 0.2,
-    });
-    const target = path.join(dir, 't.duckdb');
-    const s = transactionsSpec({
+    const tx = prepareTransactionsBackfill({
       name: 'late',
-      source: path.join(dir, 'raw'),
-      target,
       from: '2019-01',
       to: '2019-04',
+      data: { rowsPerPartition: 800, lateUpdateRate: 0.2 },
     });
-    for (const key of ['2019-04', '2019-02', '2019-03', '2019-01', '2019-02']) await loader.load(s, key);
-    const lines = (await loader.query<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
-      (r) => r.line,
-    );
-    assert.deepEqual(lines, oracleLines(data.oracle));
+    for (const key of ['2019-04', '2019-02', '2019-03', '2019-01', '2019-02'])
+      await loader.load(tx.spec, key);
+    assert.deepEqual(await targetLines(tx.target, loader), oracleLines(tx.data.oracle));
   });
 });
 
@@ -293,12 +239,25 @@ describe('schema contracts', () => {
     ]);
     const types = await loader.query(
       s.target.path,
-      "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'items' AND column_name IN ('channel', 'score') ORDER BY 1",
+      "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND table_name = 'items' AND column_name IN ('channel', 'score') ORDER BY 1",
     );
     assert.deepEqual(types, [
       { column_name: 'channel', data_type: 'VARCHAR' },
       { column_name: 'score', data_type: 'DOUBLE' },
     ]);
+    // The destination describes the same columns (what a schema contract compares against).
+    const described = await (await loader.destinations.open(s)).describe(s);
+    assert.deepEqual(
+      described.filter((c) => c.name === 'channel' || c.name === 'score'),
+      [
+        { name: 'channel', type: 'VARCHAR' },
+        { name: 'score', type: 'DOUBLE' },
+      ],
+    );
+    assert.deepEqual(
+      await (await loader.destinations.open(s)).describe({ ...s, target: { ...s.target, table: 'nope' } }),
+      [],
+    );
   });
 
   it('freeze fails naming the new column, with expected vs found, and writes nothing', async () => {
@@ -336,7 +295,7 @@ describe('schema contracts', () => {
     assert.deepEqual(
       await loader.query(
         target,
-        "SELECT data_type FROM duckdb_columns() WHERE table_name = 'items' AND column_name = 'qty'",
+        "SELECT data_type FROM duckdb_columns() WHERE database_name = current_database() AND table_name = 'items' AND column_name = 'qty'",
       ),
       [{ data_type: 'BIGINT' }],
     );
@@ -381,7 +340,7 @@ describe('partitions without files, lineage', () => {
     await loader.load(off, '2020-01');
     const columns = await loader.query<{ column_name: string }>(
       off.target.path,
-      "SELECT column_name FROM duckdb_columns() WHERE table_name = 'items' ORDER BY column_index",
+      "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = 'items' ORDER BY column_index",
     );
     assert.deepEqual(
       columns.map((c) => c.column_name),
@@ -392,40 +351,32 @@ describe('partitions without files, lineage', () => {
 
 describe('large partitions and maintenance', () => {
   it('a partition about 4x the DuckDB memory limit loads by spilling', async (t) => {
-    const dir = tempDir();
     // ~255 MB of NDJSON against a 64 MB memory limit.
-    const data = generateTransactions({
-      dir: path.join(dir, 'raw'),
+    const tx = prepareTransactionsBackfill({
+      name: 'big',
       from: '2018-01',
       to: '2018-01',
-      rowsPerPartition: 1_350_000,
-      filesPerPartition: 8,
-      duplicateRate: 0.01,
-      lateUpdateRate: 0,
+      data: { rowsPerPartition: 1_350_000, filesPerPartition: 8, duplicateRate: 0.01, lateUpdateRate: 0 },
     });
-    const small = createLoader({ memoryLimit: '64MB', threads: 1, tempDirectory: path.join(dir, 'spill') });
+    const small = createLoader({
+      memoryLimit: '64MB',
+      threads: 1,
+      tempDirectory: path.join(tx.dir, 'spill'),
+    });
     try {
-      const target = path.join(dir, 't.duckdb');
-      const s = transactionsSpec({
-        name: 'big',
-        source: path.join(dir, 'raw'),
-        target,
-        from: '2018-01',
-        to: '2018-01',
-      });
       // RSS sampled while the load runs (the generator's oracle is in this process too, counted in `before`).
       const before = process.memoryUsage().rss;
       let peak = before;
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-      const result = await small.load(s, '2018-01').finally(() => clearInterval(sampler));
-      assert.equal(result.rowsRead, data.rows);
-      assert.equal(result.rowsMerged, data.oracle.size);
-      assert.deepEqual(await small.query(target, "SELECT current_setting('memory_limit') AS m"), [
+      const result = await small.load(tx.spec, '2018-01').finally(() => clearInterval(sampler));
+      assert.equal(result.rowsRead, tx.data.rows);
+      assert.equal(result.rowsMerged, tx.data.oracle.size);
+      assert.deepEqual(await small.query(tx.target, "SELECT current_setting('memory_limit') AS m"), [
         { m: '61.0 MiB' },
       ]);
       const mib = (n: number) => Math.round(n / 2 ** 20);
       t.diagnostic(
-        `${data.rows} rows, ${mib(result.bytes)} MiB of NDJSON; RSS ${mib(before)} MiB before the load, peak ${mib(peak)} MiB during it (+${mib(peak - before)} MiB)`,
+        `${tx.data.rows} rows, ${mib(result.bytes)} MiB of NDJSON; RSS ${mib(before)} MiB before the load, peak ${mib(peak)} MiB during it (+${mib(peak - before)} MiB)`,
       );
     } finally {
       await small.close();

@@ -12,15 +12,16 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { getStatus, startBackfill } from '../../client/backfills';
-import { generateTransactions, oracleLines, prng, TARGET_LINES_SQL } from '../../scripts/dataset';
-import { queryFile, tempDir, transactionsSpec, uniqueId, waitFor } from '../helpers';
-import { startMinio } from '../minio-server';
-import { startTemporalProcess } from '../temporal-process';
+import { oracleLines, prng } from '../../testkit/dataset';
+import { prepareTransactionsBackfill, uniqueId } from '../../testkit/fixtures';
+import { startMinio } from '../../testkit/minio-server';
+import { queryFile, targetLines } from '../../testkit/oracle';
+import { startTemporalProcess } from '../../testkit/temporal-process';
+import { sleep, waitFor } from '../../testkit/wait';
 import { startChaosWorkers } from './workers';
 
 const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 const kills = Number(process.env.CHAOS_KILLS ?? 10);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Event = 'kill-worker' | 'kill-server' | 'restart-server' | 'minio-outage';
 
@@ -44,20 +45,25 @@ const sha256 = (lines: string[]) => createHash('sha256').update(lines.join('\n')
 describe('chaos', () => {
   it(`48 partitions from MinIO survive worker kills, server restarts and an S3 outage (seed ${seed})`, async () => {
     const random = prng(seed);
-    const dir = tempDir('chaos-');
-    const data = generateTransactions({
-      dir: path.join(dir, 'raw'),
+    const minio = await startMinio();
+    const { dir, raw, data, spec, target } = prepareTransactionsBackfill({
+      name: 'chaos',
       from: '2016-01',
       to: '2019-12',
-      rowsPerPartition: 1200,
-      filesPerPartition: 4,
-      lateUpdateRate: 0.03,
-      gzip: true,
-      seed,
+      data: { rowsPerPartition: 1200, filesPerPartition: 4, lateUpdateRate: 0.03, gzip: true, seed },
+      source: { uri: 's3://lake/raw', endpoint: minio.endpoint, forcePathStyle: true },
+      extra: {
+        maxConcurrency: 4,
+        // Generous attempts: a partition may be hit by several kills and by the S3 outage.
+        retry: {
+          maximumAttempts: 60,
+          initialInterval: '200ms',
+          backoffCoefficient: 2,
+          maximumInterval: '2s',
+        },
+      },
     });
     assert.equal(data.partitions.length, 48);
-
-    const minio = await startMinio();
     const temporal = await startTemporalProcess(path.join(dir, 'temporal.sqlite'));
     const workers = startChaosWorkers({
       count: 2,
@@ -78,26 +84,7 @@ describe('chaos', () => {
     const log = (line: string) => process.stdout.write(`# chaos: ${line}\n`);
     try {
       await minio.createBucket('lake');
-      await minio.uploadDir('lake', 'raw/', path.join(dir, 'raw'));
-      const target = path.join(dir, 'warehouse.duckdb');
-      const spec = transactionsSpec({
-        name: uniqueId('chaos'),
-        source: 's3://lake/raw',
-        target,
-        from: '2016-01',
-        to: '2019-12',
-        extra: {
-          source: { uri: 's3://lake/raw', endpoint: minio.endpoint, forcePathStyle: true },
-          maxConcurrency: 4,
-          // Generous attempts: a partition may be hit by several kills and by the S3 outage.
-          retry: {
-            maximumAttempts: 60,
-            initialInterval: '200ms',
-            backoffCoefficient: 2,
-            maximumInterval: '2s',
-          },
-        },
-      });
+      await minio.uploadDir('lake', 'raw/', raw);
       await startBackfill(client, spec, { taskQueue: workers.taskQueue });
       await waitFor('a first running partition', async () => {
         const s = await getStatus(client, spec.name, { partitions: false });
@@ -151,9 +138,7 @@ describe('chaos', () => {
 
       await workers.stop();
       const expected = oracleLines(data.oracle);
-      const actual = (await queryFile<{ line: string }>(target, TARGET_LINES_SQL('transactions'))).map(
-        (r) => r.line,
-      );
+      const actual = await targetLines(target);
       const [shape] = await queryFile<{ rows: string; keys: string }>(
         target,
         'SELECT count(*)::VARCHAR AS rows, count(DISTINCT transaction_id)::VARCHAR AS keys FROM transactions',

@@ -1,5 +1,6 @@
 /** A small fleet of real worker processes that the chaos driver kills and replaces. */
-import { spawnWorker, uniqueId, type WorkerProcess } from '../helpers';
+import { uniqueId } from '../../testkit/fixtures';
+import { spawnWorker, type WorkerProcess } from '../../testkit/processes';
 
 export interface ChaosWorkers {
   taskQueue: string;
@@ -44,8 +45,7 @@ export function startChaosWorkers(options: {
       const i = random() < 0.75 ? byAge[0]! : byAge[Math.floor(random() * byAge.length)]!;
       const s = slots[i]!;
       s.killed = true;
-      s.worker.process.kill('SIGKILL');
-      await s.worker.exited;
+      await s.worker.kill('SIGKILL');
       launch(i);
     },
     unexpectedExits: () => unexpected,
@@ -54,8 +54,7 @@ export function startChaosWorkers(options: {
       await Promise.all(
         slots.map(async ({ worker }) => {
           if (worker.process.exitCode !== null || worker.process.signalCode !== null) return;
-          worker.process.kill('SIGTERM');
-          await worker.exited;
+          await worker.kill('SIGTERM');
         }),
       );
     },

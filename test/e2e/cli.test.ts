@@ -4,16 +4,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setRetention } from '../../client/dev-server';
 import { stringify } from 'yaml';
-import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
-import {
-  runCliProcess as cli,
-  startTestEnv,
-  startWorker,
-  tempDir,
-  uniqueId,
-  type RunningWorker,
-  type TestEnv,
-} from '../helpers';
+import { runCliProcess as cli } from '../../testkit/cli';
+import { generateTransactions } from '../../testkit/dataset';
+import { startTestEnv, type TestEnv } from '../../testkit/env';
+import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { transactionsSpecInput } from '../../testkit/specs';
+import { startWorker, type RunningWorker } from '../../testkit/worker';
 
 function assertOneLineError(result: { stderr: string }, pattern: RegExp) {
   const lines = result.stderr.split('\n').filter(Boolean);
@@ -28,18 +24,15 @@ function writeSpec(dir: string, spec: Record<string, unknown>): string {
   return file;
 }
 
+/** Paths relative to the spec file, as a user writes them. */
 const baseSpec = (name: string) => ({
-  name,
-  source: { uri: 'raw' },
-  schema: TRANSACTIONS_SCHEMA,
-  target: {
-    path: 'warehouse.duckdb',
-    table: 'transactions',
-    partitionColumns: ['year', 'month'],
-    keyColumns: ['transaction_id'],
-    orderingColumn: 'updated_at',
-  },
-  range: { from: '2019-01', to: '2019-03' },
+  ...transactionsSpecInput({
+    name,
+    source: 'raw',
+    target: 'warehouse.duckdb',
+    from: '2019-01',
+    to: '2019-03',
+  }),
   retry: { maximumAttempts: 2, initialInterval: '100ms' },
   heartbeatTimeout: '3s',
 });
@@ -59,12 +52,8 @@ describe('CLI against a real dev server', () => {
 
   it('start --wait shows progress, exits 0, and status/list report the backfill', async () => {
     const dir = tempDir();
-    generateTransactions({
-      dir: path.join(dir, 'raw'),
-      from: '2019-01',
-      to: '2019-03',
-      rowsPerPartition: 300,
-    });
+    const raw = path.join(dir, 'raw');
+    generateTransactions({ dir: raw, from: '2019-01', to: '2019-03', rowsPerPartition: 300 });
     const name = uniqueId('cli');
     const file = writeSpec(dir, baseSpec(name));
     const started = await cli(['start', file, '--wait'], serverEnv());
@@ -114,8 +103,9 @@ describe('CLI against a real dev server', () => {
 
   it('plan shows files and bytes per partition and what each reprocess mode would skip', async () => {
     const dir = tempDir();
+    const raw = path.join(dir, 'raw');
     generateTransactions({
-      dir: path.join(dir, 'raw'),
+      dir: raw,
       from: '2019-01',
       to: '2019-02',
       rowsPerPartition: 100,

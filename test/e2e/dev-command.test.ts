@@ -6,7 +6,9 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../common/ids';
-import { freePort, tempDir, waitFor } from '../helpers';
+import { tempDir } from '../../testkit/fixtures';
+import { freePort } from '../../testkit/ports';
+import { waitFor } from '../../testkit/wait';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'backfill.js');
 

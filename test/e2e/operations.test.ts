@@ -1,20 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { getStatus, startBackfill } from '../../client/backfills';
-import { generateTransactions } from '../../scripts/dataset';
-import {
-  freePort,
-  spawnWorker,
-  useTestEnv,
-  tempDir,
-  transactionsSpec,
-  uniqueId,
-  waitFor,
-  assertTargetEqualsOracle,
-} from '../helpers';
-import { startMinio } from '../minio-server';
+import { useTestEnv } from '../../testkit/env';
+import { prepareTransactionsBackfill } from '../../testkit/fixtures';
+import { startMinio } from '../../testkit/minio-server';
+import { assertTargetEqualsOracle } from '../../testkit/oracle';
+import { freePort } from '../../testkit/ports';
+import { spawnWorker, withWorkerProcess } from '../../testkit/processes';
+import { waitFor } from '../../testkit/wait';
 
 function metricValue(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{}`));
@@ -28,26 +22,15 @@ describe('operating the worker', () => {
     // The worker reads from a real MinIO whose secret key signs every request: a secret the worker
     // really holds, not one it never touches.
     const minio = await startMinio();
-    const dir = tempDir();
-    const data = generateTransactions({
-      dir: path.join(dir, 'raw'),
+    const { raw, data, spec, taskQueue } = prepareTransactionsBackfill({
+      name: 'ops',
       from: '2020-01',
       to: '2020-02',
-      rowsPerPartition: 700,
-      duplicateRate: 0.1,
-    });
-    await minio.createBucket('ops');
-    assert.equal(await minio.uploadDir('ops', 'raw/', path.join(dir, 'raw')), data.files);
-    const SECRET = minio.secretKey;
-    const target = path.join(dir, 't.duckdb');
-    const spec = transactionsSpec({
-      name: uniqueId('ops'),
+      specTo: '2020-03',
+      data: { rowsPerPartition: 700, duplicateRate: 0.1 },
       source: 's3://ops/raw',
-      target,
-      from: '2020-01',
-      to: '2020-03',
     });
-    const taskQueue = uniqueId('tq');
+    const SECRET = minio.secretKey;
     const port = await freePort();
     const worker = spawnWorker(env.server, taskQueue, {
       BACKFILL_METRICS_PORT: String(port),
@@ -58,6 +41,8 @@ describe('operating the worker', () => {
       BACKFILL_S3_FORCE_PATH_STYLE: 'true',
     });
     try {
+      await minio.createBucket('ops');
+      assert.equal(await minio.uploadDir('ops', 'raw/', raw), data.files);
       await waitFor(
         'healthz',
         async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200,
@@ -117,29 +102,18 @@ describe('operating the worker', () => {
       for (const text of places) assert.ok(!text.includes(SECRET), 'the secret leaked');
       assert.ok(places[1]!.includes(spec.name), 'the haystack is real');
     } finally {
-      worker.process.kill('SIGTERM');
-      await worker.exited;
+      await worker.kill();
       await minio.stop();
     }
   });
 
   it('SIGTERM during a running partition: the worker exits within the grace period, the load is retried elsewhere, the target equals the oracle', async () => {
-    const dir = tempDir();
-    const data = generateTransactions({
-      dir: path.join(dir, 'raw'),
+    const { data, spec, target, taskQueue } = prepareTransactionsBackfill({
+      name: 'sigterm',
       from: '2020-04',
       to: '2020-05',
-      rowsPerPartition: 600,
+      data: { rowsPerPartition: 600 },
     });
-    const target = path.join(dir, 't.duckdb');
-    const spec = transactionsSpec({
-      name: uniqueId('sigterm'),
-      source: path.join(dir, 'raw'),
-      target,
-      from: '2020-04',
-      to: '2020-05',
-    });
-    const taskQueue = uniqueId('tq');
     const first = spawnWorker(env.server, taskQueue, {
       BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS: '60000',
       BACKFILL_SHUTDOWN_GRACE: '2s',
@@ -151,24 +125,17 @@ describe('operating the worker', () => {
     );
     await new Promise((r) => setTimeout(r, 2000));
     const signalled = Date.now();
-    first.process.kill('SIGTERM');
-    const code = await first.exited;
+    const code = await first.kill('SIGTERM');
     const exitMs = Date.now() - signalled;
     assert.ok(exitMs < 10_000, `exited ${exitMs} ms after SIGTERM (grace 2 s)`);
     assert.equal(code, 0);
 
-    const second = spawnWorker(env.server, taskQueue);
-    try {
-      const summary = await handle.result();
-      assert.equal(summary.counts.succeeded, 2);
-      assert.ok(
-        summary.partitions!.some((p) => (p.stats?.attempts ?? 0) > 1),
-        'a load was retried on the second worker',
-      );
-    } finally {
-      second.process.kill('SIGTERM');
-      await second.exited;
-    }
+    const summary = await withWorkerProcess(env.server, taskQueue, {}, () => handle.result());
+    assert.equal(summary.counts.succeeded, 2);
+    assert.ok(
+      summary.partitions!.some((p) => (p.stats?.attempts ?? 0) > 1),
+      'a load was retried on the second worker',
+    );
     await assertTargetEqualsOracle(target, data.oracle);
   });
 });

@@ -1,28 +1,22 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Source } from '../../activities/sources';
+import type { Source } from '../../loading/sources';
 import { startBackfill } from '../../client/backfills';
-import { createS3Source, s3ClientFactory } from '../../activities/sources/s3-source';
+import { createS3Source, s3ClientFactory } from '../../loading/sources/s3-source';
 import { parseSpec } from '../../common/spec';
 import { BackfillError } from '../../common/failures';
-import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
-import {
-  freePort,
-  startTestEnv,
-  startWorker,
-  tempDir,
-  transactionsSpec,
-  uniqueId,
-  type TestEnv,
-  assertTargetEqualsOracle,
-} from '../helpers';
-import { startMinio, type Minio } from '../minio-server';
-import { createLoader } from '../activities/loading';
+import { startTestEnv, type TestEnv } from '../../testkit/env';
+import { prepareTransactionsBackfill, tempDir } from '../../testkit/fixtures';
+import { createLoader } from '../../testkit/loader';
+import { startMinio, type Minio } from '../../testkit/minio-server';
+import { assertTargetEqualsOracle } from '../../testkit/oracle';
+import { freePort } from '../../testkit/ports';
+import { transactionsSpecInput } from '../../testkit/specs';
+import { withWorker } from '../../testkit/worker';
 
 describe('S3 source against a real MinIO', () => {
   let minio: Minio;
@@ -39,19 +33,20 @@ describe('S3 source against a real MinIO', () => {
     await minio?.stop();
   });
 
+  const s3Source = (bucket: string) => ({
+    uri: `s3://${bucket}/raw`,
+    endpoint: minio.endpoint,
+    forcePathStyle: true,
+  });
   const s3Spec = (bucket: string, extra: object = {}) =>
     parseSpec({
-      name: 's3',
-      source: { uri: `s3://${bucket}/raw`, endpoint: minio.endpoint, forcePathStyle: true },
-      schema: TRANSACTIONS_SCHEMA,
-      target: {
-        path: path.join(tempDir(), 't.duckdb'),
-        table: 'transactions',
-        partitionColumns: ['year', 'month'],
-        keyColumns: ['transaction_id'],
-        orderingColumn: 'updated_at',
-      },
-      range: { from: '2019-01', to: '2019-03' },
+      ...transactionsSpecInput({
+        name: 's3',
+        source: s3Source(bucket),
+        target: path.join(tempDir(), 't.duckdb'),
+        from: '2019-01',
+        to: '2019-03',
+      }),
       retry: { maximumAttempts: 2, initialInterval: '100ms' },
       heartbeatTimeout: '3s',
       ...extra,
@@ -87,7 +82,7 @@ describe('S3 source against a real MinIO', () => {
       files.slice(0, 2).map((f) => f.name),
       ['year=2019/month=02/part-00000.ndjson', 'year=2019/month=02/part-00001.ndjson'],
     );
-    const work = mkdtempSync(path.join(tmpdir(), 's3-'));
+    const work = tempDir('s3-');
     const local = await source.materialize(spec, files[7]!, work);
     assert.ok(local.startsWith(work) && local.endsWith('.ndjson'));
 
@@ -167,32 +162,20 @@ describe('S3 source against a real MinIO', () => {
 
   it('a backfill from MinIO through the dev server lands exactly the oracle (gzip objects included)', async () => {
     await minio.createBucket('txns');
-    const dir = tempDir();
-    const data = generateTransactions({
-      dir: path.join(dir, 'raw'),
+    const { raw, data, spec, target } = prepareTransactionsBackfill({
+      name: 's3',
       from: '2019-01',
       to: '2019-03',
-      rowsPerPartition: 1500,
-      gzip: true,
+      data: { rowsPerPartition: 1500, gzip: true },
+      source: s3Source('txns'),
     });
-    assert.equal(await minio.uploadDir('txns', 'raw/', path.join(dir, 'raw')), data.files);
-    const target = path.join(dir, 't.duckdb');
-    const spec = transactionsSpec({
-      name: uniqueId('s3'),
-      source: 's3://txns/raw',
-      target,
-      from: '2019-01',
-      to: '2019-03',
-      extra: { source: { uri: 's3://txns/raw', endpoint: minio.endpoint, forcePathStyle: true } },
-    });
-    const worker = await startWorker(env, { s3: createS3Source({ clientFor: s3ClientFactory() }) });
-    try {
-      const summary = await (await startBackfill(env.client, spec, { taskQueue: worker.taskQueue })).result();
-      assert.equal(summary.counts.succeeded, 3);
-      assert.equal(summary.totals.rowsRead, data.rows);
-    } finally {
-      await worker.stop();
-    }
+    assert.equal(await minio.uploadDir('txns', 'raw/', raw), data.files);
+    const s3 = createS3Source({ clientFor: s3ClientFactory() });
+    const summary = await withWorker(env, { s3 }, async ({ taskQueue }) =>
+      (await startBackfill(env.client, spec, { taskQueue })).result(),
+    );
+    assert.equal(summary.counts.succeeded, 3);
+    assert.equal(summary.totals.rowsRead, data.rows);
     await assertTargetEqualsOracle(target, data.oracle);
   });
 

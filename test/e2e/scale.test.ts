@@ -3,17 +3,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startBackfill } from '../../client/backfills';
 import { parseSpec } from '../../common/spec';
-import { useTestEnv, startWorker, tempDir, uniqueId, waitFor, type TestEnv } from '../helpers';
-
-/** Every run of a workflow ID (continue-as-new chain) with its history length. */
-async function historyLengths(env: TestEnv, workflowId: string): Promise<number[]> {
-  const lengths: number[] = [];
-  // Runs from visibility, lengths from describe (visibility's count can lag); a parent run's full
-  // history can exceed gRPC's 4 MB message limit, so it is not fetched.
-  for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
-    lengths.push((await env.client.workflow.getHandle(workflowId, execution.runId).describe()).historyLength);
-  return lengths;
-}
+import { useTestEnv } from '../../testkit/env';
+import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { historyLengths } from '../../testkit/inspect';
+import { waitFor } from '../../testkit/wait';
+import { withWorker } from '../../testkit/worker';
 
 describe('scale: 10,000 no-op partitions', () => {
   const env = useTestEnv();
@@ -31,17 +25,16 @@ describe('scale: 10,000 no-op partitions', () => {
       partitionsPerChild: 4,
       maintenance: { enabled: false },
     });
-    const worker = await startWorker(env, { maxConcurrentActivities: 50 });
-    try {
+    await withWorker(env, { maxConcurrentActivities: 50 }, async ({ taskQueue }) => {
       const started = Date.now();
-      const summary = await (await startBackfill(env.client, spec, { taskQueue: worker.taskQueue })).result();
+      const summary = await (await startBackfill(env.client, spec, { taskQueue })).result();
       const seconds = (Date.now() - started) / 1000;
       assert.equal(summary.total, 10_000);
       assert.equal(summary.counts.empty, 10_000);
       assert.ok(summary.generation >= 1, `continued as new ${summary.generation} time(s)`);
       // Visibility lists the last run a moment after it closes.
       const lengths = await waitFor('every run in visibility', async () => {
-        const found = await historyLengths(env, spec.name);
+        const found = await historyLengths(env.client, spec.name);
         return found.length === summary.generation + 1 ? found : undefined;
       });
       assert.ok(Math.min(...lengths) > 0, `every run has a history: ${lengths.join(', ')}`);
@@ -55,8 +48,6 @@ describe('scale: 10,000 no-op partitions', () => {
       process.stdout.write(
         `# 10,000 partitions in ${seconds.toFixed(1)} s (${((seconds * 1000) / 10_000).toFixed(1)} ms/partition), ${lengths.length} runs, largest history ${Math.max(...lengths)} events\n`,
       );
-    } finally {
-      await worker.stop();
-    }
+    });
   });
 });

@@ -2,17 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { generateTransactions } from '../../scripts/dataset';
-import {
-  runCli,
-  useTestEnv,
-  startWorker,
-  tempDir,
-  transactionsSpec,
-  uniqueId,
-  waitFor,
-  assertTargetEqualsOracle,
-} from '../helpers';
+import { generateTransactions } from '../../testkit/dataset';
+import { runCli } from '../../testkit/cli';
+import { useTestEnv } from '../../testkit/env';
+import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { assertTargetEqualsOracle } from '../../testkit/oracle';
+import { transactionsSpec } from '../../testkit/specs';
+import { waitFor } from '../../testkit/wait';
+import { startWorker } from '../../testkit/worker';
 
 interface StatusJson {
   total: number;

@@ -3,20 +3,14 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getStatus, startBackfill } from '../../client/backfills';
-import type { BackfillSpec } from '../../common/spec';
-import { generateTransactions } from '../../scripts/dataset';
-import {
-  runCli,
-  useTestEnv,
-  startWorker,
-  tempDir,
-  transactionsSpec,
-  uniqueId,
-  waitFor,
-  type TestEnv,
-} from '../helpers';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import type { BackfillSpecInput } from '../../common/spec';
+import { runCli } from '../../testkit/cli';
+import { useTestEnv, type TestEnv } from '../../testkit/env';
+import { prepareTransactionsBackfill, uniqueId } from '../../testkit/fixtures';
+import { waitForPartitionStatus } from '../../testkit/inspect';
+import { transactionsSpec } from '../../testkit/specs';
+import { sleep, waitFor } from '../../testkit/wait';
+import { withWorker } from '../../testkit/worker';
 
 /** Samples progress until the backfill closes; returns the largest running count seen and the statuses over time. */
 async function sample(env: TestEnv, id: string, until: () => boolean, intervalMs = 100) {
@@ -33,33 +27,16 @@ async function sample(env: TestEnv, id: string, until: () => boolean, intervalMs
 describe('steering a running backfill', () => {
   const env = useTestEnv();
 
-  function smallSpec(name: string, months: [string, string], extra: Partial<BackfillSpec> = {}) {
-    const dir = tempDir();
-    generateTransactions({
-      dir: path.join(dir, 'raw'),
-      from: months[0],
-      to: months[1],
-      rowsPerPartition: 50,
-      filesPerPartition: 1,
-    });
-    return transactionsSpec({
-      name: uniqueId(name),
-      source: path.join(dir, 'raw'),
-      target: path.join(dir, 't.duckdb'),
-      from: months[0],
-      to: months[1],
-      extra: extra,
-    });
-  }
+  /** One small file a month: the backfill's control flow is under test, not the loading. */
+  const smallData = { rowsPerPartition: 50, filesPerPartition: 1 };
+  const smallSpec = (name: string, [from, to]: [string, string], extra: Partial<BackfillSpecInput> = {}) =>
+    prepareTransactionsBackfill({ name, from, to, data: smallData, extra }).spec;
 
   it('throttle from 2 to 8 raises the running children without a restart (CLI), and setMaxConcurrency works as a raw signal', async () => {
     const spec = smallSpec('throttle', ['2010-01', '2011-12'], { maxConcurrency: 2 });
-    const worker = await startWorker(env, {
-      faults: { delayBeforeCommitMs: () => 1500 },
-      maxConcurrentActivities: 20,
-    });
-    try {
-      const handle = await startBackfill(env.client, spec, { taskQueue: worker.taskQueue });
+    const options = { faults: { delayBeforeCommitMs: () => 1500 }, maxConcurrentActivities: 20 };
+    await withWorker(env, options, async ({ taskQueue }) => {
+      const handle = await startBackfill(env.client, spec, { taskQueue });
       await waitFor(
         'two running',
         async () => (await getStatus(env.client, spec.name, { partitions: false })).counts.running === 2,
@@ -70,7 +47,7 @@ describe('steering a running backfill', () => {
         Math.max(...before) <= 2,
         `never more than 2 before the throttle (saw ${Math.max(...before)})`,
       );
-      const cli = await runCli(env, worker.taskQueue, ['throttle', spec.name, '--max-concurrent', '8']);
+      const cli = await runCli(env, taskQueue, ['throttle', spec.name, '--max-concurrent', '8']);
       assert.equal(cli.code, 0, cli.err.join('\n'));
       const afterThrottle = await waitFor('more than 2 running', async () => {
         const s = await getStatus(env.client, spec.name, { partitions: false });
@@ -85,21 +62,18 @@ describe('steering a running backfill', () => {
       );
       const summary = await handle.result();
       assert.equal(summary.counts.succeeded, 24);
-    } finally {
-      await worker.stop();
-    }
+    });
   });
 
   it('pause (CLI) starts no child until resume (raw signal); pause as a raw signal too', async () => {
     const spec = smallSpec('pause', ['2012-01', '2012-08'], { maxConcurrency: 2 });
-    const worker = await startWorker(env, { faults: { delayBeforeCommitMs: () => 700 } });
-    try {
-      const handle = await startBackfill(env.client, spec, { taskQueue: worker.taskQueue });
+    await withWorker(env, { faults: { delayBeforeCommitMs: () => 700 } }, async ({ taskQueue }) => {
+      const handle = await startBackfill(env.client, spec, { taskQueue });
       await waitFor(
         'a first child',
         async () => (await getStatus(env.client, spec.name, { partitions: false })).counts.running > 0,
       );
-      const paused = await runCli(env, worker.taskQueue, ['pause', spec.name]);
+      const paused = await runCli(env, taskQueue, ['pause', spec.name]);
       assert.equal(paused.code, 0, paused.err.join('\n'));
       const drained = await waitFor('running children to finish', async () => {
         const s = await getStatus(env.client, spec.name);
@@ -125,13 +99,11 @@ describe('steering a running backfill', () => {
         'paused by signal',
         async () => (await getStatus(env.client, spec.name, { partitions: false })).state === 'paused',
       );
-      const resumed = await runCli(env, worker.taskQueue, ['resume', spec.name]);
+      const resumed = await runCli(env, taskQueue, ['resume', spec.name]);
       assert.equal(resumed.code, 0);
       const summary = await handle.result();
       assert.equal(summary.counts.succeeded, 8);
-    } finally {
-      await worker.stop();
-    }
+    });
   });
 
   it('cancel and retry as raw signals (what the Temporal UI sends)', async () => {
@@ -140,60 +112,39 @@ describe('steering a running backfill', () => {
     // 2013-03 waits for the retry signal, so the backfill cannot close before the retry arrives.
     let releaseMarch!: () => void;
     const march = new Promise<void>((resolve) => (releaseMarch = resolve));
-    const worker = await startWorker(env, {
-      faults: {
-        delayBeforeCommitMs: (key) => (key === '2013-02' && first ? ((first = false), 60_000) : 0),
-        holdBeforeCommit: (key) => (key === '2013-03' ? march : undefined),
-      },
+    const faults = {
+      delayBeforeCommitMs: (key: string) => (key === '2013-02' && first ? ((first = false), 60_000) : 0),
+      holdBeforeCommit: (key: string) => (key === '2013-03' ? march : undefined),
+    };
+    await withWorker(env, { faults }, async ({ taskQueue }) => {
+      try {
+        const handle = await startBackfill(env.client, spec, { taskQueue });
+        await waitForPartitionStatus(env, spec.name, '2013-02', 'running');
+        await sleep(500);
+        await handle.signal('cancelPartitions', { partitions: ['2013-02'] });
+        await waitForPartitionStatus(env, spec.name, '2013-02', 'cancelled');
+        await handle.signal('retryPartitions', { failed: true });
+        releaseMarch();
+        const summary = await handle.result();
+        const feb = summary.partitions!.find((p) => p.key === '2013-02')!;
+        assert.equal(feb.status, 'succeeded');
+        assert.equal(feb.runs, 2);
+      } finally {
+        // Before the worker stops: a held commit would keep it from stopping.
+        releaseMarch();
+      }
     });
-    try {
-      const handle = await startBackfill(env.client, spec, { taskQueue: worker.taskQueue });
-      await waitFor(
-        '2013-02 running',
-        async () =>
-          (await getStatus(env.client, spec.name)).partitions?.find((p) => p.key === '2013-02')?.status ===
-          'running',
-      );
-      await sleep(500);
-      await handle.signal('cancelPartitions', { partitions: ['2013-02'] });
-      await waitFor(
-        '2013-02 cancelled',
-        async () =>
-          (await getStatus(env.client, spec.name)).partitions?.find((p) => p.key === '2013-02')?.status ===
-          'cancelled',
-      );
-      await handle.signal('retryPartitions', { failed: true });
-      releaseMarch();
-      const summary = await handle.result();
-      const feb = summary.partitions!.find((p) => p.key === '2013-02')!;
-      assert.equal(feb.status, 'succeeded');
-      assert.equal(feb.runs, 2);
-    } finally {
-      releaseMarch();
-      await worker.stop();
-    }
   });
 
   it('reprocess modes on a second run: none, failed and completed run exactly the expected partitions', async () => {
-    const dir = tempDir();
-    const raw = path.join(dir, 'raw');
-    generateTransactions({
-      dir: raw,
+    const { raw, spec: base } = prepareTransactionsBackfill({
+      name: 'reprocess',
       from: '2014-01',
       to: '2014-04',
-      rowsPerPartition: 50,
-      filesPerPartition: 1,
+      data: smallData,
     });
     const broken = path.join(raw, 'year=2014/month=03/zz-broken.ndjson.gz');
     writeFileSync(broken, 'not gzip at all');
-    const base = transactionsSpec({
-      name: uniqueId('reprocess'),
-      source: raw,
-      target: path.join(dir, 't.duckdb'),
-      from: '2014-01',
-      to: '2014-04',
-    });
-    const worker = await startWorker(env);
     /** Child starts and up-front checks in the latest parent run's history. */
     const parentCommands = async (id: string) => {
       const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
@@ -206,13 +157,13 @@ describe('steering a running backfill', () => {
     };
     const ran = (s: { partitions?: { key: string; status: string }[] }) =>
       s.partitions!.filter((p) => p.status !== 'skipped').map((p) => p.key);
-    try {
-      const first = await (await startBackfill(env.client, base, { taskQueue: worker.taskQueue })).result();
+    await withWorker(env, async ({ taskQueue }) => {
+      const first = await (await startBackfill(env.client, base, { taskQueue })).result();
       assert.deepEqual(ran(first), ['2014-01', '2014-02', '2014-03', '2014-04']);
       assert.equal(first.counts.failed, 1, JSON.stringify(first.partitions));
 
       const none = await (
-        await startBackfill(env.client, { ...base, reprocess: 'none' }, { taskQueue: worker.taskQueue })
+        await startBackfill(env.client, { ...base, reprocess: 'none' }, { taskQueue })
       ).result();
       assert.deepEqual(ran(none), []);
       // Found finished up front: no child start was even attempted.
@@ -220,48 +171,44 @@ describe('steering a running backfill', () => {
 
       rmSync(broken);
       const failed = await (
-        await startBackfill(env.client, { ...base, reprocess: 'failed' }, { taskQueue: worker.taskQueue })
+        await startBackfill(env.client, { ...base, reprocess: 'failed' }, { taskQueue })
       ).result();
       assert.deepEqual(ran(failed), ['2014-03']);
       assert.deepEqual(await parentCommands(base.name), { children: 1, checks: 1 });
       assert.equal(failed.counts.succeeded, 1);
 
       const completed = await (
-        await startBackfill(env.client, { ...base, reprocess: 'completed' }, { taskQueue: worker.taskQueue })
+        await startBackfill(env.client, { ...base, reprocess: 'completed' }, { taskQueue })
       ).result();
       assert.deepEqual(ran(completed), ['2014-01', '2014-02', '2014-03', '2014-04']);
-    } finally {
-      await worker.stop();
-    }
+    });
   });
 
   it('batching keeps stats per partition, equal to the unbatched run; --backwards runs newest first', async () => {
-    const dir = tempDir();
-    generateTransactions({
-      dir: path.join(dir, 'raw'),
+    const {
+      dir,
+      raw,
+      spec: plainSpec,
+    } = prepareTransactionsBackfill({
+      name: 'plain',
       from: '2015-01',
       to: '2015-12',
-      rowsPerPartition: 120,
-      duplicateRate: 0.2,
+      data: { rowsPerPartition: 120, duplicateRate: 0.2 },
     });
-    const make = (name: string, extra: Partial<BackfillSpec>) =>
+    // More backfills of the same files, each into its own target.
+    const make = (name: string, extra: Partial<BackfillSpecInput>) =>
       transactionsSpec({
         name: uniqueId(name),
-        source: path.join(dir, 'raw'),
+        source: raw,
         target: path.join(dir, `${name}.duckdb`),
         from: '2015-01',
         to: '2015-12',
-        extra: extra,
+        extra,
       });
-    const worker = await startWorker(env);
-    try {
-      const plain = await (
-        await startBackfill(env.client, make('plain', {}), { taskQueue: worker.taskQueue })
-      ).result();
+    await withWorker(env, async ({ taskQueue }) => {
+      const plain = await (await startBackfill(env.client, plainSpec, { taskQueue })).result();
       const batchedSpec = make('batched', { partitionsPerChild: 5 });
-      const batched = await (
-        await startBackfill(env.client, batchedSpec, { taskQueue: worker.taskQueue })
-      ).result();
+      const batched = await (await startBackfill(env.client, batchedSpec, { taskQueue })).result();
       const counts = (s: typeof plain) =>
         s.partitions!.map((p) => [
           p.key,
@@ -287,15 +234,13 @@ describe('steering a running backfill', () => {
 
       const backwards = await (
         await startBackfill(env.client, make('backwards', { order: 'newest', maxConcurrency: 1 }), {
-          taskQueue: worker.taskQueue,
+          taskQueue,
         })
       ).result();
       const byStart = [...backwards.partitions!]
         .sort((a, b) => a.startedAt! - b.startedAt!)
         .map((p) => p.key);
       assert.deepEqual(byStart, [...byStart].sort().reverse());
-    } finally {
-      await worker.stop();
-    }
+    });
   });
 });

@@ -1,37 +1,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import path from 'node:path';
-import { generateTransactions } from '../../scripts/dataset';
-import {
-  assertTargetEqualsOracle,
-  runCliProcess,
-  spawnWorker,
-  tempDir,
-  transactionsSpec,
-  uniqueId,
-  useTestEnv,
-} from '../helpers';
+import { runCliProcess } from '../../testkit/cli';
+import { useTestEnv } from '../../testkit/env';
+import { prepareTransactionsBackfill, tempDir } from '../../testkit/fixtures';
+import { assertTargetEqualsOracle } from '../../testkit/oracle';
+import { spawnWorker, withWorkerProcess } from '../../testkit/processes';
 import {
   makeCertificates,
   startApiKeyProxy,
   startMtlsProxy,
   type MtlsProxy,
   type TestCertificates,
-} from '../tls-proxy';
-
-/** Two monthly partitions of transactions, their spec as a file, and a fresh task queue. */
-function prepareBackfill(name: string, from: string, to: string) {
-  const dir = tempDir();
-  const data = generateTransactions({ dir: path.join(dir, 'raw'), from, to, rowsPerPartition: 300 });
-  const target = path.join(dir, 't.duckdb');
-  const spec = transactionsSpec({ name: uniqueId(name), source: path.join(dir, 'raw'), target, from, to });
-  const specFile = path.join(dir, 'spec.json');
-  writeFileSync(specFile, JSON.stringify(spec));
-  return { data, target, spec, specFile, taskQueue: uniqueId('tq') };
-}
+} from '../../testkit/tls-proxy';
 
 describe('TLS, mTLS and API keys to the Temporal frontend', () => {
   const env = useTestEnv();
@@ -46,7 +28,11 @@ describe('TLS, mTLS and API keys to the Temporal frontend', () => {
   });
 
   it('the worker and the CLI connect with client certificates (TEMPORAL_TLS_*); without one, or without TLS, they are refused', async () => {
-    const { data, target, specFile, taskQueue } = prepareBackfill('tls', '2021-01', '2021-02');
+    const { data, target, specFile, taskQueue } = prepareTransactionsBackfill({
+      name: 'tls',
+      from: '2021-01',
+      to: '2021-02',
+    });
     const tls = {
       TEMPORAL_TLS_CA: certs.ca,
       TEMPORAL_TLS_CERT: certs.clientCert,
@@ -59,15 +45,12 @@ describe('TLS, mTLS and API keys to the Temporal frontend', () => {
       BACKFILL_TASK_QUEUE: taskQueue,
     };
     // The worker's only way to the server is the proxy, so a finished backfill proves its TLS too.
-    const worker = spawnWorker({ address: proxy.address, namespace: env.server.namespace }, taskQueue, tls);
-    try {
+    const viaProxy = { address: proxy.address, namespace: env.server.namespace };
+    await withWorkerProcess(viaProxy, taskQueue, tls, async () => {
       const started = await runCliProcess(['start', specFile, '--wait'], { ...cliEnv, ...tls });
       assert.equal(started.code, 0, started.stderr);
       assert.match(started.stdout, /2 partitions: 2 succeeded/);
-    } finally {
-      worker.process.kill('SIGTERM');
-      await worker.exited;
-    }
+    });
     await assertTargetEqualsOracle(target, data.oracle);
     assert.ok(proxy.clients.length >= 2, `${proxy.clients.length} accepted connections`);
     assert.deepEqual([...new Set(proxy.clients)], ['backfill-worker']);
@@ -94,7 +77,11 @@ describe('TLS, mTLS and API keys to the Temporal frontend', () => {
     const apiKey = `key-${randomBytes(12).toString('hex')}`;
     const gateway = await startApiKeyProxy(env.server.address, certs, apiKey);
     try {
-      const { data, target, spec, specFile, taskQueue } = prepareBackfill('apikey', '2021-03', '2021-04');
+      const { data, target, spec, specFile, taskQueue } = prepareTransactionsBackfill({
+        name: 'apikey',
+        from: '2021-03',
+        to: '2021-04',
+      });
       // The gateway's certificate is from the test CA, so the CA is configured beside the key.
       const auth = {
         TEMPORAL_API_KEY: apiKey,
@@ -116,8 +103,7 @@ describe('TLS, mTLS and API keys to the Temporal frontend', () => {
         assert.match(started.stdout, /2 partitions: 2 succeeded/);
         assert.ok(!started.stdout.includes(apiKey) && !started.stderr.includes(apiKey));
       } finally {
-        worker.process.kill('SIGTERM');
-        await worker.exited;
+        await worker.kill();
       }
       await assertTargetEqualsOracle(target, data.oracle);
       assert.ok(gateway.forwarded() > 0);

@@ -8,21 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from '@temporalio/client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBackfill } from '../../client/backfills';
-import { startDevServer, type DevServer } from '../../client/dev-server';
-import { generateTransactions } from '../../scripts/dataset';
-import {
-  freePort,
-  startWorker,
-  tempDir,
-  transactionsSpec,
-  uniqueId,
-  waitFor,
-  type RunningWorker,
-  type TestEnv,
-} from '../helpers';
+import { startTestEnv, type TestEnv } from '../../testkit/env';
+import { prepareTransactionsBackfill } from '../../testkit/fixtures';
+import { freePort } from '../../testkit/ports';
+import { waitFor } from '../../testkit/wait';
+import { startWorker, type RunningWorker } from '../../testkit/worker';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const artifacts = path.resolve(__dirname, '..', '..', '..', 'test-artifacts', 'ui');
@@ -33,7 +25,6 @@ const skip =
     : false;
 
 describe('the Temporal UI in a real browser', { skip }, () => {
-  let server: DevServer;
   let env: TestEnv;
   let worker: RunningWorker;
   let browser: Browser;
@@ -41,8 +32,7 @@ describe('the Temporal UI in a real browser', { skip }, () => {
   let ui: string;
 
   before(async () => {
-    server = await startDevServer({ uiPort: await freePort() });
-    env = { server, client: new Client({ connection: server.connection, namespace: server.namespace }) };
+    env = await startTestEnv({ uiPort: await freePort() });
     // Slow commits keep the backfill running while the browser looks at it.
     worker = await startWorker(env, { faults: { delayBeforeCommitMs: () => 2500 } });
     browser = await chromium.launch({
@@ -50,33 +40,24 @@ describe('the Temporal UI in a real browser', { skip }, () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    ui = `${server.uiUrl}/namespaces/${server.namespace}`;
+    ui = `${env.server.uiUrl}/namespaces/${env.server.namespace}`;
     mkdirSync(artifacts, { recursive: true });
   });
   after(async () => {
     await browser?.close();
     await worker?.stop();
-    await server?.stop();
+    await env?.server.stop();
   });
 
-  function spec(name: string) {
-    const dir = tempDir();
-    generateTransactions({
-      dir: path.join(dir, 'raw'),
-      from: '2019-01',
-      to: '2019-06',
-      rowsPerPartition: 40,
-      filesPerPartition: 1,
-    });
-    return transactionsSpec({
+  /** Six small partitions, two at a time, under a unique name beginning with `name`. */
+  const spec = (name: string) =>
+    prepareTransactionsBackfill({
       name,
-      source: path.join(dir, 'raw'),
-      target: path.join(dir, 't.duckdb'),
       from: '2019-01',
       to: '2019-06',
+      data: { rowsPerPartition: 40, filesPerPartition: 1 },
       extra: { maxConcurrency: 2 },
-    });
-  }
+    }).spec;
 
   /** Reloads a page until its text satisfies the check (the UI fetches on load). */
   async function untilText(url: string, check: (text: string) => boolean, what: string) {
@@ -93,10 +74,10 @@ describe('the Temporal UI in a real browser', { skip }, () => {
   }
 
   it('lists the parent and its children, filters by BackfillId, and shows the live details', async () => {
-    const id = uniqueId('ui');
-    const other = uniqueId('other');
-    const handle = await startBackfill(env.client, spec(id), { taskQueue: worker.taskQueue });
-    const otherHandle = await startBackfill(env.client, spec(other), { taskQueue: worker.taskQueue });
+    const [mine, others] = [spec('ui'), spec('other')];
+    const [id, other] = [mine.name, others.name];
+    const handle = await startBackfill(env.client, mine, { taskQueue: worker.taskQueue });
+    const otherHandle = await startBackfill(env.client, others, { taskQueue: worker.taskQueue });
 
     // The workflow list: the parent and its readable child IDs.
     const list = await untilText(

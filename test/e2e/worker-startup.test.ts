@@ -4,17 +4,13 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { startBackfill } from '../../client/backfills';
 import { startDevServer } from '../../client/dev-server';
-import { generateTransactions } from '../../scripts/dataset';
-import {
-  assertTargetEqualsOracle,
-  freePort,
-  runCliProcess,
-  spawnWorker,
-  stopChild,
-  tempDir,
-  transactionsSpec,
-  uniqueId,
-} from '../helpers';
+import { generateTransactions } from '../../testkit/dataset';
+import { runCliProcess } from '../../testkit/cli';
+import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { assertTargetEqualsOracle } from '../../testkit/oracle';
+import { freePort } from '../../testkit/ports';
+import { spawnWorker, stopChild } from '../../testkit/processes';
+import { transactionsSpec } from '../../testkit/specs';
 
 /** The message of each pino line that has one. */
 const messages = (logs: string[]) =>

@@ -8,9 +8,13 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { getStatus, startBackfill } from '../../client/backfills';
-import { generateTransactions } from '../../scripts/dataset';
-import { startTestEnv, startWorker, tempDir, transactionsSpec, uniqueId, waitFor } from '../helpers';
+import { startBackfill } from '../../client/backfills';
+import { generateTransactions } from '../../testkit/dataset';
+import { startTestEnv } from '../../testkit/env';
+import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { waitForPartitionStatus } from '../../testkit/inspect';
+import { transactionsSpec } from '../../testkit/specs';
+import { startWorker } from '../../testkit/worker';
 
 const OUT = path.resolve(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
 
@@ -78,20 +82,10 @@ async function main() {
     let openMarch!: () => void;
     gates.set('2019-03', new Promise<void>((resolve) => (openMarch = resolve)));
     const handle = await startBackfill(env.client, cancelled, { taskQueue: worker.taskQueue });
-    await waitFor(
-      '2019-02 running',
-      async () =>
-        (await getStatus(env.client, cancelled.name)).partitions?.find((p) => p.key === '2019-02')?.status ===
-        'running',
-    );
+    await waitForPartitionStatus(env, cancelled.name, '2019-02', 'running');
     await new Promise((r) => setTimeout(r, 1000));
     await handle.executeUpdate('cancelPartitions', { args: [{ partitions: ['2019-02'] }] });
-    await waitFor(
-      'cancelled',
-      async () =>
-        (await getStatus(env.client, cancelled.name)).partitions?.find((p) => p.key === '2019-02')?.status ===
-        'cancelled',
-    );
+    await waitForPartitionStatus(env, cancelled.name, '2019-02', 'cancelled');
     await handle.executeUpdate('retryPartitions', { args: [{ partitions: ['2019-02'] }] });
     openMarch();
     gates.clear();

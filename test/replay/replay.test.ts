@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
-import { workflowBundle } from '../helpers';
+import { workflowBundle } from '../../testkit/worker';
 
 const DIR = path.resolve(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
 const files = readdirSync(DIR)

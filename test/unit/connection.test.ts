@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, uiUrl } from '../../common/config';
 import { connectionOptions } from '../../common/connection-options';
-import { tempDir } from '../helpers';
+import { tempDir } from '../../testkit/fixtures';
 
 describe('connection options that reach the SDK', () => {
   const dir = tempDir();

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { KeyedMutex } from '../../activities/duckdb';
+import { KeyedMutex } from '../../loading/keyed-mutex';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 

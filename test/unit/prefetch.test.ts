@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { prefetchInOrder } from '../../activities/prefetch';
+import { prefetchInOrder } from '../../loading/sources/prefetch';
 
 describe('prefetching files ahead of staging', () => {
   it('yields in input order with at most `limit` fetches running while the consumer works', async () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { reconcileBatch, reconcileWrite } from '../../activities/reconcile';
+import { reconcileBatch, reconcileWrite } from '../../loading/reconcile';
 import { BackfillError } from '../../common/failures';
 
 const failsWith = (pattern: RegExp) => (err: unknown) => {

@@ -1,8 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { applyOverrides, parseSpec, SpecError } from '../../common/spec';
+import { specFromFlags } from '../../client/commands/start';
+import { applyOverrides, parseSpec, parseSpecWithWarnings, SpecError } from '../../common/spec';
 import { ENV_VARS } from '../../common/config';
 import { BEGIN, END, specReference } from '../../scripts/spec-docs';
 
@@ -112,6 +114,52 @@ describe('backfill spec', () => {
     assert.equal(spec.range.to, '2019-03');
     assert.equal(spec.maxConcurrency, 7);
     assert.equal(spec.target.writeMode, 'merge');
+  });
+});
+
+describe('target type and write mode words', () => {
+  it('a target without a type is a DuckDB file; an unknown type is refused with the choices', () => {
+    assert.equal(parseSpec(valid()).target.type, 'duckdb');
+    assert.deepEqual(problems({ ...valid(), target: { ...valid().target, type: 'parquet' } }), [
+      'target.type: must be one of: duckdb (duckdb when left out)',
+    ]);
+  });
+
+  it('the old spelling append loads as overwrite, with one deprecation warning', () => {
+    const old = { ...valid(), target: { ...valid().target, writeMode: 'append' } };
+    const { spec, warnings } = parseSpecWithWarnings(old);
+    assert.equal(spec.target.writeMode, 'overwrite');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^warning: target\.writeMode "append" is deprecated and loads as "overwrite"/);
+    assert.deepEqual(parseSpecWithWarnings(valid()).warnings, []);
+    assert.deepEqual(
+      parseSpecWithWarnings({ ...valid(), target: { ...valid().target, writeMode: 'overwrite' } }).warnings,
+      [],
+    );
+    // A key of Object.prototype is not an old spelling.
+    assert.deepEqual(problems({ ...valid(), target: { ...valid().target, writeMode: 'constructor' } }), [
+      'target.writeMode: Invalid option: expected one of "merge"|"overwrite"',
+    ]);
+  });
+
+  it('the CLI prints the warning once per spec load, for the file or the --write-mode flag', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'spec-warn-'));
+    const file = path.join(dir, 'spec.json');
+    writeFileSync(file, JSON.stringify({ ...valid(), target: { ...valid().target, writeMode: 'append' } }));
+    const lines: string[] = [];
+    const spec = specFromFlags(file, {}, (line) => lines.push(line));
+    assert.equal(spec.target.writeMode, 'overwrite');
+    assert.equal(lines.length, 1);
+    writeFileSync(file, JSON.stringify(valid()));
+    const flagged: string[] = [];
+    assert.equal(
+      specFromFlags(file, { writeMode: 'append' }, (l) => flagged.push(l)).target.writeMode,
+      'overwrite',
+    );
+    assert.equal(flagged.length, 1);
+    const none: string[] = [];
+    specFromFlags(file, {}, (l) => none.push(l));
+    assert.deepEqual(none, []);
   });
 });
 

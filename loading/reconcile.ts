@@ -26,7 +26,7 @@ export function reconcileBatch(partitionKey: string, counts: StagedCounts): numb
   return duplicatesRemoved;
 }
 
-/** After an insert-only write (overwrite/append), the target must hold exactly the batch. */
+/** After an insert-only write (overwrite), the target must hold exactly the batch. */
 export function reconcileWrite(partitionKey: string, rowsMerged: number, rowsWritten: number): void {
   if (rowsWritten !== rowsMerged) {
     throw new BackfillError(

@@ -1,17 +1,19 @@
 /**
- * Reading a partition's files into the raw table, one statement per file (so every record keeps
+ * Read phase: a partition's files into the raw table, one statement per file (so every record keeps
  * its file and line), whatever the format: NDJSON and JSON arrays as text, CSV and Parquet rows as
  * JSON objects of their fields. Typing happens afterwards, in one pass over the raw table.
  */
 import { open } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { BackfillError } from '../common/failures';
-import type { BackfillSpec } from '../common/spec';
-import { queryRows, run } from './duckdb';
-import { formatOf, type FileFormat, type SourceFile } from './sources';
-import * as sql from './sql';
+import { BackfillError } from '../../common/failures';
+import type { BackfillSpec } from '../../common/spec';
+import { queryRows, run } from '../duckdb';
+import { formatOf, type FileFormat, type SourceFile } from '../sources';
+import * as sql from '../sql';
+import { splitCsvLine } from './csv-header';
 
-export async function stageFile(
+/** Appends one file's records to the raw table (see sql.createRawTable). */
+export async function readRawFile(
   conn: DuckDBConnection,
   spec: BackfillSpec,
   file: SourceFile,
@@ -36,10 +38,9 @@ export async function stageFile(
           // Rare: read again keeping the undecodable lines as bad records. Line numbers of the good
           // lines after one of them shift by one, as DuckDB leaves rejected lines out of the count.
           const rejects = `__backfill_utf8_rejects_${index}`;
-          await run(conn, { sql: `DELETE FROM ${sql.ident(sql.RAW_TABLE)}` });
+          await run(conn, sql.clearRawTable);
           await run(conn, sql.rawNdjson(localPath, file.name, maxLineBytes, rejects));
-          for (const statement of sql.rawCsvRejects(file.name, rejects, 'not UTF-8'))
-            await run(conn, statement);
+          for (const statement of sql.rawRejects(file.name, rejects, 'not UTF-8')) await run(conn, statement);
         }
         break;
       case 'json':
@@ -49,7 +50,7 @@ export async function stageFile(
         const columns = await fileColumns(conn, 'csv', localPath, spec);
         const rejects = `__backfill_csv_rejects_${index}`;
         await run(conn, sql.rawCsv(localPath, file.name, columns, spec.source.csv, rejects));
-        for (const statement of sql.rawCsvRejects(file.name, rejects)) await run(conn, statement);
+        for (const statement of sql.rawRejects(file.name, rejects)) await run(conn, statement);
         break;
       }
       case 'parquet':
@@ -79,7 +80,7 @@ async function fileColumns(
     );
   }
   const [first] = await queryRows<{ raw: string | null }>(conn, sql.csvFirstLine(localPath));
-  const fields = sql.splitCsvLine((first?.raw ?? '').replace(/^\uFEFF/, ''), spec.source.csv);
+  const fields = splitCsvLine((first?.raw ?? '').replace(/^\uFEFF/, ''), spec.source.csv);
   // Without a header, columns are the declared ones in order.
   const names = spec.source.csv.header ? fields : Object.keys(spec.schema).slice(0, fields.length);
   if (names.some((n) => n === '') || new Set(names).size !== names.length) {

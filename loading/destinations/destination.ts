@@ -1,0 +1,51 @@
+/**
+ * A destination receives a partition's staged batch (a table in the staging engine) with the commit
+ * request and writes it in one transaction. Staging never knows which destination it feeds;
+ * workflows know neither. The DuckDB file is one destination; another (Parquet files on S3 with a
+ * catalog, many writers) implements the same four calls and gets a variant of `target.type`.
+ */
+import type { PartitionColumn } from '../../common/partitions';
+import type { BackfillSpec } from '../../common/spec';
+import type { MaintenanceReport } from '../../common/types';
+import type { StagedBatch } from '../staging/batch';
+
+export interface CommitRequest {
+  spec: BackfillSpec;
+  backfillId: string;
+  partitionKey: string;
+  partitionValues: Partial<Record<PartitionColumn, number>>;
+  loadedAt: string;
+  /** Quarantine rejected rows (read mode permissive). */
+  keepRejects: boolean;
+  /** Called inside the transaction just before COMMIT; throwing rolls everything back. */
+  beforeCommit: () => Promise<void>;
+  /** Aborts a commit still waiting for its turn on the target (the partition was cancelled). */
+  signal?: AbortSignal;
+}
+
+export interface CommitResult {
+  rowsWritten: number;
+}
+
+export interface TargetColumn {
+  name: string;
+  type: string;
+}
+
+export interface Destination {
+  /** Writes the staged batch of one partition in one transaction: all of it or nothing. */
+  commit(batch: StagedBatch, request: CommitRequest): Promise<CommitResult>;
+  /** Post-load maintenance (compaction, clustering, statistics), after every partition. */
+  maintain(spec: BackfillSpec): Promise<Omit<MaintenanceReport, 'durationMs'>>;
+  /** The target table's columns, empty when it does not exist yet (for the schema contract). */
+  describe(spec: BackfillSpec): Promise<TargetColumn[]>;
+  /** Releases what the destination holds open (worker shutdown). */
+  close(): Promise<void>;
+}
+
+/** Opens destinations by `spec.target`, one per target identity, kept open for the process. */
+export interface Destinations {
+  /** The destination of the spec's target, ready to commit; fails fast if the target cannot be opened. */
+  open(spec: BackfillSpec): Promise<Destination>;
+  close(): Promise<void>;
+}

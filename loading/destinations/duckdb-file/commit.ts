@@ -1,0 +1,86 @@
+/**
+ * One partition's commit into an attached DuckDB file: table changes the schema contract allows,
+ * the write (merge with tombstones, or overwrite with its reconciliation), and the partition's
+ * rejects, all in one transaction. Nothing here writes to the staging (TEMP) catalog: a DuckDB
+ * transaction may write to one attached database only.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { BackfillSpec } from '../../../common/spec';
+import { BackfillError } from '../../../common/failures';
+import { changedRows, queryRows, run } from '../../duckdb';
+import { reconcileWrite } from '../../reconcile';
+import { planTargetChanges } from '../../schema-contract';
+import * as sql from '../../sql';
+import type { StagedBatch } from '../../staging/batch';
+import type { CommitRequest, CommitResult } from '../destination';
+
+export async function writeBatch(
+  conn: DuckDBConnection,
+  catalog: string,
+  batch: StagedBatch,
+  request: CommitRequest,
+): Promise<CommitResult> {
+  const { spec } = request;
+  const { schema } = batch;
+  const scope: sql.WriteScope = { catalog, batch: batch.table, stage: batch.stageTable };
+  await run(conn, sql.beginTransaction);
+  try {
+    await prepareTable(conn, catalog, spec, schema);
+    await run(conn, sql.createRejectsTable(spec, catalog));
+    let rowsWritten: number;
+    if (spec.target.writeMode === 'merge') {
+      // Deletes across partitions need memory: without it, an older version committed later resurrects the row.
+      const tombstones = Boolean(spec.target.deleteColumn && spec.target.orderingColumn);
+      if (tombstones) await run(conn, sql.createTombstonesTable(spec, schema, catalog));
+      rowsWritten = await changedRows(conn, sql.mergeBatch(spec, schema, scope, tombstones));
+      if (tombstones) await run(conn, sql.recordTombstones(spec, scope));
+    } else {
+      await run(conn, sql.deletePartitionRows(spec, request.partitionValues, scope));
+      rowsWritten = await changedRows(conn, sql.insertBatch(spec, schema, scope));
+      // Flagged deletes are not inserted, so only a plain overwrite must insert the whole batch.
+      if (!spec.target.deleteColumn) reconcileWrite(request.partitionKey, batch.rowCount, rowsWritten);
+    }
+    const rejects = sql.replaceRejects(spec, scope, {
+      partitionKey: request.partitionKey,
+      backfillId: request.backfillId,
+      at: request.loadedAt,
+      keep: request.keepRejects,
+    });
+    for (const statement of rejects) await run(conn, statement);
+    await request.beforeCommit();
+    await run(conn, sql.commitTransaction);
+    return { rowsWritten };
+  } catch (err) {
+    await run(conn, sql.rollbackTransaction).catch(() => undefined);
+    if (err instanceof BackfillError || (err as Error).name === 'CancelledFailure') throw err;
+    throw new BackfillError(
+      'TargetWriteError',
+      `writing ${spec.target.table} failed: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** Creates the table, or adds and widens columns as the schema contract allows (inside the commit's transaction). */
+async function prepareTable(
+  conn: DuckDBConnection,
+  catalog: string,
+  spec: BackfillSpec,
+  schema: sql.ColumnTypes,
+): Promise<void> {
+  const existing = await queryRows<{ name: string; type: string }>(
+    conn,
+    sql.describeTable(catalog, spec.target.table),
+  );
+  if (existing.length === 0) {
+    await run(conn, sql.createTargetTable(spec, schema, catalog));
+    return;
+  }
+  const change = planTargetChanges(spec, sql.targetColumns(spec, schema), existing);
+  for (const [name, type] of change.add)
+    await run(conn, sql.addColumn(catalog, spec.target.table, name, type));
+  for (const [name, type] of change.widen)
+    await run(conn, sql.widenColumn(catalog, spec.target.table, name, type));
+}

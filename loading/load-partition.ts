@@ -1,0 +1,169 @@
+/**
+ * The partition load pipeline, as plain functions: list the partition's files, stage them in the
+ * worker-local staging engine (read → stage → batch), then hand the batch to the destination, which
+ * commits it in one transaction. Idempotent: running it twice leaves the same rows.
+ */
+import { tmpdir } from 'node:os';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { BackfillError } from '../common/failures';
+import { parsePartitionKey } from '../common/partitions';
+import type { BackfillSpec } from '../common/spec';
+import type { LoadPartitionInput, LoadPartitionResult } from '../common/types';
+import type { Destination, Destinations } from './destinations';
+import { run } from './duckdb';
+import { whenAborted, type LoadHooks } from './hooks';
+import { effectiveSchema } from './schema-contract';
+import { partitionPrefix, type Source, type SourceFile } from './sources';
+import * as sql from './sql';
+import { buildBatch, type StagedBatch } from './staging/batch';
+import { discoverColumns } from './staging/discover';
+import type { StagingEngine } from './staging/engine';
+import { stageRecords } from './staging/stage';
+import { stageFiles } from './staging/stage-files';
+
+export interface LoadDeps {
+  sources: Source;
+  staging: StagingEngine;
+  destinations: Destinations;
+  /** Files of one partition downloaded at once, ahead of staging; default 4. */
+  downloadConcurrency?: number;
+  /** Parent of the per-attempt work dirs (downloads); default the OS temp dir. */
+  workDir?: string;
+}
+
+const emptyCounts = {
+  filesReused: 0,
+  files: 0,
+  bytes: 0,
+  rowsRead: 0,
+  rowsMerged: 0,
+  duplicatesRemoved: 0,
+  rowsRejected: 0,
+  rowsWritten: 0,
+};
+
+export async function loadPartition(
+  deps: LoadDeps,
+  input: LoadPartitionInput,
+  hooks: LoadHooks,
+  attempt: { number: number; started: number },
+): Promise<LoadPartitionResult> {
+  const { spec, partitionKey } = input;
+  hooks.progress.stage = 'listing';
+  const files = await deps.sources.list(spec, partitionKey);
+  if (files.length === 0) {
+    if (spec.source.requireFiles) {
+      throw new BackfillError(
+        'NoFilesError',
+        `no files for partition ${partitionKey} under ${spec.source.uri}/${partitionPrefix(spec, partitionKey)} (source.requireFiles is set)`,
+      );
+    }
+    hooks.log.info('partition has no files');
+    return {
+      status: 'empty',
+      ...emptyCounts,
+      attempts: attempt.number,
+      durationMs: Date.now() - attempt.started,
+    };
+  }
+  // Opened before staging, so a target that cannot be opened fails the partition at once.
+  const destination = await deps.destinations.open(spec);
+  const conn = await deps.staging.connect();
+  const interrupt = () => conn.interrupt();
+  hooks.signal.addEventListener('abort', interrupt);
+  try {
+    const loadedAt = new Date(attempt.started).toISOString();
+    const batch = await stagePartition(deps, conn, input, files, loadedAt, hooks);
+    const { rowsWritten } = await commitBatch(destination, batch, input, loadedAt, hooks);
+    return {
+      status: 'succeeded',
+      files: files.length,
+      filesReused: batch.filesReused,
+      bytes: files.reduce((sum, f) => sum + f.size, 0),
+      rowsRead: batch.counts.rowsRead,
+      rowsMerged: batch.rowCount,
+      duplicatesRemoved: batch.counts.duplicatesRemoved,
+      rowsRejected: batch.counts.rowsRejected,
+      rowsWritten,
+      attempts: attempt.number,
+      durationMs: Date.now() - attempt.started,
+    };
+  } finally {
+    hooks.signal.removeEventListener('abort', interrupt);
+    await Promise.all(sql.dropWorkTables.map((s) => run(conn, s).catch(() => undefined)));
+    conn.closeSync();
+  }
+}
+
+/** Files → staged records → typed stage table (rejects kept) → deduped batch. */
+async function stagePartition(
+  deps: LoadDeps,
+  conn: DuckDBConnection,
+  input: LoadPartitionInput,
+  files: SourceFile[],
+  loadedAt: string,
+  hooks: LoadHooks,
+): Promise<StagedBatch & { filesReused: number }> {
+  const { spec, partitionKey, backfillId } = input;
+  hooks.progress.stage = 'staging';
+  const filesReused = await stageFiles(
+    conn,
+    spec,
+    files,
+    {
+      source: deps.sources,
+      maxLineBytes: deps.staging.maxLineBytes,
+      downloadConcurrency: deps.downloadConcurrency ?? 4,
+      workDir: deps.workDir ?? tmpdir(),
+    },
+    hooks,
+  );
+  const discovered = spec.schemaContract === 'discard' ? [] : await discoverColumns(conn, spec);
+  const { schema, added } = effectiveSchema(spec, discovered);
+  if (added.length) hooks.log.info({ added }, 'new source columns (schema contract evolve)');
+  const counts = await stageRecords(conn, spec, schema);
+  const batch = await buildBatch(conn, {
+    spec,
+    schema,
+    counts,
+    partitionKey,
+    partitionValues: partitionValuesOf(spec, partitionKey),
+    backfillId,
+    loadedAt,
+  });
+  return { ...batch, filesReused };
+}
+
+/** The destination's commit, with the fault hooks tests use to hold or delay it. */
+async function commitBatch(
+  destination: Destination,
+  batch: StagedBatch,
+  input: LoadPartitionInput,
+  loadedAt: string,
+  hooks: LoadHooks,
+) {
+  const { spec, partitionKey } = input;
+  hooks.progress.stage = 'committing';
+  const delay = hooks.faults?.delayBeforeCommitMs?.(partitionKey) ?? 0;
+  const started = Date.now();
+  const result = await destination.commit(batch, {
+    spec,
+    backfillId: input.backfillId,
+    partitionKey,
+    partitionValues: partitionValuesOf(spec, partitionKey),
+    loadedAt,
+    keepRejects: spec.readMode === 'permissive',
+    signal: hooks.signal,
+    beforeCommit: async () => {
+      if (delay > 0) await hooks.sleep(delay);
+      const hold = hooks.faults?.holdBeforeCommit?.(partitionKey);
+      if (hold) await Promise.race([hold, whenAborted(hooks.signal)]);
+      hooks.signal.throwIfAborted();
+    },
+  });
+  hooks.metrics?.merged(Date.now() - started);
+  return result;
+}
+
+const partitionValuesOf = (spec: BackfillSpec, partitionKey: string) =>
+  parsePartitionKey(partitionKey, spec.range.granularity);

@@ -1,0 +1,3 @@
+/** `backfill query`: read-only SQL against a spec's target. */
+export { openReadOnly, TargetUnavailableError, type ReadOnlyTarget } from './read-only';
+export { prepareRead, QueryRefusedError } from './statements';

@@ -1,0 +1,56 @@
+/**
+ * Batch phase: the rows to write, deduped on the keys, with partition and lineage columns filled.
+ */
+import type { PartitionColumn } from '../../common/partitions';
+import type { BackfillSpec } from '../../common/spec';
+import { ident } from './quote';
+import type { Params, Statement } from './statement';
+import { BATCH_TABLE, RAW_TABLE, RECORDS_TABLE, STAGE_TABLE, type ColumnTypes } from './tables';
+
+/**
+ * Builds the batch to write: good rows, one per key (the latest by the ordering column, then the
+ * last file and line, so the choice is deterministic), sorted by key because DuckDB merges a
+ * sorted source much faster. Partition and lineage columns are bound values.
+ */
+export function createBatch(
+  spec: BackfillSpec,
+  schema: ColumnTypes,
+  partitionValues: Partial<Record<PartitionColumn, number>>,
+  lineage: { backfillId: string; loadedAt: string },
+): Statement {
+  const keys = spec.target.keyColumns.map(ident);
+  const params: Params = {};
+  const select = Object.keys(schema).map(ident);
+  for (const col of spec.target.partitionColumns) {
+    params[`p_${col}`] = partitionValues[col] ?? null;
+    select.push(`CAST($p_${col} AS INTEGER) AS ${ident(col)}`);
+  }
+  if (spec.target.lineage) {
+    params.backfill_id = lineage.backfillId;
+    params.loaded_at = lineage.loadedAt;
+    select.push(
+      '"__file" AS "_source_file"',
+      'CAST($loaded_at AS TIMESTAMP) AS "_loaded_at"',
+      '$backfill_id AS "_backfill_id"',
+    );
+  }
+  const order = [
+    ...(spec.target.orderingColumn ? [`${ident(spec.target.orderingColumn)} DESC NULLS LAST`] : []),
+    '"__file" DESC',
+    '"__line" DESC',
+  ];
+  const dedupe = keys.length
+    ? `QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order.join(', ')}) = 1 ORDER BY ${keys.join(', ')}`
+    : '';
+  return {
+    sql: `CREATE OR REPLACE TEMP TABLE ${ident(BATCH_TABLE)} AS SELECT ${select.join(', ')} FROM ${ident(STAGE_TABLE)} WHERE "__reason" IS NULL ${dedupe}`,
+    params,
+  };
+}
+
+export const batchCount: Statement = { sql: `SELECT count(*) AS n FROM ${ident(BATCH_TABLE)}` };
+
+/** Every work table of a load, dropped when the load's connection is done with them. */
+export const dropWorkTables: Statement[] = [RAW_TABLE, RECORDS_TABLE, STAGE_TABLE, BATCH_TABLE].map((t) => ({
+  sql: `DROP TABLE IF EXISTS ${ident(t)}`,
+}));

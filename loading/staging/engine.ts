@@ -1,0 +1,83 @@
+/**
+ * The staging engine: one worker-local, in-memory DuckDB instance where partitions are read, typed,
+ * quarantined and deduped (each load attempt on its own connection, in TEMP tables). It never opens
+ * a target itself; a destination may attach its catalog here to commit a staged batch.
+ * Settings are explicit: DuckDB's default memory_limit is 80% of RAM, too much beside a Temporal
+ * server and a worker; temp_directory is where large partitions spill.
+ */
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+export interface DuckDbSettings {
+  memoryLimit: string;
+  threads: number;
+  tempDirectory?: string;
+}
+
+export class StagingEngine {
+  private instance: Promise<DuckDBInstance> | undefined;
+
+  constructor(private readonly settings: DuckDbSettings) {}
+
+  /**
+   * The longest record line the readers accept: DuckDB's line reader allocates twice this per scan,
+   * so it follows the memory limit (an eighth of it, at most 64 MiB; a longer line is a bad file).
+   */
+  get maxLineBytes(): number {
+    return Math.max(1 << 20, Math.min(64 << 20, Math.floor(parseSize(this.settings.memoryLimit) / 8)));
+  }
+
+  /** A new connection: its TEMP tables are private to it, so concurrent loads never collide. */
+  async connect(): Promise<DuckDBConnection> {
+    if (!this.instance) {
+      const created = DuckDBInstance.create(':memory:', instanceSettings(this.settings));
+      created.catch(() => (this.instance = undefined));
+      this.instance = created;
+    }
+    return (await this.instance).connect();
+  }
+
+  /** Closes the instance (worker shutdown); attached catalogs are checkpointed and released. */
+  async close(): Promise<void> {
+    const pending = this.instance;
+    this.instance = undefined;
+    if (!pending) return;
+    try {
+      (await pending).closeSync();
+    } catch {
+      // an instance that failed to open has nothing to close
+    }
+  }
+}
+
+/**
+ * DuckDB settings for one worker process; values are validated numbers and sizes. An in-memory
+ * instance would spill to ".tmp" in the working directory, so the default is a per-process folder
+ * under the OS temp dir.
+ */
+export function instanceSettings(opts: DuckDbSettings): Record<string, string> {
+  return {
+    memory_limit: opts.memoryLimit,
+    threads: String(opts.threads),
+    temp_directory: opts.tempDirectory ?? path.join(tmpdir(), 'temporal-backfill-spill', String(process.pid)),
+  };
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** "2GB", "512 MiB" → bytes (the forms the config accepts). */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b)$/i.exec(text.trim());
+  if (!match) throw new Error(`invalid size "${text}"`);
+  return Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!;
+}

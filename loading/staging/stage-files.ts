@@ -1,0 +1,71 @@
+/**
+ * Reads a partition's files one by one into staged Parquet files (the resume data), downloads and
+ * gunzips running ahead, then loads them all as the partition's records table.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { BackfillSpec } from '../../common/spec';
+import { run } from '../duckdb';
+import type { LoadHooks } from '../hooks';
+import { materialize } from '../sources/materialize';
+import { prefetchInOrder } from '../sources/prefetch';
+import type { Source, SourceFile } from '../sources';
+import * as sql from '../sql';
+import { readRawFile } from './read';
+import { fingerprint, reusableFiles, stagedFile, stagedFilesGlob } from './resume';
+
+export interface StageFilesOptions {
+  source: Source;
+  maxLineBytes: number;
+  downloadConcurrency: number;
+  /** Parent of the attempt's work dir (downloads), removed when staging ends. */
+  workDir: string;
+}
+
+/** Stages every file into the records table; returns how many were taken from an interrupted attempt. */
+export async function stageFiles(
+  conn: DuckDBConnection,
+  spec: BackfillSpec,
+  files: SourceFile[],
+  options: StageFilesOptions,
+  hooks: LoadHooks,
+): Promise<number> {
+  const { progress, resume } = hooks;
+  const attemptDir = await mkdtemp(path.join(options.workDir, 'backfill-attempt-'));
+  try {
+    await mkdir(resume.dir, { recursive: true });
+    const reusable = await reusableFiles(resume.previous, files, resume.dir);
+    if (reusable > 0)
+      hooks.log.info(
+        { reusable, files: files.length },
+        'resuming from the staged files of the interrupted attempt',
+      );
+    progress.filesStaged = reusable;
+    progress.fingerprint = fingerprint(files.slice(0, reusable));
+    // Downloads (and gunzips) run ahead of staging, which DuckDB does one file at a time.
+    const ready = prefetchInOrder(files.slice(reusable), options.downloadConcurrency, (file, i, signal) =>
+      materialize(options.source, spec, file, attemptDir, reusable + i, signal),
+    );
+    let index = reusable;
+    for await (const local of ready) {
+      hooks.signal.throwIfAborted();
+      const file = files[index]!;
+      await run(conn, sql.createRawTable);
+      await readRawFile(conn, spec, file, local.path, index, options.maxLineBytes);
+      await run(conn, sql.saveRawFile(stagedFile(resume.dir, index)));
+      await Promise.all(local.temporary.map((f) => rm(f, { force: true })));
+      hooks.metrics?.fileStaged(file.size);
+      hooks.log.debug({ file: file.name, bytes: file.size, etag: file.etag, index }, 'file staged');
+      progress.filesStaged = index + 1;
+      progress.fingerprint = fingerprint(files.slice(0, index + 1));
+      const pause = hooks.faults?.delayAfterFileMs?.(hooks.partitionKey, index) ?? 0;
+      if (pause > 0) await hooks.sleep(pause);
+      index++;
+    }
+    await run(conn, sql.loadRecords(stagedFilesGlob(resume.dir)));
+    return reusable;
+  } finally {
+    await rm(attemptDir, { recursive: true, force: true });
+  }
+}

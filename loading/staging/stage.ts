@@ -1,0 +1,39 @@
+/**
+ * Stage phase: every raw record of the partition is typed against the effective schema in one pass;
+ * a record that does not fit stays in the stage table with its reason (the quarantine). Failfast
+ * stops here, before anything is written.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { BackfillError } from '../../common/failures';
+import type { BackfillSpec } from '../../common/spec';
+import { queryRows, run } from '../duckdb';
+import * as sql from '../sql';
+
+export interface StageCounts {
+  rowsRead: number;
+  rowsRejected: number;
+}
+
+/** Fills the stage table from the staged records; returns how many were read and rejected. */
+export async function stageRecords(
+  conn: DuckDBConnection,
+  spec: BackfillSpec,
+  schema: sql.ColumnTypes,
+): Promise<StageCounts> {
+  await run(conn, sql.createStageTable(schema));
+  await run(conn, sql.stageFromRaw(schema, spec.target.keyColumns));
+  // The raw text is in the stage table now; free its memory before the dedupe sorts.
+  for (const statement of sql.dropRawTables) await run(conn, statement);
+
+  const [counts] = await queryRows<{ total: bigint; rejected: bigint }>(conn, sql.stageCounts);
+  const rowsRead = Number(counts?.total ?? 0);
+  const rowsRejected = Number(counts?.rejected ?? 0);
+  if (rowsRejected > 0 && spec.readMode === 'failfast') {
+    const [bad] = await queryRows<{ file: string; line: bigint; reason: string }>(conn, sql.firstRejected);
+    throw new BackfillError(
+      'BadRecordError',
+      `bad record in ${bad?.file} line ${bad?.line}: ${bad?.reason} (readMode failfast; ${rowsRejected} bad record(s) in the partition)`,
+    );
+  }
+  return { rowsRead, rowsRejected };
+}

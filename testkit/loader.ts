@@ -1,0 +1,100 @@
+/** Builds the real load activity (real staging engine and DuckDB files, local source) for activity suites and benchmarks. */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../activities';
+import type { ActivityDeps } from '../activities/deps';
+import type { BackfillSpec } from '../common/spec';
+import type { LoadPartitionResult, MaintenanceReport } from '../common/types';
+import {
+  createDestinations,
+  DuckDbFileCatalogs,
+  type Destination,
+  type Destinations,
+} from '../loading/destinations';
+import { queryRows } from '../loading/duckdb';
+import { createSources, type Source } from '../loading/sources';
+import { StagingEngine, type DuckDbSettings } from '../loading/staging/engine';
+import { tempDir } from './fixtures';
+import { logger } from './logger';
+
+export interface Loader {
+  activities: ReturnType<typeof createActivities>;
+  /** The destinations the activities commit to (the same instances). */
+  destinations: Destinations;
+  load(spec: BackfillSpec, partitionKey: string, backfillId?: string): Promise<LoadPartitionResult>;
+  maintain(spec: BackfillSpec): Promise<MaintenanceReport>;
+  /** Runs SQL against a target file, through the staging engine that has it attached. */
+  query<T = Record<string, unknown>>(file: string, sql: string): Promise<T[]>;
+  /** Whether the DuckDB file holds the table (a failed first load must not have created it). */
+  hasTable(file: string, table: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function createLoader(
+  settings: DuckDbSettings = { memoryLimit: '1GB', threads: 1 },
+  s3?: Source,
+  extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency' | 'stagingDir'> & {
+    /** Instruments the real destination (e.g. to skew what it is told), never replaces it. */
+    wrapDestination?: (destination: Destination) => Destination;
+  } = {},
+): Loader {
+  const staging = new StagingEngine(settings);
+  // A file may be attached once per instance: the loader reads the targets through the same catalogs.
+  const duckDbFiles = new DuckDbFileCatalogs(staging);
+  const destinations = createDestinations(staging, {
+    duckDbFiles,
+    ...(extra.wrapDestination ? { wrap: extra.wrapDestination } : {}),
+  });
+  const activities = createActivities({
+    logger,
+    sources: createSources(s3 ? { s3 } : {}),
+    staging,
+    destinations,
+    // Every mock activity has the same run and activity id: a shared default folder would let
+    // suites running at once (other checkouts on this machine) delete each other's staged files.
+    stagingDir: extra.stagingDir ?? tempDir('backfill-staging-'),
+    ...(extra.workDir ? { workDir: extra.workDir } : {}),
+    ...(extra.downloadConcurrency ? { downloadConcurrency: extra.downloadConcurrency } : {}),
+  });
+  const onTarget = async <T>(file: string, sql: string, params?: Record<string, string>) => {
+    const catalog = await duckDbFiles.attach(file);
+    const conn = await staging.connect();
+    try {
+      await conn.run(`USE "${catalog}"`);
+      const reader = params ? await conn.runAndReadAll(sql, params) : await conn.runAndReadAll(sql);
+      return reader.getRowObjectsJson() as T[];
+    } finally {
+      conn.closeSync();
+    }
+  };
+  return {
+    activities,
+    destinations,
+    load: (spec, partitionKey, backfillId = spec.name) =>
+      new MockActivityEnvironment({ attempt: 1 }).run(activities.loadPartition, {
+        spec,
+        partitionKey,
+        backfillId,
+      }),
+    maintain: (spec) =>
+      new MockActivityEnvironment().run<
+        [{ spec: BackfillSpec }],
+        MaintenanceReport,
+        typeof activities.maintainTarget
+      >(activities.maintainTarget, { spec }),
+    query: (file, sql) => onTarget(file, sql),
+    async hasTable(file, table) {
+      const [row] = await onTarget<{ n: number }>(
+        file,
+        'SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = $table AND database_name = current_database()',
+        { table },
+      );
+      return (row?.n ?? 0) !== 0;
+    },
+    close: async () => {
+      await destinations.close();
+      await staging.close();
+    },
+  };
+}
+
+export { queryRows };

@@ -1,0 +1,60 @@
+/** Spec builders for the generated transactions data: the one place that spells out its target. */
+import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../common/spec';
+import { TRANSACTIONS_SCHEMA } from './dataset';
+
+type SourceInput = BackfillSpecInput['source'];
+type TargetInput = BackfillSpecInput['target'];
+
+export interface TransactionsSpecOptions {
+  name: string;
+  /** A local directory or an s3:// URI, or a whole source (endpoint, format, ...). */
+  source: string | SourceInput;
+  /** The DuckDB file. */
+  target: string;
+  from: string;
+  to: string;
+  /** Target fields beside the path and the transactions keys (e.g. writeMode). */
+  targetOptions?: Partial<TargetInput>;
+}
+
+/**
+ * The transactions spec as a user writes it: source, schema, target and range; every other field
+ * keeps its default. The benchmarks and the demo run it as is.
+ */
+export function transactionsSpecInput(options: TransactionsSpecOptions): BackfillSpecInput {
+  return {
+    name: options.name,
+    source: typeof options.source === 'string' ? { uri: options.source } : options.source,
+    schema: { ...TRANSACTIONS_SCHEMA },
+    target: {
+      path: options.target,
+      table: 'transactions',
+      partitionColumns: ['year', 'month'],
+      keyColumns: ['transaction_id'],
+      orderingColumn: 'updated_at',
+      ...options.targetOptions,
+    },
+    range: { from: options.from, to: options.to },
+  };
+}
+
+/** Retries short enough that a partition that cannot load fails within a second or two. */
+export const FAST_RETRY = {
+  maximumAttempts: 3,
+  initialInterval: '100ms',
+  backoffCoefficient: 2,
+  maximumInterval: '500ms',
+} as const;
+
+/** A parsed transactions spec for the dev server: 3 partitions at a time, fast retries, 3 s heartbeats. */
+export function transactionsSpec(
+  options: TransactionsSpecOptions & { extra?: Partial<BackfillSpecInput> },
+): BackfillSpec {
+  return parseSpec({
+    ...transactionsSpecInput(options),
+    maxConcurrency: 3,
+    retry: FAST_RETRY,
+    heartbeatTimeout: '3s',
+    ...options.extra,
+  });
+}
