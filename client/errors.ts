@@ -5,6 +5,7 @@
 import { ServiceError } from '@temporalio/client';
 import { ConfigError } from '../common/config';
 import { SpecError } from '../common/spec';
+import { TemporalUnreachableError } from '../worker/connect';
 import { BackfillConflictError, BackfillNotFoundError } from './backfills';
 
 export const EXIT = {
@@ -90,6 +91,7 @@ export function describeError(err: unknown): { message: string; code: number } {
   if (err instanceof BackfillNotFoundError) return { message: err.message, code: EXIT.notFound };
   if (err instanceof BackfillConflictError) return { message: err.message, code: EXIT.conflict };
   if (err instanceof NoWorkerError) return { message: err.message, code: EXIT.unreachable };
+  if (err instanceof TemporalUnreachableError) return { message: err.message, code: EXIT.unreachable };
   if (isUnreachable(err)) {
     const detail = err instanceof UnreachableError ? err.message : 'cannot reach the Temporal server';
     return {

@@ -1,9 +1,9 @@
 /** `backfill plan`: a dry run of `start` with the same spec and flags. */
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { planBackfill } from '../plan';
 import { type CliContext, parseInteger, withClient } from '../context';
 import { specFromFlags, type StartFlags } from './start';
+import { formatTable } from '../table';
 
 export function registerPlan(program: Command, ctx: CliContext) {
   program
@@ -39,13 +39,24 @@ export function registerPlan(program: Command, ctx: CliContext) {
           );
           return;
         }
-        const table = new Table({
-          head: ['partition', 'files', 'bytes', 'last run', 'action'],
-          style: { head: [], border: [] },
-        });
-        for (const p of plan)
-          table.push([p.key, p.files, p.bytes.toLocaleString('en-US'), p.lastRun.toLowerCase(), p.action]);
-        ctx.out(table.toString());
+        ctx.out(
+          formatTable(
+            [
+              { header: 'partition' },
+              { header: 'files', align: 'right' },
+              { header: 'bytes', align: 'right' },
+              { header: 'last run' },
+              { header: 'action' },
+            ],
+            plan.map((p) => [
+              p.key,
+              p.files,
+              p.bytes.toLocaleString('en-US'),
+              p.lastRun.toLowerCase(),
+              p.action,
+            ]),
+          ),
+        );
         ctx.out(
           `${plan.length} partitions: ${toRun.length} would run, ${plan.length - toRun.length} would be skipped (reprocess ${spec.reprocess}); ` +
             `${toRun.reduce((s, p) => s + p.files, 0)} files, ${toRun.reduce((s, p) => s + p.bytes, 0).toLocaleString('en-US')} bytes to load`,
