@@ -8,7 +8,6 @@ import { ServiceError, WorkflowFailedError, type Client } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import { BACKFILL_ID_PATTERN } from '../common/ids';
 import { mapLimit } from '../common/map-limit';
-import type { BackfillSpec } from '../common/spec';
 import type { PartitionFailureDetails, PartitionWorkflowResult } from '../common/types';
 import type { BackfillSummary } from '../workflows/state';
 import { runsOf, type BackfillRun, type ChildRun } from './run-merge';
