@@ -14,6 +14,8 @@ export interface ActivityMetrics extends LoadMetrics {
   partitionFailed: (failureType: string, durationMs: number) => void;
   partitionCancelled: () => void;
   s3Error: (code: string) => void;
+  /** A DuckLake commit lost to a concurrent writer's and is re-run. */
+  commitConflict?: () => void;
 }
 
 export interface ActivityDeps {

@@ -2,11 +2,14 @@
  * Provisioning of the external binaries the embedded setup needs, pinned in one place.
  * Order: a binary on PATH, then one in the git-ignored .tools/bin, then a build from the Go module
  * (minutes once, then Go's cache makes it seconds). The Temporal CLI has a last fallback, the SDK's
- * own download, which needs internet.
+ * own download, which needs internet. DuckDB's extensions, pinned by the engine's version, are
+ * provisioned alongside (client/duckdb-extensions.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { extensionDirectory } from '../loading/duckdb-extensions';
+import { ensureDuckdbExtensions } from './duckdb-extensions';
 
 export const TOOL_VERSIONS = {
   // Tags from v1.6 on carry `replace` directives, which `go install` refuses.
@@ -55,14 +58,26 @@ export function ensureTool(
 }
 
 if (require.main === module) {
-  // `node dist/client/tools.js temporal minio` provisions ahead of time (CI, Docker builds).
-  const names = (process.argv.slice(2).length ? process.argv.slice(2) : ['temporal']) as ToolName[];
+  // `node dist/client/tools.js temporal minio duckdb-extensions` provisions ahead of time (CI, Docker builds).
+  const names = process.argv.slice(2).length ? process.argv.slice(2) : ['temporal'];
   for (const name of names) {
+    if (name === 'duckdb-extensions') {
+      try {
+        ensureDuckdbExtensions();
+        process.stdout.write(`duckdb-extensions: ${extensionDirectory()}\n`);
+      } catch (error) {
+        process.stderr.write(`duckdb-extensions: ${(error as Error).message}\n`);
+        process.exit(1);
+      }
+      continue;
+    }
     if (!(name in TOOL_VERSIONS)) {
-      process.stderr.write(`unknown tool "${name}" (known: ${Object.keys(TOOL_VERSIONS).join(', ')})\n`);
+      process.stderr.write(
+        `unknown tool "${name}" (known: ${[...Object.keys(TOOL_VERSIONS), 'duckdb-extensions'].join(', ')})\n`,
+      );
       process.exit(2);
     }
-    const bin = ensureTool(name);
+    const bin = ensureTool(name as ToolName);
     process.stdout.write(
       `${name}: ${bin ?? 'not available (no binary and no Go); the SDK download will be tried'}\n`,
     );

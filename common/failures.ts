@@ -32,6 +32,11 @@ export const FAILURE_TYPES = {
     retryable: true,
     description: 'A file could not be read (I/O, truncated or corrupt file); retried.',
   },
+  CommitConflictError: {
+    retryable: true,
+    description:
+      'A DuckLake commit kept losing to concurrent writers after its retries inside the activity; Temporal retries it.',
+  },
   TargetWriteError: {
     retryable: true,
     description: 'The target rejected the write (lock, conflict, disk); retried.',

@@ -13,7 +13,15 @@ export const TERMINAL_STATUSES: readonly PartitionStatus[] = [
 ];
 
 /** What one load of one partition did; the counts reconcile: rowsRead = rowsMerged + duplicatesRemoved + rowsRejected. */
-export interface PartitionStats {
+export interface PartitionStats extends PartitionCounts {
+  /** DuckLake: commits of this partition refused by a concurrent writer's and re-run (optional: older histories lack it). */
+  conflictsRetried?: number;
+  /** DuckLake: the snapshot the partition's commit made; `AT (VERSION => id - 1)` reads the table without it. */
+  snapshotId?: number;
+}
+
+/** The counts every load reports (summed into the backfill's totals and carried across continue-as-new). */
+export interface PartitionCounts {
   files: number;
   /** Files a retry took from the staging of an interrupted attempt instead of reading them again. */
   filesReused: number;

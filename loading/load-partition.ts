@@ -74,7 +74,13 @@ export async function loadPartition(
   try {
     const loadedAt = new Date(attempt.started).toISOString();
     const batch = await stagePartition(deps, conn, input, files, loadedAt, hooks);
-    const { rowsWritten } = await commitBatch(destination, batch, input, loadedAt, hooks);
+    const { rowsWritten, conflictsRetried, snapshotId } = await commitBatch(
+      destination,
+      batch,
+      input,
+      loadedAt,
+      hooks,
+    );
     return {
       status: 'succeeded',
       files: files.length,
@@ -87,6 +93,8 @@ export async function loadPartition(
       rowsWritten,
       attempts: attempt.number,
       durationMs: Date.now() - attempt.started,
+      ...(conflictsRetried !== undefined ? { conflictsRetried } : {}),
+      ...(snapshotId !== undefined ? { snapshotId } : {}),
     };
   } finally {
     hooks.signal.removeEventListener('abort', interrupt);

@@ -1,12 +1,13 @@
 /**
  * `npm test`: provisions the binaries the suites need (Temporal CLI, MinIO: built from their Go
- * modules once, then cached), then runs every compiled test file with node's test runner, one file
- * at a time (each e2e file starts its own dev server; the machine has 2 cores).
+ * modules once, then cached; DuckDB's extensions), then runs every compiled test file with node's
+ * test runner, one file at a time (each e2e file starts its own dev server; the machine has 2 cores).
  * `npm test -- <substring>` runs only the files whose path contains it.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDuckdbExtensions } from '../client/duckdb-extensions';
 import { ensureTool } from '../client/tools';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -16,6 +17,11 @@ const filters = process.argv.slice(2);
 for (const tool of ['temporal', 'minio'] as const) {
   if (!ensureTool(tool))
     process.stderr.write(`note: no ${tool} binary and no Go; suites that need it will try other means\n`);
+}
+try {
+  ensureDuckdbExtensions();
+} catch (error) {
+  process.stderr.write(`note: ${(error as Error).message}; the DuckLake suites will fail\n`);
 }
 
 const files = (readdirSync(testDir, { recursive: true }) as string[])

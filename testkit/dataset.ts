@@ -20,6 +20,8 @@ export const TRANSACTIONS_SCHEMA = {
 } as const;
 
 export interface Transaction {
+  /** Only on flagged deletes (lateDeleteRate). */
+  deleted?: boolean;
   transaction_id: string;
   customer_id: string;
   amount: string;
@@ -44,6 +46,12 @@ export interface DatasetOptions {
   duplicateRate?: number;
   /** Share of rows updated again in a later month. */
   lateUpdateRate?: number;
+  /**
+   * Share of those late updates that are deletes instead: the record carries `"deleted": true` and
+   * the key leaves the oracle (a spec with deleteColumn "deleted" drops it). Default 0, so the
+   * random sequence, and every existing data set, is unchanged.
+   */
+  lateDeleteRate?: number;
   seed?: number;
   gzip?: boolean;
 }
@@ -123,7 +131,11 @@ export function generateTransactions(options: DatasetOptions): Dataset {
         amount: (Number(original.amount) + 1).toFixed(2),
         updated_at: `${year}-${pad(month)}-28T23:59:${pad(n % 60)}`,
       };
+      const remove = (options.lateDeleteRate ?? 0) > 0 && random() < options.lateDeleteRate!;
+      if (remove) updated.deleted = true;
       deliver(updated, filesPerPartition - 1);
+      // A key gets at most one late update, so its delete is its last version.
+      if (remove) oracle.delete(updated.transaction_id);
     }
     const dir = path.join(options.dir, `year=${year}`, `month=${pad(month)}`);
     mkdirSync(dir, { recursive: true });

@@ -10,6 +10,7 @@ import {
   type Destination,
   type Destinations,
 } from '../loading/destinations';
+import type { LakeOptions } from '../loading/destinations/ducklake/destination';
 import { queryRows } from '../loading/duckdb';
 import { createSources, type Source } from '../loading/sources';
 import { StagingEngine, type DuckDbSettings } from '../loading/staging/engine';
@@ -35,6 +36,8 @@ export function createLoader(
   extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency' | 'stagingDir'> & {
     /** Instruments the real destination (e.g. to skew what it is told), never replaces it. */
     wrapDestination?: (destination: Destination) => Destination;
+    /** DuckLake destinations: the worker environment (credentials) and policies. */
+    lake?: LakeOptions;
   } = {},
 ): Loader {
   const staging = new StagingEngine(settings);
@@ -43,6 +46,7 @@ export function createLoader(
   const destinations = createDestinations(staging, {
     duckDbFiles,
     ...(extra.wrapDestination ? { wrap: extra.wrapDestination } : {}),
+    ...(extra.lake ? { lake: extra.lake } : {}),
   });
   const activities = createActivities({
     logger,

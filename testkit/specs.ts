@@ -3,7 +3,8 @@ import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../common/
 import { TRANSACTIONS_SCHEMA } from './dataset';
 
 type SourceInput = BackfillSpecInput['source'];
-type TargetInput = BackfillSpecInput['target'];
+/** The DuckDB file target these builders spell out. */
+type TargetInput = Extract<BackfillSpecInput['target'], { path: string }>;
 
 export interface TransactionsSpecOptions {
   name: string;
@@ -57,4 +58,10 @@ export function transactionsSpec(
     heartbeatTimeout: '3s',
     ...options.extra,
   });
+}
+
+/** The DuckDB file a spec's target writes (the default target type). */
+export function targetFile(spec: BackfillSpec): string {
+  if (spec.target.type !== 'duckdb') throw new Error(`target type ${spec.target.type} is not a DuckDB file`);
+  return spec.target.path;
 }

@@ -31,6 +31,10 @@ export function createMetrics(): ActivityMetrics & { registry: Registry } {
   const bytes = counter('backfill_bytes_downloaded_total', 'Bytes of source files read or downloaded');
   const files = counter('backfill_files_processed_total', 'Source files staged');
   const s3Errors = counter('backfill_s3_request_errors_total', 'S3 requests that failed', ['code']);
+  const conflicts = counter(
+    'backfill_commit_conflicts_retried_total',
+    'DuckLake commits refused by a concurrent writer and re-run from the staged batch',
+  );
   const activityDuration = new Histogram({
     name: 'backfill_activity_duration_seconds',
     help: 'Duration of one partition load attempt',
@@ -65,6 +69,7 @@ export function createMetrics(): ActivityMetrics & { registry: Registry } {
     },
     merged: (durationMs) => mergeDuration.observe(durationMs / 1000),
     s3Error: (code) => s3Errors.inc({ code }),
+    commitConflict: () => conflicts.inc(),
   };
 }
 

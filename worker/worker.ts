@@ -42,7 +42,9 @@ export interface BackfillWorker {
 
 export async function createBackfillWorker(options: BackfillWorkerOptions): Promise<BackfillWorker> {
   const staging = new StagingEngine(options.duckdb);
-  const destinations = createDestinations(staging);
+  const destinations = createDestinations(staging, {
+    lake: { onConflict: () => options.metrics?.commitConflict?.() },
+  });
   const activities = createActivities({
     logger: options.logger,
     sources: createSources(options.s3 ? { s3: options.s3 } : {}),

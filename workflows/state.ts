@@ -2,7 +2,7 @@
  * The parent's bookkeeping: one entry per partition, compact enough to carry through
  * continue-as-new. Pure and deterministic.
  */
-import type { MaintenanceReport, PartitionStats, PartitionStatus } from '../common/types';
+import type { MaintenanceReport, PartitionCounts, PartitionStats, PartitionStatus } from '../common/types';
 import { TERMINAL_STATUSES, emptyStats } from '../common/types';
 
 export interface PartitionState {
@@ -78,7 +78,7 @@ export function sumStats(partitions: PartitionState[]): PartitionStats {
   const total = emptyStats();
   for (const p of partitions) {
     if (!p.stats) continue;
-    for (const field of Object.keys(total) as (keyof PartitionStats)[]) total[field] += p.stats[field];
+    for (const field of Object.keys(total) as (keyof PartitionCounts)[]) total[field] += p.stats[field];
   }
   return total;
 }
@@ -165,7 +165,7 @@ const CODE_STATUSES = Object.fromEntries(Object.entries(STATUS_CODES).map(([k, v
   string,
   PartitionStatus
 >;
-const STAT_FIELDS: (keyof PartitionStats)[] = [
+const STAT_FIELDS: (keyof PartitionCounts)[] = [
   'files',
   'filesReused',
   'bytes',

@@ -26,7 +26,7 @@ export function registerQuery(program: Command, ctx: CliContext) {
       const config = ctx.config;
       let target;
       try {
-        target = await openReadOnly(spec.target, {
+        target = await openReadOnly(spec, {
           memoryLimit: config.BACKFILL_DUCKDB_MEMORY_LIMIT,
           threads: config.BACKFILL_DUCKDB_THREADS,
           ...(config.BACKFILL_DUCKDB_TEMP_DIR ? { tempDirectory: config.BACKFILL_DUCKDB_TEMP_DIR } : {}),

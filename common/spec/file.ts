@@ -27,7 +27,10 @@ export function loadSpecFile(file: string): unknown {
 
 function resolveRelativePaths(value: unknown, baseDir: string): unknown {
   if (!value || typeof value !== 'object') return value;
-  const spec = structuredClone(value) as { source?: { uri?: unknown }; target?: { path?: unknown } };
+  const spec = structuredClone(value) as {
+    source?: { uri?: unknown };
+    target?: { path?: unknown; dataPath?: unknown; catalog?: unknown };
+  };
   const uri = spec.source?.uri;
   if (typeof uri === 'string' && !uri.includes('://') && !path.isAbsolute(uri)) {
     spec.source!.uri = path.resolve(baseDir, uri);
@@ -35,6 +38,12 @@ function resolveRelativePaths(value: unknown, baseDir: string): unknown {
   const target = spec.target?.path;
   if (typeof target === 'string' && !path.isAbsolute(target)) {
     spec.target!.path = path.resolve(baseDir, target);
+  }
+  // A DuckLake's local data directory and local catalog file, like a DuckDB target's path.
+  for (const field of ['dataPath', 'catalog'] as const) {
+    const value = spec.target?.[field];
+    if (typeof value === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(value) && !path.isAbsolute(value))
+      spec.target![field] = path.resolve(baseDir, value);
   }
   return spec;
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DURATION_PATTERN } from '../duration';
+import { DUCKLAKE_TARGET_FIELDS } from '../ducklake-target';
 import { BACKFILL_ID_PATTERN } from '../ids';
 import { PARTITION_COLUMNS } from '../partitions';
 import { checkSpecRules } from './rules';
@@ -113,7 +114,7 @@ const TargetWriteOptions = z.object({
 });
 
 /** Every target type, for the message that lists them. */
-export const TARGET_TYPES = ['duckdb'] as const;
+export const TARGET_TYPES = ['duckdb', 'ducklake'] as const;
 const unknownTargetType = `must be one of: ${TARGET_TYPES.join(', ')} (duckdb when left out)`;
 
 /** A DuckDB database file: the embedded default, and the target when `type` is left out. */
@@ -129,8 +130,17 @@ export const DuckDbTargetSchema = z
   .strict()
   .describe('A DuckDB database file, written by one worker process (the embedded default).');
 
+/** A DuckLake: its own location fields (common/ducklake-target.ts), then the same write options. */
+export const DuckLakeTargetSchema = z
+  .object(DUCKLAKE_TARGET_FIELDS)
+  .extend(TargetWriteOptions.shape)
+  .strict()
+  .describe(
+    'A DuckLake: Parquet files under dataPath, the catalog in PostgreSQL; many workers on many hosts write at once.',
+  );
+
 /** Targets by `type`; a new destination adds its variant here (its own fields, then TargetWriteOptions). */
-export const TargetSchema = z.discriminatedUnion('type', [DuckDbTargetSchema], {
+export const TargetSchema = z.discriminatedUnion('type', [DuckDbTargetSchema, DuckLakeTargetSchema], {
   error: (issue) => (issue.code === 'invalid_union' ? unknownTargetType : undefined),
 });
 
@@ -154,7 +164,12 @@ export const MaintenanceSchema = z
       .array(columnName)
       .default([])
       .describe(
-        'Rewrite the table ordered by these columns first (the z-order analogue); empty = no rewrite.',
+        'Rewrite the table ordered by these columns first (the z-order analogue; a DuckLake gets SET SORTED BY, applied when files are merged); empty = no rewrite.',
+      ),
+    snapshotRetention: duration
+      .optional()
+      .describe(
+        'DuckLake: snapshots older than this are expired after the load and their files deleted (default 7d, as VACUUM RETAIN 168 HOURS).',
       ),
   })
   .strict();

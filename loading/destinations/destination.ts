@@ -25,6 +25,10 @@ export interface CommitRequest {
 
 export interface CommitResult {
   rowsWritten: number;
+  /** Commits refused by a concurrent writer's and re-run (DuckLake). */
+  conflictsRetried?: number;
+  /** The snapshot the commit made (DuckLake). */
+  snapshotId?: number;
 }
 
 export interface TargetColumn {

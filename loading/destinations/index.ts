@@ -6,13 +6,16 @@ import type { StagingEngine } from '../staging/engine';
 import type { Destination, Destinations } from './destination';
 import { DuckDbFileCatalogs } from './duckdb-file/catalogs';
 import { DuckDbFileDestination } from './duckdb-file/destination';
+import { DuckLakeDestination, type LakeOptions } from './ducklake/destination';
+import { lakeIdentity } from './ducklake/location';
 
 export type { CommitRequest, CommitResult, Destination, Destinations, TargetColumn } from './destination';
 export { DuckDbFileCatalogs } from './duckdb-file/catalogs';
 
 /** Which target a spec writes: specs naming the same one share its destination (and its commit turn). */
 export function targetIdentity(spec: BackfillSpec): string {
-  return `${spec.target.type}:${path.resolve(spec.target.path)}`;
+  const target = spec.target;
+  return target.type === 'ducklake' ? lakeIdentity(target) : `${target.type}:${path.resolve(target.path)}`;
 }
 
 export function createDestinations(
@@ -22,6 +25,8 @@ export function createDestinations(
     duckDbFiles?: DuckDbFileCatalogs;
     /** Instruments each destination (tests); never replaces it. */
     wrap?: (destination: Destination) => Destination;
+    /** DuckLake: environment, connect window, conflict policy, conflict counter. */
+    lake?: LakeOptions;
   } = {},
 ): Destinations {
   const duckDbFiles = options.duckDbFiles ?? new DuckDbFileCatalogs(engine);
@@ -32,6 +37,9 @@ export function createDestinations(
     switch (spec.target.type) {
       case 'duckdb':
         destination = await DuckDbFileDestination.open(engine, duckDbFiles, commits, spec);
+        break;
+      case 'ducklake':
+        destination = await DuckLakeDestination.open(engine, commits, spec, options.lake);
         break;
     }
     return options.wrap ? options.wrap(destination) : destination;

@@ -53,11 +53,12 @@ export function mergeBatch(
   };
 }
 
-const keysMatch = (spec: BackfillSpec) =>
+/** The merge's join: the target row t and the source row s have the same keys. */
+export const keysMatch = (spec: BackfillSpec) =>
   spec.target.keyColumns.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' AND ');
 
 /** Whether source row s may replace target row t: at least as new (ordering column, then source file). */
-function sourceIsNewer(spec: BackfillSpec): string {
+export function sourceIsNewer(spec: BackfillSpec): string {
   if (!spec.target.orderingColumn) return 'true';
   const o = ident(spec.target.orderingColumn);
   const tie = spec.target.lineage

@@ -8,6 +8,7 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { extensionSettings } from '../duckdb-extensions';
 
 export interface DuckDbSettings {
   memoryLimit: string;
@@ -54,10 +55,12 @@ export class StagingEngine {
 /**
  * DuckDB settings for one worker process; values are validated numbers and sizes. An in-memory
  * instance would spill to ".tmp" in the working directory, so the default is a per-process folder
- * under the OS temp dir.
+ * under the OS temp dir. Extensions (a DuckLake destination attaches here) come only from the
+ * provisioned directory, never downloaded at run time.
  */
 export function instanceSettings(opts: DuckDbSettings): Record<string, string> {
   return {
+    ...extensionSettings(),
     memory_limit: opts.memoryLimit,
     threads: String(opts.threads),
     temp_directory: opts.tempDirectory ?? path.join(tmpdir(), 'temporal-backfill-spill', String(process.pid)),

@@ -16,6 +16,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { parseSpec, type BackfillSpecInput } from '../../common/spec';
 import { tempDir } from '../../testkit/fixtures';
 import { createLoader } from '../../testkit/loader';
+import { targetFile } from '../../testkit/specs';
 
 // The worker's default memory limit: a 50 MB record needs room.
 const loader = createLoader({ memoryLimit: '2GB', threads: 1 });
@@ -262,11 +263,11 @@ describe('bad-input catalog', () => {
         ...base,
         target: {
           ...base.target,
-          path: spec.target.path.includes('a-file') ? defaultTarget : spec.target.path,
+          path: targetFile(spec).includes('a-file') ? defaultTarget : targetFile(spec),
         },
       });
       if (!c.arrange) await loader.load(janSpec, '2020-01');
-      const cleanup = c.arrange ? await c.arrange(dir, spec.target.path) : () => {};
+      const cleanup = c.arrange ? await c.arrange(dir, targetFile(spec)) : () => {};
       try {
         if ('error' in c.expect) {
           const expected = c.expect;
@@ -286,10 +287,10 @@ describe('bad-input catalog', () => {
       } finally {
         cleanup();
       }
-      if (c.arrange || spec.target.path.includes('a-file')) return; // nothing of ours was written there
+      if (c.arrange || targetFile(spec).includes('a-file')) return; // nothing of ours was written there
       const expectedRows = 'rows' in c.expect ? c.expect.rows : [];
       const rows = await loader.query<{ id: string; month: number }>(
-        spec.target.path,
+        targetFile(spec),
         'SELECT id, month FROM items ORDER BY month, id',
       );
       assert.deepEqual(
@@ -298,7 +299,7 @@ describe('bad-input catalog', () => {
         'the target holds exactly the good rows, nothing partial',
       );
       const rejects = await loader.query<{ reason: string }>(
-        spec.target.path,
+        targetFile(spec),
         "SELECT reason FROM items__rejects WHERE partition_key = '2020-02' ORDER BY line",
       );
       assert.deepEqual(

@@ -9,7 +9,7 @@ import { parseSpec } from '../../common/spec';
 import { tempDir } from '../../testkit/fixtures';
 import { createLoader } from '../../testkit/loader';
 import { targetLines } from '../../testkit/oracle';
-import { transactionsSpec } from '../../testkit/specs';
+import { targetFile, transactionsSpec } from '../../testkit/specs';
 
 const COLUMNS =
   "{transaction_id: 'VARCHAR', customer_id: 'VARCHAR', amount: 'VARCHAR', currency: 'VARCHAR', status: 'VARCHAR', event_time: 'VARCHAR', updated_at: 'VARCHAR'}";
@@ -157,7 +157,7 @@ describe('CSV dialect', () => {
     const result = await loader.load(spec, '2020-01');
     assert.equal(result.rowsRead, 5);
     assert.equal(result.rowsRejected, 0);
-    assert.deepEqual(await loader.query(spec.target.path, 'SELECT id, note, qty FROM items ORDER BY id'), [
+    assert.deepEqual(await loader.query(targetFile(spec), 'SELECT id, note, qty FROM items ORDER BY id'), [
       { id: 'a', note: 'semi;colon inside quotes', qty: 1 },
       { id: 'b', note: "it's doubled", qty: 2 },
       { id: 'c', note: null, qty: null },
@@ -174,7 +174,7 @@ describe('CSV dialect', () => {
     const spec = dialectSpec(dir, { header: true, delimiter: '\t' });
     const result = await loader.load(spec, '2020-01');
     assert.equal(result.rowsRead, 2);
-    assert.deepEqual(await loader.query(spec.target.path, 'SELECT id, note, qty FROM items ORDER BY id'), [
+    assert.deepEqual(await loader.query(targetFile(spec), 'SELECT id, note, qty FROM items ORDER BY id'), [
       { id: 'x', note: 'quoted, with comma', qty: 7 },
       { id: 'y', note: null, qty: 8 },
     ]);
@@ -194,7 +194,7 @@ describe('CSV dialect', () => {
     });
     const result = await loader.load(spec, '2020-01');
     assert.equal(result.rowsRejected, 0);
-    assert.deepEqual(await loader.query(spec.target.path, 'SELECT id, "no""te" AS note, qty FROM items'), [
+    assert.deepEqual(await loader.query(targetFile(spec), 'SELECT id, "no""te" AS note, qty FROM items'), [
       { id: 'f', note: 'say "hi"', qty: 6 },
     ]);
   });

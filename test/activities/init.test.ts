@@ -14,6 +14,7 @@ import { main } from '../../client/cli';
 import { planPartitionKeys } from '../../common/partitions';
 import { loadSpecFile, parseSpec, type BackfillSpec } from '../../common/spec';
 import { tempDir } from '../helpers';
+import { targetFile } from '../../testkit/specs';
 import {
   csvDaily,
   hiveNdjson,
@@ -62,7 +63,7 @@ async function loadAll(spec: BackfillSpec, s3?: Source) {
       merged += result.rowsMerged;
     }
     const [row] = await loader.query<{ n: number }>(
-      spec.target.path,
+      targetFile(spec),
       `SELECT count(*)::INTEGER AS n FROM "${spec.target.table}"`,
     );
     return { rejected, merged, rows: row!.n };

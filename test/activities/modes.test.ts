@@ -9,6 +9,7 @@ import { oracleLines } from '../../testkit/dataset';
 import { prepareTransactionsBackfill, tempDir } from '../../testkit/fixtures';
 import { createLoader } from '../../testkit/loader';
 import { targetLines } from '../../testkit/oracle';
+import { targetFile } from '../../testkit/specs';
 
 const loader = createLoader();
 after(() => loader.close());
@@ -56,13 +57,13 @@ describe('read modes on a file mixing good and bad records', () => {
       [result.rowsRead, result.rowsMerged, result.rowsRejected, result.duplicatesRemoved],
       [6, 2, 4, 0],
     );
-    const rows = await loader.query(s.target.path, 'SELECT id, qty FROM items ORDER BY id');
+    const rows = await loader.query(targetFile(s), 'SELECT id, qty FROM items ORDER BY id');
     assert.deepEqual(rows, [
       { id: 'a', qty: 1 },
       { id: 'd', qty: 4 },
     ]);
     const rejects = await loader.query(
-      s.target.path,
+      targetFile(s),
       'SELECT backfill_id, partition_key, source_file, line, raw, reason FROM items__rejects ORDER BY line',
     );
     assert.deepEqual(rejects, [
@@ -101,7 +102,7 @@ describe('read modes on a file mixing good and bad records', () => {
     ]);
     // A re-run replaces the partition's quarantine instead of adding to it.
     await loader.load(s, '2020-01', 'bf-1');
-    assert.deepEqual(await loader.query(s.target.path, 'SELECT count(*)::INTEGER AS n FROM items__rejects'), [
+    assert.deepEqual(await loader.query(targetFile(s), 'SELECT count(*)::INTEGER AS n FROM items__rejects'), [
       { n: 4 },
     ]);
   });
@@ -112,11 +113,11 @@ describe('read modes on a file mixing good and bad records', () => {
     const s = spec(dir, { readMode: 'dropmalformed' });
     const result = await loader.load(s, '2020-01');
     assert.deepEqual([result.rowsRead, result.rowsMerged, result.rowsRejected], [6, 2, 4]);
-    assert.deepEqual(await loader.query(s.target.path, 'SELECT id FROM items ORDER BY id'), [
+    assert.deepEqual(await loader.query(targetFile(s), 'SELECT id FROM items ORDER BY id'), [
       { id: 'a' },
       { id: 'd' },
     ]);
-    assert.deepEqual(await loader.query(s.target.path, 'SELECT count(*)::INTEGER AS n FROM items__rejects'), [
+    assert.deepEqual(await loader.query(targetFile(s), 'SELECT count(*)::INTEGER AS n FROM items__rejects'), [
       { n: 0 },
     ]);
   });
@@ -134,7 +135,7 @@ describe('read modes on a file mixing good and bad records', () => {
       );
       return true;
     });
-    assert.equal(await loader.hasTable(s.target.path, 'items'), false);
+    assert.equal(await loader.hasTable(targetFile(s), 'items'), false);
   });
 });
 
@@ -232,13 +233,13 @@ describe('schema contracts', () => {
     const s = spec(dir, { schemaContract: 'evolve' });
     await loader.load(s, '2020-06');
     await loader.load(s, '2020-07');
-    const rows = await loader.query(s.target.path, 'SELECT id, channel, score FROM items ORDER BY id');
+    const rows = await loader.query(targetFile(s), 'SELECT id, channel, score FROM items ORDER BY id');
     assert.deepEqual(rows, [
       { id: 'a', channel: null, score: null },
       { id: 'b', channel: 'web', score: 1.5 },
     ]);
     const types = await loader.query(
-      s.target.path,
+      targetFile(s),
       "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND table_name = 'items' AND column_name IN ('channel', 'score') ORDER BY 1",
     );
     assert.deepEqual(types, [
@@ -274,7 +275,7 @@ describe('schema contracts', () => {
       );
       return true;
     });
-    assert.deepEqual(await loader.query(s.target.path, 'SELECT id FROM items ORDER BY id'), [{ id: 'a' }]);
+    assert.deepEqual(await loader.query(targetFile(s), 'SELECT id FROM items ORDER BY id'), [{ id: 'a' }]);
   });
 
   it('widening INTEGER to BIGINT mid-range works; an incompatible change fails naming the column', async () => {
@@ -287,7 +288,7 @@ describe('schema contracts', () => {
     const wider = spec(dir, { schema: { id: 'VARCHAR', qty: 'BIGINT', ts: 'TIMESTAMP' } });
     const result = await loader.load(wider, '2020-07');
     assert.equal(result.rowsRejected, 0);
-    const target = wider.target.path;
+    const target = targetFile(wider);
     assert.deepEqual(await loader.query(target, 'SELECT id, qty::VARCHAR AS qty FROM items ORDER BY id'), [
       { id: 'a', qty: '1' },
       { id: 'b', qty: '5000000000' },
@@ -331,7 +332,7 @@ describe('partitions without files, lineage', () => {
     const on = spec(dir);
     await loader.load(on, '2020-01', 'bf-x');
     assert.deepEqual(
-      await loader.query(on.target.path, 'SELECT _source_file, _backfill_id, year, month FROM items'),
+      await loader.query(targetFile(on), 'SELECT _source_file, _backfill_id, year, month FROM items'),
       [{ _source_file: 'year=2020/month=01/a.ndjson', _backfill_id: 'bf-x', year: 2020, month: 1 }],
     );
     const off = spec(dir, {
@@ -339,7 +340,7 @@ describe('partitions without files, lineage', () => {
     });
     await loader.load(off, '2020-01');
     const columns = await loader.query<{ column_name: string }>(
-      off.target.path,
+      targetFile(off),
       "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = 'items' ORDER BY column_index",
     );
     assert.deepEqual(
@@ -400,7 +401,7 @@ describe('large partitions and maintenance', () => {
     >(loader.activities.maintainTarget, { spec: s });
     assert.deepEqual(report.steps, ['rewrite ordered by qty', 'analyze', 'checkpoint', 'vacuum']);
     assert.equal(report.rowCount, 3);
-    assert.deepEqual(await loader.query(s.target.path, 'SELECT id FROM items'), [
+    assert.deepEqual(await loader.query(targetFile(s), 'SELECT id FROM items'), [
       { id: 'b' },
       { id: 'c' },
       { id: 'a' },
@@ -440,14 +441,14 @@ describe('delete flag', () => {
       { id: 'b', qty: 1 },
       { id: 'c', qty: 1 },
     ];
-    assert.deepEqual(await loader.query(s.target.path, 'SELECT id, qty FROM items ORDER BY id'), expected);
+    assert.deepEqual(await loader.query(targetFile(s), 'SELECT id, qty FROM items ORDER BY id'), expected);
 
     // The other commit order (partitions run concurrently): the older versions must not come back.
     const reversed = withTarget('reversed.duckdb');
     await loader.load(reversed, '2020-02');
     await loader.load(reversed, '2020-01');
     assert.deepEqual(
-      await loader.query(reversed.target.path, 'SELECT id, qty FROM items ORDER BY id'),
+      await loader.query(targetFile(reversed), 'SELECT id, qty FROM items ORDER BY id'),
       expected,
     );
     // Re-runs change nothing; a newer version after the delete brings the key back.
@@ -456,13 +457,13 @@ describe('delete flag', () => {
     write(dir, 'raw/year=2020/month=03/a.ndjson', ['{"id": "a", "qty": 3, "ts": "2020-03-01T00:00:00"}']);
     await loader.load(reversed, '2020-03');
     await loader.load(reversed, '2020-01');
-    assert.deepEqual(await loader.query(reversed.target.path, 'SELECT id, qty FROM items ORDER BY id'), [
+    assert.deepEqual(await loader.query(targetFile(reversed), 'SELECT id, qty FROM items ORDER BY id'), [
       { id: 'a', qty: 3 },
       ...expected,
     ]);
     assert.deepEqual(
       await loader.query(
-        reversed.target.path,
+        targetFile(reversed),
         'SELECT id, ts::VARCHAR AS ts FROM items__tombstones ORDER BY id',
       ),
       [

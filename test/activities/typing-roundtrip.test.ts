@@ -11,6 +11,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parseSpec } from '../../common/spec';
 import { prng } from '../../scripts/dataset';
 import { tempDir } from '../helpers';
+import { targetFile } from '../../testkit/specs';
 import { createLoader } from '../../testkit/loader';
 
 const SEED = Number(process.env.TYPING_SEED ?? 20261125);
@@ -319,7 +320,7 @@ describe(`lossless typing round trip (TYPING_SEED=${SEED})`, () => {
       const result = await loader.load(spec, '2020-01');
 
       const landed = await loader.query<Record<string, string>>(
-        spec.target.path,
+        targetFile(spec),
         `SELECT id, ${COLUMNS.map((c) => `${LANDED[c]} AS ${c}`).join(', ')} FROM rt ORDER BY id`,
       );
       const mismatches: string[] = [];
@@ -344,7 +345,7 @@ describe(`lossless typing round trip (TYPING_SEED=${SEED})`, () => {
       assert.equal(landed.length, rows.length);
 
       const rejects = await loader.query<{ raw: string; reason: string }>(
-        spec.target.path,
+        targetFile(spec),
         'SELECT raw, reason FROM rt__rejects ORDER BY source_file, line',
       );
       const wrong = bad

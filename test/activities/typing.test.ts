@@ -11,6 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parseSpec, type BackfillSpecInput } from '../../common/spec';
 import { tempDir } from '../helpers';
+import { targetFile } from '../../testkit/specs';
 import { createLoader } from '../../testkit/loader';
 import {
   FORMATS,
@@ -126,10 +127,10 @@ describe('lossless typing: every value × type case, every format, every read mo
       const where = await writePartition(dir, format);
       const s = spec(dir, { readMode: 'permissive' });
       const result = await loader.load(s, '2020-01');
-      const got = await landed(s.target.path);
+      const got = await landed(targetFile(s));
       assert.deepEqual(labelled(got, list), Object.fromEntries(good.map((c) => [label(c), c.landed])));
       const rejects = await loader.query<{ source_file: string; line: string; reason: string }>(
-        s.target.path,
+        targetFile(s),
         'SELECT source_file, line, reason FROM typed__rejects ORDER BY source_file, line',
       );
       assert.deepEqual(
@@ -151,14 +152,14 @@ describe('lossless typing: every value × type case, every format, every read mo
       await writePartition(dir, format);
       const s = spec(dir, { readMode: 'dropmalformed' });
       const result = await loader.load(s, '2020-01');
-      const got = await landed(s.target.path);
+      const got = await landed(targetFile(s));
       assert.deepEqual(labelled(got, list), Object.fromEntries(good.map((c) => [label(c), c.landed])));
       assert.deepEqual(
         [result.rowsRead, result.rowsMerged, result.rowsRejected],
         [list.length, good.length, bad.length],
       );
       assert.deepEqual(
-        await loader.query(s.target.path, 'SELECT count(*)::INTEGER AS n FROM typed__rejects'),
+        await loader.query(targetFile(s), 'SELECT count(*)::INTEGER AS n FROM typed__rejects'),
         [{ n: 0 }],
       );
     });
@@ -178,7 +179,7 @@ describe('lossless typing: every value × type case, every format, every read mo
         );
         return true;
       });
-      assert.equal(await loader.hasTable(s.target.path, 'typed'), false);
+      assert.equal(await loader.hasTable(targetFile(s), 'typed'), false);
     });
   }
 
@@ -194,13 +195,13 @@ describe('lossless typing: every value × type case, every format, every read mo
     writeFileSync(path.join(dir, PARTITION, 'a.ndjson'), lines.join('\n'));
     const s = spec(dir, { timestampOffsets: 'reject' });
     await loader.load(s, '2020-01');
-    const got = await landed(s.target.path);
+    const got = await landed(targetFile(s));
     assert.deepEqual(Object.fromEntries(got), {
       c: '2019-01-05 10:00:00',
       d: '2019-01-05 08:00:00 UTC',
     });
     const rule = 'has a UTC offset, TIMESTAMP takes times without one (timestampOffsets: reject)';
-    assert.deepEqual(await loader.query(s.target.path, 'SELECT reason FROM typed__rejects ORDER BY line'), [
+    assert.deepEqual(await loader.query(targetFile(s), 'SELECT reason FROM typed__rejects ORDER BY line'), [
       { reason: `column "event_time": 2019-01-05T10:00:00+02:00 ${rule}` },
       { reason: `column "event_time": 2019-01-05T10:00:00Z ${rule}` },
     ]);

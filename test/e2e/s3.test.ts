@@ -15,7 +15,7 @@ import { createLoader } from '../../testkit/loader';
 import { startMinio, type Minio } from '../../testkit/minio-server';
 import { assertTargetEqualsOracle } from '../../testkit/oracle';
 import { freePort } from '../../testkit/ports';
-import { transactionsSpecInput } from '../../testkit/specs';
+import { targetFile, transactionsSpecInput } from '../../testkit/specs';
 import { withWorker } from '../../testkit/worker';
 
 describe('S3 source against a real MinIO', () => {
@@ -97,7 +97,7 @@ describe('S3 source against a real MinIO', () => {
       assert.equal(result.files, 1205);
       assert.equal(result.rowsRead, 1205);
       assert.deepEqual(
-        await loader.query(spec.target.path, 'SELECT count(*)::INTEGER AS n FROM transactions'),
+        await loader.query(targetFile(spec), 'SELECT count(*)::INTEGER AS n FROM transactions'),
         [{ n: 1205 }],
       );
     } finally {
@@ -148,7 +148,7 @@ describe('S3 source against a real MinIO', () => {
         );
         return true;
       });
-      assert.equal(await loader.hasTable(spec.target.path, 'transactions'), false);
+      assert.equal(await loader.hasTable(targetFile(spec), 'transactions'), false);
     } finally {
       await loader.close();
     }
@@ -230,7 +230,7 @@ describe('S3 source against a real MinIO', () => {
         assert.equal(err.type, 'SourceAccessError');
         return true;
       });
-      assert.equal(await loader.hasTable(spec.target.path, 'transactions'), false);
+      assert.equal(await loader.hasTable(targetFile(spec), 'transactions'), false);
     } finally {
       await loader.close();
     }

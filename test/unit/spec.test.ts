@@ -121,7 +121,7 @@ describe('target type and write mode words', () => {
   it('a target without a type is a DuckDB file; an unknown type is refused with the choices', () => {
     assert.equal(parseSpec(valid()).target.type, 'duckdb');
     assert.deepEqual(problems({ ...valid(), target: { ...valid().target, type: 'parquet' } }), [
-      'target.type: must be one of: duckdb (duckdb when left out)',
+      'target.type: must be one of: duckdb, ducklake (duckdb when left out)',
     ]);
   });
 

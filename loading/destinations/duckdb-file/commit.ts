@@ -14,25 +14,42 @@ import * as sql from '../../sql';
 import type { StagedBatch } from '../../staging/batch';
 import type { CommitRequest, CommitResult } from '../destination';
 
+/** What another destination on the same SQL (DuckLake) adds to the transaction. */
+export interface WriteHooks {
+  /** Runs right after the target table is created, in the same transaction (partitioning, sort order). */
+  tableCreated?: (conn: DuckDBConnection) => Promise<void>;
+  /** The merge as statements of the destination's dialect (default: one MERGE); their changed rows add up. */
+  mergeStatements?: (
+    spec: BackfillSpec,
+    schema: sql.ColumnTypes,
+    scope: sql.WriteScope,
+    tombstones: boolean,
+  ) => sql.Statement[];
+}
+
 export async function writeBatch(
   conn: DuckDBConnection,
   catalog: string,
   batch: StagedBatch,
   request: CommitRequest,
+  hooks: WriteHooks = {},
 ): Promise<CommitResult> {
   const { spec } = request;
   const { schema } = batch;
   const scope: sql.WriteScope = { catalog, batch: batch.table, stage: batch.stageTable };
   await run(conn, sql.beginTransaction);
   try {
-    await prepareTable(conn, catalog, spec, schema);
+    if (await prepareTable(conn, catalog, spec, schema)) await hooks.tableCreated?.(conn);
     await run(conn, sql.createRejectsTable(spec, catalog));
     let rowsWritten: number;
     if (spec.target.writeMode === 'merge') {
       // Deletes across partitions need memory: without it, an older version committed later resurrects the row.
       const tombstones = Boolean(spec.target.deleteColumn && spec.target.orderingColumn);
       if (tombstones) await run(conn, sql.createTombstonesTable(spec, schema, catalog));
-      rowsWritten = await changedRows(conn, sql.mergeBatch(spec, schema, scope, tombstones));
+      rowsWritten = 0;
+      const merge = hooks.mergeStatements ?? ((...args) => [sql.mergeBatch(...args)]);
+      for (const statement of merge(spec, schema, scope, tombstones))
+        rowsWritten += await changedRows(conn, statement);
       if (tombstones) await run(conn, sql.recordTombstones(spec, scope));
     } else {
       await run(conn, sql.deletePartitionRows(spec, request.partitionValues, scope));
@@ -63,24 +80,28 @@ export async function writeBatch(
   }
 }
 
-/** Creates the table, or adds and widens columns as the schema contract allows (inside the commit's transaction). */
+/**
+ * Creates the table (true), or adds and widens columns as the schema contract allows (inside the
+ * commit's transaction).
+ */
 async function prepareTable(
   conn: DuckDBConnection,
   catalog: string,
   spec: BackfillSpec,
   schema: sql.ColumnTypes,
-): Promise<void> {
+): Promise<boolean> {
   const existing = await queryRows<{ name: string; type: string }>(
     conn,
     sql.describeTable(catalog, spec.target.table),
   );
   if (existing.length === 0) {
     await run(conn, sql.createTargetTable(spec, schema, catalog));
-    return;
+    return true;
   }
   const change = planTargetChanges(spec, sql.targetColumns(spec, schema), existing);
   for (const [name, type] of change.add)
     await run(conn, sql.addColumn(catalog, spec.target.table, name, type));
   for (const [name, type] of change.widen)
     await run(conn, sql.widenColumn(catalog, spec.target.table, name, type));
+  return false;
 }

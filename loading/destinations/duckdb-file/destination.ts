@@ -34,6 +34,7 @@ export class DuckDbFileDestination implements Destination {
     commits: KeyedMutex,
     spec: BackfillSpec,
   ): Promise<DuckDbFileDestination> {
+    if (spec.target.type !== 'duckdb') throw new Error(`target type ${spec.target.type} is not duckdb`);
     const file = path.resolve(spec.target.path);
     try {
       return new DuckDbFileDestination(engine, file, await catalogs.attach(file), commits);

@@ -1,0 +1,120 @@
+/**
+ * One partition's commit into a DuckLake, under concurrency: the shared write (writeBatch: table
+ * changes, MERGE or overwrite, tombstones, rejects — all lake tables, one transaction), plus the
+ * table's partitioning when it is created and the commit guard bumped last. Another writer's commit
+ * in between makes COMMIT fail with a conflict: the transaction is rolled back and re-run whole from
+ * the staged batch (still on the staging connection), after a jittered, growing wait, a bounded
+ * number of times; then the activity fails retryable and Temporal runs it again. Latest-wins holds
+ * across writers because each re-run MERGEs against the newer snapshot with the ordering comparison.
+ */
+import { BackfillError } from '../../../common/failures';
+import { queryRows, run } from '../../duckdb';
+import type { StagedBatch } from '../../staging/batch';
+import type { CommitRequest, CommitResult } from '../destination';
+import { writeBatch } from '../duckdb-file/commit';
+import { configurationProblem, isConflict, messageOf } from './errors';
+import * as lake from './sql';
+
+export interface ConflictPolicy {
+  /** Re-runs of a conflicting transaction inside one activity attempt. */
+  maxRetries: number;
+  /** First wait; each retry waits about `growth` times longer, up to `maxDelayMs`, jittered ±50 %. */
+  baseDelayMs: number;
+  growth: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_CONFLICT_POLICY: ConflictPolicy = {
+  maxRetries: 30,
+  baseDelayMs: 20,
+  growth: 1.5,
+  maxDelayMs: 2000,
+};
+
+/** The wait before re-run `retry` (1-based): growing, capped, jittered so writers drift apart. */
+export function conflictDelayMs(policy: ConflictPolicy, retry: number, random: () => number = Math.random) {
+  const grown = Math.min(policy.maxDelayMs, policy.baseDelayMs * policy.growth ** (retry - 1));
+  return Math.round(grown * (0.5 + random()));
+}
+
+export async function commitToLake(
+  alias: string,
+  batch: StagedBatch,
+  request: CommitRequest,
+  options: {
+    policy?: ConflictPolicy;
+    /** Called on each conflict retried (the worker's Prometheus counter). */
+    onConflict?: () => void;
+    where: string;
+  },
+): Promise<CommitResult> {
+  const policy = options.policy ?? DEFAULT_CONFLICT_POLICY;
+  const { spec } = request;
+  const table = spec.target.table;
+  const conn = batch.conn;
+  let conflicts = 0;
+  for (;;) {
+    try {
+      const result = await writeBatch(
+        conn,
+        alias,
+        batch,
+        {
+          ...request,
+          beforeCommit: async () => {
+            // In the transaction, so a failed first commit leaves no guard table behind either.
+            await run(conn, lake.createGuard(alias, table));
+            await run(conn, lake.bumpGuard(alias, table));
+            await request.beforeCommit();
+          },
+        },
+        {
+          mergeStatements: lake.lakeMergeBatch,
+          tableCreated: async (c) => {
+            if (spec.target.partitionColumns.length)
+              await run(c, lake.setPartitionedBy(alias, table, spec.target.partitionColumns));
+            if (spec.maintenance.clusterBy.length)
+              await run(c, lake.setSortedBy(alias, table, spec.maintenance.clusterBy));
+          },
+        },
+      );
+      const [snapshot] = await queryRows<{ id: bigint }>(conn, lake.lastCommittedSnapshot(alias));
+      return {
+        ...result,
+        conflictsRetried: conflicts,
+        ...(snapshot ? { snapshotId: Number(snapshot.id) } : {}),
+      };
+    } catch (err) {
+      await run(conn, { sql: 'ROLLBACK' }).catch(() => undefined);
+      const problem = configurationProblem(err, options.where);
+      if (problem) throw problem;
+      if (!isConflict(err)) throw err;
+      if (conflicts >= policy.maxRetries) {
+        throw new BackfillError(
+          'CommitConflictError',
+          `${spec.target.table}: the commit conflicted with other writers ${conflicts + 1} times in a row; retrying the partition: ${messageOf(err).split('\n')[0]}`,
+          { cause: err },
+        );
+      }
+      conflicts += 1;
+      options.onConflict?.();
+      await sleep(conflictDelayMs(policy, conflicts), request.signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    }
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
