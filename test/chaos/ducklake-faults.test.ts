@@ -104,9 +104,9 @@ describe('DuckLake under faults', () => {
           for (const pending of description?.raw.pendingActivities ?? []) {
             const payload = pending.heartbeatDetails?.payloads?.[0];
             const details = payload
-              ? (env.client.options.loadedDataConverter.payloadConverter.fromPayload(payload) as {
-                  stage?: string;
-                })
+              ? env.client.options.loadedDataConverter.payloadConverter.fromPayload<{ stage?: string }>(
+                  payload,
+                )
               : undefined;
             const pid = Number((pending.lastWorkerIdentity ?? '').split('@')[0]);
             const index = workers.findIndex((w) => w.process.pid === pid);
