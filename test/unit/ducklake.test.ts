@@ -20,7 +20,7 @@ const base = (target: object): BackfillSpecInput => ({
     orderingColumn: 'ts',
     deleteColumn: 'deleted',
     ...target,
-  } as BackfillSpecInput['target'],
+  },
   range: { from: '2020-01', to: '2020-12' },
 });
 
