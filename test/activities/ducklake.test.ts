@@ -410,7 +410,7 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
     }
   });
 
-  it('a table name with quotes and semicolons loads as a name; an incompatible schema change fails naming the column', async () => {
+  it('a table name with quotes and semicolons loads as a name; an incompatible schema change fails naming the column; a widening and a new column evolve the table', async () => {
     const dir = tempDir();
     const l = newLake();
     write(dir, 'raw/year=2020/month=01/a.ndjson', [{ id: 'a', qty: 1, ts: '2020-01-01T00:00:00' }]);
@@ -427,5 +427,16 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
     assert.ok(NON_RETRYABLE_FAILURE_TYPES.includes(err.type));
     assert.match(err.message, /column "qty": target has INTEGER, the spec says VARCHAR/);
     assert.deepEqual(await read(l, 'SELECT typeof(qty) AS t FROM items'), [{ t: 'INTEGER' }]);
+
+    // A lossless widening and a new source column go through DuckLake's ALTER TABLE.
+    write(dir, 'raw/year=2020/month=02/a.ndjson', [
+      { id: 'b', qty: 2, ts: '2020-02-01T00:00:00', note: 'new' },
+    ]);
+    const wider = parseSpec({ ...structuredClone(plain), schema: { ...plain.schema, qty: 'BIGINT' } });
+    await loadAs(loader(), wider, '2020-02');
+    assert.deepEqual(await read(l, 'SELECT id, typeof(qty) AS t, note FROM items ORDER BY id'), [
+      { id: 'a', t: 'BIGINT', note: null },
+      { id: 'b', t: 'BIGINT', note: 'new' },
+    ]);
   });
 });
