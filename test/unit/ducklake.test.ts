@@ -124,3 +124,14 @@ describe('ducklake statements', () => {
     assert.equal(lake.lakeMergeBatch(plain, plain.schema, 'cat', false).length, 1);
   });
 });
+
+describe('ducklake metrics', () => {
+  it('each conflict retried counts on backfill_commit_conflicts_retried_total', async () => {
+    const { createMetrics } = await import('../../worker/metrics');
+    const metrics = createMetrics();
+    metrics.commitConflict!();
+    metrics.commitConflict!();
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^backfill_commit_conflicts_retried_total 2$/m);
+  });
+});
