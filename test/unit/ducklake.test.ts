@@ -111,8 +111,9 @@ describe('ducklake statements', () => {
   });
 
   it('with a delete column the merge is DELETE then a one-action MERGE; identifiers quoted', () => {
+    const scope = { catalog: 'cat', batch: '__backfill_batch', stage: '__backfill_stage' };
     const spec = parseSpec(base({ table: 'we"ird; DROP' }));
-    const statements = lake.lakeMergeBatch(spec, spec.schema, 'cat', true);
+    const statements = lake.lakeMergeBatch(spec, spec.schema, scope, true);
     assert.equal(statements.length, 2);
     assert.match(statements[0]!.sql, /^DELETE FROM "cat"\."main"\."we""ird; DROP" AS t USING /);
     assert.match(
@@ -121,7 +122,7 @@ describe('ducklake statements', () => {
     );
     assert.doesNotMatch(statements[1]!.sql, /DELETE/);
     const plain = parseSpec(base({ deleteColumn: undefined }));
-    assert.equal(lake.lakeMergeBatch(plain, plain.schema, 'cat', false).length, 1);
+    assert.equal(lake.lakeMergeBatch(plain, plain.schema, scope, false).length, 1);
   });
 });
 
