@@ -9,7 +9,7 @@ import { partitionWorkflowId } from '../common/ids';
 import { mapLimit } from '../common/map-limit';
 import { wouldRun } from '../common/reprocess';
 import type { FindFinishedChildrenInput } from '../common/types';
-import { lastRunStatus } from './child-runs';
+import { lastRunStatus } from '../common/last-run';
 
 /** Describe calls in flight at once. */
 const DESCRIBE_CONCURRENCY = 16;

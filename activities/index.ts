@@ -5,6 +5,7 @@
 import type { ActivityDeps } from './deps';
 import { createFindEmptyPartitions } from './find-empty-partitions';
 import { createFindFinishedChildren } from './find-finished-children';
+import { createListPartitions } from './list-partitions';
 import { createLoadPartition } from './load-partition';
 import { createMaintainTarget } from './maintain-target';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     findEmptyPartitions: createFindEmptyPartitions(deps),
     findFinishedChildren: createFindFinishedChildren(),
+    listPartitions: createListPartitions(deps),
     loadPartition: createLoadPartition(deps),
     maintainTarget: createMaintainTarget(deps),
   };

@@ -2,27 +2,23 @@
  * Client-side operations on backfills, shared by the CLI, the demo and the tests. The spec travels
  * in the workflow input and in the memo (it never holds credentials: those come from the AWS chain).
  */
-import { lastRunStatus } from '../activities/child-runs';
+import { lastRunStatus } from '../common/last-run';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   type Client,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
-  WorkflowNotFoundError,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { BackfillIdAttribute } from '../common/ids';
 import type { BackfillSpec } from '../common/spec';
 import type { backfillWorkflow, BackfillWorkflowInput } from '../workflows/backfill';
 import * as messages from '../workflows/messages';
-import type { BackfillProgress, ProgressRequest } from '../workflows/state';
+import { describe, handleOf } from './backfill-handle';
+import { getStatus } from './backfill-status';
 
-export class BackfillNotFoundError extends Error {
-  override name = 'BackfillNotFoundError';
-  constructor(readonly backfillId: string) {
-    super(`no backfill with id "${backfillId}" (see: backfill list)`);
-  }
-}
+export { BackfillNotFoundError } from './backfill-handle';
+export { getStatus, type BackfillStatus } from './backfill-status';
 
 export class BackfillConflictError extends Error {
   override name = 'BackfillConflictError';
@@ -72,50 +68,6 @@ export async function startBackfill(
     }
     throw err;
   }
-}
-
-function handleOf(client: Client, backfillId: string) {
-  return client.workflow.getHandle<typeof backfillWorkflow>(backfillId);
-}
-
-async function describe(client: Client, backfillId: string) {
-  try {
-    return await handleOf(client, backfillId).describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new BackfillNotFoundError(backfillId);
-    throw err;
-  }
-}
-
-export interface BackfillStatus extends BackfillProgress {
-  workflowStatus: string;
-}
-
-/** Progress of a running backfill, or the summary of a closed one. */
-export async function getStatus(
-  client: Client,
-  backfillId: string,
-  request: ProgressRequest = {},
-): Promise<BackfillStatus> {
-  const description = await describe(client, backfillId);
-  const handle = handleOf(client, backfillId);
-  const workflowStatus = description.status.name;
-  if (workflowStatus === 'COMPLETED') {
-    const summary = await handle.result();
-    const complete = (summary.partitions?.length ?? 0) === summary.total;
-    if (request.partitions === false || complete) {
-      const partitions =
-        request.partitions === false
-          ? undefined
-          : request.statuses
-            ? summary.partitions?.filter((p) => request.statuses!.includes(p.status))
-            : summary.partitions;
-      return { ...summary, partitions, workflowStatus };
-    }
-    // A large backfill's result lists only its troubled partitions; the closed run answers the rest.
-  }
-  const progress = await handle.query(messages.progressQuery, request);
-  return { ...progress, state: workflowStatus === 'RUNNING' ? progress.state : 'finished', workflowStatus };
 }
 
 export async function isRunning(client: Client, backfillId: string): Promise<boolean> {
@@ -185,21 +137,40 @@ export async function controlUpdate(
 
 export interface BackfillListing {
   backfillId: string;
+  /** Temporal's status of the latest run. */
   status: string;
+  /** Runs of this id (a retry after it closed, or another start, is a new run). */
+  runs: number;
+  /** When the first run listed started, and when the latest closed. */
   startTime: Date;
   closeTime?: Date;
 }
 
+/** Executions read at most to fold runs together (run counts of very old backfills may fall short). */
+const LIST_SCAN_LIMIT = 10_000;
+
+/** Recent backfills, one row per backfill id (its runs folded together), newest first. */
 export async function listBackfills(client: Client, limit = 50): Promise<BackfillListing[]> {
-  const out: BackfillListing[] = [];
+  const byId = new Map<string, BackfillListing>();
+  let scanned = 0;
   for await (const wf of client.workflow.list({ query: `WorkflowType = 'backfillWorkflow'` })) {
-    out.push({
+    if (++scanned > LIST_SCAN_LIMIT) break;
+    const seen = byId.get(wf.workflowId);
+    const newRun = wf.status.name === 'CONTINUED_AS_NEW' ? 0 : 1;
+    if (seen) {
+      // Visibility lists newest first: an older execution of a backfill already listed.
+      seen.runs += newRun;
+      seen.startTime = wf.startTime < seen.startTime ? wf.startTime : seen.startTime;
+      continue;
+    }
+    if (byId.size >= limit) continue;
+    byId.set(wf.workflowId, {
       backfillId: wf.workflowId,
       status: wf.status.name,
+      runs: Math.max(1, newRun),
       startTime: wf.startTime,
       ...(wf.closeTime ? { closeTime: wf.closeTime } : {}),
     });
-    if (out.length >= limit) break;
   }
-  return out;
+  return [...byId.values()];
 }

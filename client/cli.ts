@@ -87,12 +87,25 @@ export async function main(
 /** Process entry: runs the CLI and exits with its code. */
 export function runCli(): void {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (e: unknown) => {
       process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(EXIT.failed);
+      exitAfterFlush(EXIT.failed);
     },
   );
+}
+
+/**
+ * Exits once stdout and stderr have flushed: writes to a pipe are asynchronous, and process.exit
+ * right away cut a large output (`plan --json` of 5,000 partitions, through `| jq`) short.
+ */
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
 }
 
 if (require.main === module) runCli();

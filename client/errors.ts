@@ -5,6 +5,7 @@
 import { ServiceError } from '@temporalio/client';
 import { ConfigError } from '../common/config';
 import { SpecError } from '../common/spec';
+import { TemporalUnreachableError } from '../worker/connect';
 import { BackfillConflictError, BackfillNotFoundError } from './backfills';
 
 export const EXIT = {
@@ -24,6 +25,11 @@ export class UsageError extends Error {
 
 export class UnreachableError extends Error {
   override name = 'UnreachableError';
+}
+
+/** A command that needs a worker (plan lists files on one) found none polling its task queue. */
+export class NoWorkerError extends Error {
+  override name = 'NoWorkerError';
 }
 
 export class CredentialsError extends Error {
@@ -84,6 +90,8 @@ export function describeError(err: unknown): { message: string; code: number } {
   }
   if (err instanceof BackfillNotFoundError) return { message: err.message, code: EXIT.notFound };
   if (err instanceof BackfillConflictError) return { message: err.message, code: EXIT.conflict };
+  if (err instanceof NoWorkerError) return { message: err.message, code: EXIT.unreachable };
+  if (err instanceof TemporalUnreachableError) return { message: err.message, code: EXIT.unreachable };
   if (isUnreachable(err)) {
     const detail = err instanceof UnreachableError ? err.message : 'cannot reach the Temporal server';
     return {

@@ -31,6 +31,7 @@ export const ENV_VARS = {
   BACKFILL_METRICS_HOST: 'Bind address of the worker /metrics and /healthz server',
   BACKFILL_METRICS_PORT: 'Port of that server (0 disables it)',
   BACKFILL_SHUTDOWN_GRACE: 'How long running loads may finish after SIGTERM',
+  BACKFILL_CONNECT_TIMEOUT: 'How long a starting worker waits for the Temporal server before it gives up',
   LOG_LEVEL: 'pino log level',
 } as const;
 
@@ -72,6 +73,10 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^\d+(ms|s|m)$/, 'must be a duration such as 30s')
     .default('30s'),
+  BACKFILL_CONNECT_TIMEOUT: z
+    .string()
+    .regex(/^\d+(ms|s|m|h)$/, 'must be a duration such as 30s or 5m')
+    .default('5m'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

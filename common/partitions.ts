@@ -3,6 +3,8 @@
  * parent workflow. A partition key is a string in the granularity's own format:
  * year "2019", month "2019-03", day "2019-03-05", hour "2019-03-05T07".
  */
+import type { BackfillSpec } from './spec';
+
 export type Granularity = 'hour' | 'day' | 'month' | 'year';
 
 export const PARTITION_COLUMNS = ['year', 'month', 'day', 'hour'] as const;
@@ -111,6 +113,21 @@ export function planPartitionKeys(from: string, to: string, granularity: Granula
     keys.push(keyOf(d, granularity));
   }
   return keys;
+}
+
+/**
+ * The partitions a backfill runs, in run order: `only` (an explicit list), else the spec's
+ * `partitions`, else the whole range; sorted, newest first when `order` is newest. The parent
+ * workflow and `backfill plan` both use it, so a plan lists what a start would run.
+ */
+export function plannedKeys(
+  spec: Pick<BackfillSpec, 'partitions' | 'range' | 'order'>,
+  only?: string[],
+): string[] {
+  const keys = [
+    ...(only ?? spec.partitions ?? planPartitionKeys(spec.range.from, spec.range.to, spec.range.granularity)),
+  ].sort();
+  return spec.order === 'newest' ? keys.reverse() : keys;
 }
 
 /**

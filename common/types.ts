@@ -53,6 +53,19 @@ export interface PartitionWorkflowInput {
   partitionKeys: string[];
 }
 
+/** `backfill plan` lists partitions on a worker, with the workers' sources and credentials. */
+export interface ListPartitionsInput {
+  backfillId: string;
+  spec: BackfillSpec;
+  partitionKeys: string[];
+}
+
+/** Per partition, in the order of the keys asked for: its files and their bytes. */
+export interface PartitionListing {
+  files: number[];
+  bytes: number[];
+}
+
 /** One partition's outcome inside a child. */
 export type PartitionOutcome =
   LoadPartitionResult | { status: 'failed'; error: string; failureType?: string; attempts: number };

@@ -4,9 +4,10 @@
  * loads finish within the grace period (past it they are cancelled and roll back; Temporal retries
  * them elsewhere after the heartbeat timeout).
  */
-import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, type Config } from '../common/config';
 import { connectionOptions } from '../common/connection-options';
+import { durationMs } from '../common/duration';
+import { connectWithRetry } from './connect';
 import { createLogger } from './logger';
 import { installRuntime, sdkLogLevel } from './runtime';
 import { createBackfillWorker } from './worker';
@@ -30,7 +31,11 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
   const sdkMetricsAddress = metricsEnabled ? `127.0.0.1:${await freePort()}` : undefined;
   installRuntime(logger, sdkLogLevel(config.LOG_LEVEL), sdkMetricsAddress);
   const metrics = createMetrics();
-  const connection = await NativeConnection.connect(connectionOptions(config));
+  const connection = await connectWithRetry(
+    connectionOptions(config),
+    { timeoutMs: durationMs(config.BACKFILL_CONNECT_TIMEOUT) },
+    logger,
+  );
   let metricsServer: MetricsServer | undefined;
   try {
     const { worker, run } = await createBackfillWorker({

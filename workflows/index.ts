@@ -1,3 +1,4 @@
 /** The worker's workflowsPath: every workflow type the service registers. */
 export { backfillWorkflow } from './backfill';
 export { partitionWorkflow } from './partition';
+export { planWorkflow } from './plan';

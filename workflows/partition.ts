@@ -5,11 +5,9 @@ import {
   isCancellation,
   patched,
   proxyActivities,
-  type RetryPolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { durationMs } from '../common/duration';
-import { NON_RETRYABLE_FAILURE_TYPES } from '../common/failures';
+import { activityOptions } from './activity-options';
 import {
   emptyStats,
   type PartitionOutcome,
@@ -34,13 +32,11 @@ export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<
       results[partitionKey] = { status: 'empty', ...emptyStats(), attempts: 1 };
       continue;
     }
-    const { loadPartition } = proxyActivities<Activities>({
-      startToCloseTimeout: durationMs(spec.partitionTimeout),
-      heartbeatTimeout: durationMs(spec.heartbeatTimeout),
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      summary: `load ${partitionKey}`,
-      retry: retryPolicy(spec),
-    });
+    const { loadPartition } = proxyActivities<Activities>(
+      activityOptions(spec, `load ${partitionKey}`, {
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      }),
+    );
     try {
       results[partitionKey] = await loadPartition({ backfillId, partitionKey, spec });
     } catch (err) {
@@ -82,12 +78,9 @@ async function findEmpty(input: PartitionWorkflowInput): Promise<Set<string>> {
   const { spec } = input;
   if (input.partitionKeys.length < 2 || spec.source.requireFiles || !patched('batch-lists-empty-partitions'))
     return new Set();
-  const { findEmptyPartitions } = proxyActivities<Activities>({
-    startToCloseTimeout: durationMs(spec.partitionTimeout),
-    heartbeatTimeout: durationMs(spec.heartbeatTimeout),
-    summary: `list ${input.partitionKeys.length} partitions`,
-    retry: retryPolicy(spec),
-  });
+  const { findEmptyPartitions } = proxyActivities<Activities>(
+    activityOptions(spec, `list ${input.partitionKeys.length} partitions`),
+  );
   try {
     const keys = await findEmptyPartitions({
       backfillId: input.backfillId,
@@ -99,15 +92,4 @@ async function findEmpty(input: PartitionWorkflowInput): Promise<Set<string>> {
     if (isCancellation(err)) throw err;
     return new Set();
   }
-}
-
-/** The spec's retry policy: exponential backoff; configuration and data-contract errors are final. */
-function retryPolicy(spec: PartitionWorkflowInput['spec']): RetryPolicy {
-  return {
-    maximumAttempts: spec.retry.maximumAttempts,
-    initialInterval: durationMs(spec.retry.initialInterval),
-    backoffCoefficient: spec.retry.backoffCoefficient,
-    maximumInterval: durationMs(spec.retry.maximumInterval),
-    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
-  };
 }

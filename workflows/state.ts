@@ -83,6 +83,54 @@ export function sumStats(partitions: PartitionState[]): PartitionStats {
   return total;
 }
 
+/** A first run's state: every planned partition pending; `force` ones run even if a closed run exists. */
+export function initialState(
+  planned: string[],
+  maxConcurrency: number,
+  force: string[],
+  startedAt: number,
+): BackfillState {
+  const forced = new Set(force);
+  return {
+    partitions: planned.map((key) => ({
+      key,
+      status: 'pending',
+      runs: 0,
+      ...(forced.has(key) ? { force: true } : {}),
+    })),
+    maxConcurrency,
+    paused: false,
+    generation: 0,
+    startedAt,
+  };
+}
+
+/** Progress of a backfill: counts and totals, and the page of partitions the request asks for. */
+export function progressOf(
+  state: BackfillState,
+  head: { backfillId: string; phase: BackfillProgress['state'] },
+  { partitions = true, statuses, offset = 0, limit = 5000 }: ProgressRequest,
+): BackfillProgress {
+  const base: BackfillProgress = {
+    backfillId: head.backfillId,
+    state: head.phase,
+    maxConcurrency: state.maxConcurrency,
+    generation: state.generation,
+    startedAt: state.startedAt,
+    total: state.partitions.length,
+    counts: countStatuses(state.partitions),
+    totals: sumStats(state.partitions),
+  };
+  if (!partitions) return base;
+  const matching = statuses ? state.partitions.filter((p) => statuses.includes(p.status)) : state.partitions;
+  const page = matching.slice(offset, offset + limit);
+  return {
+    ...base,
+    partitions: page,
+    ...(page.length < matching.length ? { matched: matching.length } : {}),
+  };
+}
+
 export const isTerminal = (status: PartitionStatus) => TERMINAL_STATUSES.includes(status);
 
 /**

@@ -61,12 +61,28 @@ export function registerDev(program: Command, ctx: CliContext) {
         stopWorker = backfillWorker.stop;
         ctx.err(`worker polling task queue "${ctx.config.BACKFILL_TASK_QUEUE}"; Ctrl-C to stop`);
       }
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilSignal();
       ctx.err('stopping...');
       await stopWorker();
       await server.stop();
     });
+}
+
+/**
+ * Resolves at SIGINT or SIGTERM. Signal listeners do not keep Node's event loop alive, and the
+ * server runs in a process the SDK's native runtime owns, so without the worker's polling nothing
+ * would: a ref'd timer holds the process in the foreground until the signal.
+ */
+function untilSignal(): Promise<void> {
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearInterval(keepAlive);
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
 }

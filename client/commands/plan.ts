@@ -1,14 +1,16 @@
 /** `backfill plan`: a dry run of `start` with the same spec and flags. */
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { planBackfill } from '../plan';
 import { type CliContext, parseInteger, withClient } from '../context';
 import { specFromFlags, type StartFlags } from './start';
+import { formatTable } from '../table';
 
 export function registerPlan(program: Command, ctx: CliContext) {
   program
     .command('plan')
-    .description('dry run: partitions with their files and bytes, and which the reprocess mode would skip')
+    .description(
+      'dry run: partitions with their files and bytes (listed on a worker), and which the reprocess mode would skip',
+    )
     .argument('<spec>', 'spec file')
     .option('--id <id>', 'backfill id (default: the spec name)')
     .option('--from <partition>', 'override range.from')
@@ -22,7 +24,10 @@ export function registerPlan(program: Command, ctx: CliContext) {
     .action(async (file: string, flags: StartFlags) => {
       const spec = specFromFlags(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
-        const plan = await planBackfill(client, spec, flags.id ? { backfillId: flags.id } : {});
+        const plan = await planBackfill(client, spec, {
+          taskQueue: ctx.config.BACKFILL_TASK_QUEUE,
+          ...(flags.id ? { backfillId: flags.id } : {}),
+        });
         const toRun = plan.filter((p) => p.action === 'run');
         if (flags.json) {
           ctx.out(
@@ -34,13 +39,24 @@ export function registerPlan(program: Command, ctx: CliContext) {
           );
           return;
         }
-        const table = new Table({
-          head: ['partition', 'files', 'bytes', 'last run', 'action'],
-          style: { head: [], border: [] },
-        });
-        for (const p of plan)
-          table.push([p.key, p.files, p.bytes.toLocaleString('en-US'), p.lastRun.toLowerCase(), p.action]);
-        ctx.out(table.toString());
+        ctx.out(
+          formatTable(
+            [
+              { header: 'partition' },
+              { header: 'files', align: 'right' },
+              { header: 'bytes', align: 'right' },
+              { header: 'last run' },
+              { header: 'action' },
+            ],
+            plan.map((p) => [
+              p.key,
+              p.files,
+              p.bytes.toLocaleString('en-US'),
+              p.lastRun.toLowerCase(),
+              p.action,
+            ]),
+          ),
+        );
         ctx.out(
           `${plan.length} partitions: ${toRun.length} would run, ${plan.length - toRun.length} would be skipped (reprocess ${spec.reprocess}); ` +
             `${toRun.reduce((s, p) => s + p.files, 0)} files, ${toRun.reduce((s, p) => s + p.bytes, 0).toLocaleString('en-US')} bytes to load`,

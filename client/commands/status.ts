@@ -1,10 +1,10 @@
 /** `backfill status` and `backfill list`. */
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import type { PartitionStatus } from '../../common/types';
 import { getStatus, listBackfills } from '../backfills';
 import { type CliContext, parseInteger, withClient } from '../context';
-import { partitionTable, totalsLine } from '../render';
+import { partitionTable, sourceNotes, totalsLine } from '../render';
+import { formatTable } from '../table';
 
 export function registerStatus(program: Command, ctx: CliContext) {
   program
@@ -20,8 +20,9 @@ export function registerStatus(program: Command, ctx: CliContext) {
           ctx.out(JSON.stringify(status, null, 2));
           return;
         }
-        ctx.out(partitionTable(status.partitions ?? []));
+        ctx.out(partitionTable(status.partitions ?? [], { runs: status.runs > 1 }));
         ctx.out(totalsLine(status));
+        for (const line of sourceNotes(status)) ctx.err(line);
       });
     });
 
@@ -37,13 +38,23 @@ export function registerStatus(program: Command, ctx: CliContext) {
           ctx.out(JSON.stringify(rows, null, 2));
           return;
         }
-        const table = new Table({
-          head: ['backfill', 'status', 'started', 'closed'],
-          style: { head: [], border: [] },
-        });
-        for (const r of rows)
-          table.push([r.backfillId, r.status, r.startTime.toISOString(), r.closeTime?.toISOString() ?? '']);
-        ctx.out(rows.length ? table.toString() : 'no backfills');
+        const table = formatTable(
+          [
+            { header: 'backfill' },
+            { header: 'status' },
+            { header: 'runs', align: 'right' },
+            { header: 'started' },
+            { header: 'closed' },
+          ],
+          rows.map((r) => [
+            r.backfillId,
+            r.status,
+            r.runs,
+            r.startTime.toISOString(),
+            r.closeTime?.toISOString() ?? '',
+          ]),
+        );
+        ctx.out(rows.length ? table : 'no backfills');
       });
     });
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { getStatus, type BackfillStatus } from '../backfills';
 import { type CliContext, withClient } from '../context';
 import { EXIT } from '../errors';
-import { partitionTable, progressBar, totalsLine } from '../render';
+import { partitionTable, progressBar, sourceNotes, totalsLine } from '../render';
 
 export const allSucceeded = (s: BackfillStatus) =>
   s.workflowStatus === 'COMPLETED' && s.counts.failed === 0 && s.counts.cancelled === 0;
@@ -32,8 +32,9 @@ export async function watchBackfill(
     ctx.out(JSON.stringify(final));
   } else {
     const trouble = (final.partitions ?? []).filter((p) => p.status === 'failed' || p.status === 'cancelled');
-    if (trouble.length) ctx.out(partitionTable(trouble));
+    if (trouble.length) ctx.out(partitionTable(trouble, { runs: final.runs > 1 }));
     ctx.out(totalsLine(final));
+    for (const line of sourceNotes(final)) ctx.err(line);
   }
   return allSucceeded(final) ? EXIT.ok : EXIT.failed;
 }

@@ -38,6 +38,36 @@ const loadAs = (w: Loader, spec: BackfillSpec, key: string): Promise<LoadPartiti
     backfillId: spec.name,
   });
 
+/**
+ * Instruments destinations so the first commit of each of two meets the other's inside its
+ * transaction (after the writes, before COMMIT): both COMMIT at the same moment.
+ */
+function meetingPoint(): (d: Destination) => Destination {
+  let arrived = 0;
+  let meet!: () => void;
+  const met = new Promise<void>((resolve) => (meet = resolve));
+  return (d) => {
+    let first = true;
+    return {
+      maintain: (spec) => d.maintain(spec),
+      describe: (spec) => d.describe(spec),
+      close: () => d.close(),
+      commit: (batch, request) => {
+        if (!first) return d.commit(batch, request);
+        first = false;
+        return d.commit(batch, {
+          ...request,
+          beforeCommit: async () => {
+            if (++arrived === 2) meet();
+            await met;
+            await request.beforeCommit();
+          },
+        });
+      },
+    };
+  };
+}
+
 describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
   let pg: Postgres;
   let minio: Minio;
@@ -198,31 +228,7 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
       );
     }
     const s = spec(dir, l, { target: { writeMode: 'overwrite' } as never });
-    // The first commits of both workers meet inside their transactions, so both COMMIT at once.
-    let arrived = 0;
-    let meet!: () => void;
-    const met = new Promise<void>((resolve) => (meet = resolve));
-    const barrier = (d: Destination): Destination => {
-      let first = true;
-      return {
-        ...d,
-        maintain: (spec) => d.maintain(spec),
-        describe: (spec) => d.describe(spec),
-        close: () => d.close(),
-        commit: (batch, request) => {
-          if (!first) return d.commit(batch, request);
-          first = false;
-          return d.commit(batch, {
-            ...request,
-            beforeCommit: async () => {
-              if (++arrived === 2) meet();
-              await met;
-              await request.beforeCommit();
-            },
-          });
-        },
-      };
-    };
+    const barrier = meetingPoint();
     const [a, b] = [loader(workerEnv(), 2000, barrier), loader(workerEnv(), 2000, barrier)];
     const keys = Array.from({ length: months }, (_, i) => `2020-${String(i + 1).padStart(2, '0')}`);
     // Two workers, each loading its half in turn, both committing at the same time.
@@ -252,6 +258,27 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
       await read(l, 'SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS k FROM items'),
       [{ n: 600, k: 600 }],
     );
+  });
+
+  it('two workers inserting the same key at the same moment leave one row, the latest (the commit guard makes the later one conflict and re-run)', async () => {
+    const dir = tempDir();
+    const l = newLake();
+    write(dir, 'raw/year=2020/month=01/a.ndjson', [{ id: 'k', qty: 1, ts: '2020-01-01T00:00:00' }]);
+    write(dir, 'raw/year=2020/month=02/a.ndjson', [{ id: 'k', qty: 2, ts: '2020-02-01T00:00:00' }]);
+    const s = spec(dir, l);
+    write(dir, 'raw/year=2020/month=03/a.ndjson', [{ id: 'z', qty: 3, ts: '2020-03-01T00:00:00' }]);
+    await loadAs(loader(), s, '2020-03'); // creates the tables first
+    const barrier = meetingPoint();
+    const [a, b] = [loader(workerEnv(), 2000, barrier), loader(workerEnv(), 2000, barrier)];
+    const results = await Promise.all([loadAs(a, s, '2020-01'), loadAs(b, s, '2020-02')]);
+    assert.equal(
+      results.reduce((n, r) => n + (r.conflictsRetried ?? 0), 0),
+      1,
+      JSON.stringify(results),
+    );
+    assert.deepEqual(await read(l, "SELECT id, qty, month FROM items WHERE id = 'k'"), [
+      { id: 'k', qty: 2, month: 2 },
+    ]);
   });
 
   it('maintenance sorts, merges, expires snapshots past the retention and removes orphaned files', async () => {
@@ -383,7 +410,7 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
     }
   });
 
-  it('a table name with quotes and semicolons loads as a name; an incompatible schema change fails naming the column', async () => {
+  it('a table name with quotes and semicolons loads as a name; an incompatible schema change fails naming the column; a widening and a new column evolve the table', async () => {
     const dir = tempDir();
     const l = newLake();
     write(dir, 'raw/year=2020/month=01/a.ndjson', [{ id: 'a', qty: 1, ts: '2020-01-01T00:00:00' }]);
@@ -400,5 +427,16 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
     assert.ok(NON_RETRYABLE_FAILURE_TYPES.includes(err.type));
     assert.match(err.message, /column "qty": target has INTEGER, the spec says VARCHAR/);
     assert.deepEqual(await read(l, 'SELECT typeof(qty) AS t FROM items'), [{ t: 'INTEGER' }]);
+
+    // A lossless widening and a new source column go through DuckLake's ALTER TABLE.
+    write(dir, 'raw/year=2020/month=02/a.ndjson', [
+      { id: 'b', qty: 2, ts: '2020-02-01T00:00:00', note: 'new' },
+    ]);
+    const wider = parseSpec({ ...structuredClone(plain), schema: { ...plain.schema, qty: 'BIGINT' } });
+    await loadAs(loader(), wider, '2020-02');
+    assert.deepEqual(await read(l, 'SELECT id, typeof(qty) AS t, note FROM items ORDER BY id'), [
+      { id: 'a', t: 'BIGINT', note: null },
+      { id: 'b', t: 'BIGINT', note: 'new' },
+    ]);
   });
 });

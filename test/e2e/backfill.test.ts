@@ -32,11 +32,14 @@ describe('backfill end to end (real dev server, real DuckDB file)', () => {
       const rerun = await (await startBackfill(env.client, spec, { taskQueue })).result();
       assert.equal(rerun.counts.skipped, 6);
       assert.equal(rerun.counts.succeeded, 0);
+      // The backfill over both runs: the second run's skips leave the first run's loads standing.
       const status = await getStatus(env.client, spec.name);
+      assert.equal(status.runs, 2);
       assert.deepEqual(
-        status.partitions?.map((p) => p.status),
-        Array(6).fill('skipped'),
+        status.partitions?.map((p) => `${p.status} in run ${p.run}`),
+        Array(6).fill('succeeded in run 1'),
       );
+      assert.equal(status.totals.rowsRead, data.rows);
     });
     await assertTargetEqualsOracle(target, data.oracle);
   });

@@ -74,6 +74,21 @@ describe('CLI against a real dev server', () => {
     assert.equal(parsed.counts.succeeded, 3);
     assert.ok(parsed.totals.rowsRead >= 900);
 
+    const human = await cli(['status', name], serverEnv());
+    assert.equal(human.code, 0, human.stderr);
+    const lines = human.stdout.split('\n');
+    assert.match(lines[0]!, /^PARTITION\s+STATUS\s+FILES\s+BYTES\s+ROWS READ/, 'a header row');
+    assert.deepEqual(
+      lines.slice(1, 4).map((l) => l.split(/\s+/).slice(0, 2)),
+      [
+        ['2019-01', 'succeeded'],
+        ['2019-02', 'succeeded'],
+        ['2019-03', 'succeeded'],
+      ],
+      'one line per partition, no rule lines between them',
+    );
+    assert.match(lines[4]!, new RegExp(`^${name}: finished \\(completed\\) — 3 partitions: 3 succeeded`));
+
     const list = await cli(['list', '--json'], serverEnv());
     assert.equal(list.code, 0, list.stderr);
     assert.ok((JSON.parse(list.stdout) as { backfillId: string }[]).some((b) => b.backfillId === name));
@@ -127,6 +142,18 @@ describe('CLI against a real dev server', () => {
       ['run', 'run', 'run'],
     );
     const human = await cli(['plan', file], serverEnv());
+    assert.deepEqual(
+      human.stdout
+        .split('\n')
+        .slice(0, 4)
+        .map((l) => l.split(/\s+/)),
+      [
+        ['PARTITION', 'FILES', 'BYTES', 'LAST', 'RUN', 'ACTION'],
+        ['2019-01', '3', fresh.partitions[0]!.bytes.toLocaleString('en-US'), 'completed', 'skip'],
+        ['2019-02', '3', fresh.partitions[1]!.bytes.toLocaleString('en-US'), 'completed', 'skip'],
+        ['2019-03', '0', '0', 'completed', 'skip'],
+      ],
+    );
     assert.match(human.stdout, /3 partitions: 0 would run, 3 would be skipped \(reprocess failed\)/);
   });
 

@@ -6,6 +6,7 @@ import { getStatus, startBackfill } from '../../client/backfills';
 import type { BackfillSpecInput } from '../../common/spec';
 import { runCli } from '../../testkit/cli';
 import { useTestEnv, type TestEnv } from '../../testkit/env';
+import { withWorkerProcess } from '../../testkit/processes';
 import { prepareTransactionsBackfill, uniqueId } from '../../testkit/fixtures';
 import { waitForPartitionStatus } from '../../testkit/inspect';
 import { transactionsSpec } from '../../testkit/specs';
@@ -133,6 +134,34 @@ describe('steering a running backfill', () => {
         // Before the worker stops: a held commit would keep it from stopping.
         releaseMarch();
       }
+    });
+  });
+
+  it('a raw signal that fails validation is logged by the worker as a warning, and the run goes on', async () => {
+    const spec = smallSpec('bad-signal', ['2016-01', '2016-12'], { maxConcurrency: 1 });
+    const taskQueue = uniqueId('tq');
+    await withWorkerProcess(env.server, taskQueue, { LOG_LEVEL: 'warn' }, async (worker) => {
+      const handle = await startBackfill(env.client, spec, { taskQueue });
+      await handle.signal('setMaxConcurrency', { maxConcurrency: 0 });
+      await handle.signal('cancelPartitions', { partitions: ['1999-01'] });
+      const warnings = await waitFor('both warnings', () => {
+        const lines = worker.logs
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((l) => typeof l.signal === 'string');
+        return Promise.resolve(lines.length >= 2 ? lines : undefined);
+      });
+      assert.deepEqual(warnings.map((l) => [l.level, l.signal, l.workflowId, l.msg]).sort(), [
+        [40, 'cancelPartitions', spec.name, 'signal cancelPartitions ignored: unknown partition(s): 1999-01'],
+        [
+          40,
+          'setMaxConcurrency',
+          spec.name,
+          'signal setMaxConcurrency ignored: maxConcurrency must be an integer from 1 to 1000',
+        ],
+      ]);
+      const summary = await handle.result();
+      assert.equal(summary.counts.succeeded, 12, 'the bad signals changed nothing');
+      assert.equal(summary.maxConcurrency, 1);
     });
   });
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { countPartitions, planPartitionKeys, renderLayout } from '../../common/partitions';
+import { countPartitions, planPartitionKeys, plannedKeys, renderLayout } from '../../common/partitions';
 
 describe('partition planning', () => {
   it('plans months across years, inclusive', () => {
@@ -22,6 +22,18 @@ describe('partition planning', () => {
     ]);
     assert.equal(countPartitions('2020-01-01', '2020-12-31', 'day'), 366);
     assert.equal(countPartitions('2020-01-01T00', '2020-01-02T23', 'hour'), 48);
+  });
+  it('orders the planned keys: only, else the spec list, else the range; newest first on request', () => {
+    const range = { from: '2019-01', to: '2019-03', granularity: 'month' } as const;
+    assert.deepEqual(plannedKeys({ range, order: 'oldest' }), ['2019-01', '2019-02', '2019-03']);
+    assert.deepEqual(plannedKeys({ range, order: 'newest' }), ['2019-03', '2019-02', '2019-01']);
+    const partitions = ['2019-07', '2019-05'];
+    assert.deepEqual(plannedKeys({ range, partitions, order: 'oldest' }), ['2019-05', '2019-07']);
+    assert.deepEqual(plannedKeys({ range, partitions, order: 'newest' }, ['2018-01', '2018-02']), [
+      '2018-02',
+      '2018-01',
+    ]);
+    assert.deepEqual(partitions, ['2019-07', '2019-05'], 'the spec list is not sorted in place');
   });
   it('renders layouts', () => {
     assert.equal(renderLayout('year={yyyy}/month={mm}/', '2019-03', 'month'), 'year=2019/month=03/');
