@@ -58,3 +58,24 @@ export function transactionsSpec(
     ...options.extra,
   });
 }
+
+/**
+ * A small spec for unit tests that never read a file: monthly partitions of `tx` keyed by `id`,
+ * ordered by `updated_at`; `extra` replaces whole top-level fields (range, schema, retry ...).
+ */
+export function unitSpecInput(extra: Partial<BackfillSpecInput> = {}) {
+  return {
+    name: 'unit',
+    source: { uri: '/data/raw' },
+    schema: { id: 'VARCHAR', updated_at: 'TIMESTAMP' } as Record<string, string>,
+    target: {
+      path: '/data/t.duckdb',
+      table: 'tx',
+      partitionColumns: ['year', 'month'],
+      keyColumns: ['id'],
+      orderingColumn: 'updated_at',
+    },
+    range: { from: '2019-01', to: '2019-12' },
+    ...extra,
+  } satisfies BackfillSpecInput;
+}
