@@ -75,10 +75,9 @@ export function specFromFlags(file: string, flags: StartFlags, warn: (line: stri
   return spec;
 }
 
-export function registerStart(program: Command, ctx: CliContext) {
-  program
-    .command('start')
-    .description('start a backfill from a spec file (YAML or JSON)')
+/** The flags that change the spec (read by `specFromFlags`): `start` and its dry run `plan` share them. */
+export function withSpecFlags(command: Command): Command {
+  return command
     .argument('<spec>', 'spec file')
     .option('--id <id>', 'backfill id (default: the spec name)')
     .option('--from <partition>', 'override range.from')
@@ -95,7 +94,11 @@ export function registerStart(program: Command, ctx: CliContext) {
       'batch several small partitions into one child workflow',
       parseInteger,
     )
-    .option('--set <path=value...>', 'override any spec field, e.g. --set target.table=tx')
+    .option('--set <path=value...>', 'override any spec field, e.g. --set target.table=tx');
+}
+
+export function registerStart(program: Command, ctx: CliContext) {
+  withSpecFlags(program.command('start').description('start a backfill from a spec file (YAML or JSON)'))
     .option('--wait', 'show progress until the backfill ends; exit 1 if a partition failed')
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
