@@ -5,7 +5,7 @@ import { Client } from '@temporalio/client';
 import { startBackfill } from '../../client/backfills';
 import { startDevServer } from '../../client/dev-server';
 import { generateTransactions } from '../../testkit/dataset';
-import { runCliProcess } from '../../testkit/cli';
+import { assertOneLineError, runCliProcess } from '../../testkit/cli';
 import { tempDir, uniqueId } from '../../testkit/fixtures';
 import { assertTargetEqualsOracle } from '../../testkit/oracle';
 import { freePort } from '../../testkit/ports';
@@ -81,10 +81,8 @@ describe('a worker that starts before its server', () => {
     });
     const elapsed = Date.now() - started;
     assert.equal(result.code, 4, result.stderr);
-    const lines = result.stderr.split('\n').filter(Boolean);
-    assert.equal(lines.length, 1, result.stderr);
-    assert.match(
-      lines[0]!,
+    assertOneLineError(
+      result,
       new RegExp(
         `^error: gave up waiting for Temporal at ${address} after [34]s \\(\\d+ attempts\\): Connection refused \\(is the server up\\? check TEMPORAL_ADDRESS, or raise BACKFILL_CONNECT_TIMEOUT\\)$`,
       ),
