@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { planBackfill } from '../plan';
 import { type CliContext, withClient } from '../context';
-import { specFromFlags, withSpecFlags, type StartFlags } from './start';
+import { runOptions, specFromFlags, withSpecFlags, type StartFlags } from './start';
 import { formatTable } from '../table';
 
 export function registerPlan(program: Command, ctx: CliContext) {
@@ -17,10 +17,7 @@ export function registerPlan(program: Command, ctx: CliContext) {
     .action(async (file: string, flags: StartFlags) => {
       const spec = specFromFlags(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
-        const plan = await planBackfill(client, spec, {
-          taskQueue: ctx.config.BACKFILL_TASK_QUEUE,
-          ...(flags.id ? { backfillId: flags.id } : {}),
-        });
+        const plan = await planBackfill(client, spec, runOptions(ctx, flags));
         const toRun = plan.filter((p) => p.action === 'run');
         if (flags.json) {
           ctx.out(

@@ -97,6 +97,11 @@ export function withSpecFlags(command: Command): Command {
     .option('--set <path=value...>', 'override any spec field, e.g. --set target.table=tx');
 }
 
+/** Where `start` and `plan` run: the configured task queue, under --id when given. */
+export function runOptions(ctx: CliContext, flags: StartFlags) {
+  return { taskQueue: ctx.config.BACKFILL_TASK_QUEUE, ...(flags.id ? { backfillId: flags.id } : {}) };
+}
+
 export function registerStart(program: Command, ctx: CliContext) {
   withSpecFlags(program.command('start').description('start a backfill from a spec file (YAML or JSON)'))
     .option('--wait', 'show progress until the backfill ends; exit 1 if a partition failed')
@@ -104,10 +109,7 @@ export function registerStart(program: Command, ctx: CliContext) {
     .action(async (file: string, flags: StartFlags) => {
       const spec = specFromFlags(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
-        const handle = await startBackfill(client, spec, {
-          taskQueue: ctx.config.BACKFILL_TASK_QUEUE,
-          ...(flags.id ? { backfillId: flags.id } : {}),
-        });
+        const handle = await startBackfill(client, spec, runOptions(ctx, flags));
         const warning = await retentionWarning(client, ctx.config.TEMPORAL_NAMESPACE).catch(() => undefined);
         if (warning) ctx.err(warning);
         const link = uiUrl(ctx.config, handle.workflowId);

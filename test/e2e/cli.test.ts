@@ -5,8 +5,7 @@ import path from 'node:path';
 import { setRetention } from '../../client/dev-server';
 import { stringify } from 'yaml';
 import { assertOneLineError, runCliProcess as cli } from '../../testkit/cli';
-import { generateTransactions } from '../../testkit/dataset';
-import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { generatedTransactions, tempDir, uniqueId } from '../../testkit/fixtures';
 import { transactionsSpecInput } from '../../testkit/specs';
 import { useServerWithWorker } from '../../testkit/worker';
 
@@ -33,9 +32,7 @@ describe('CLI against a real dev server', () => {
   const { env, serverEnv } = useServerWithWorker();
 
   it('start --wait shows progress, exits 0, and status/list report the backfill', async () => {
-    const dir = tempDir();
-    const raw = path.join(dir, 'raw');
-    generateTransactions({ dir: raw, from: '2019-01', to: '2019-03', rowsPerPartition: 300 });
+    const { dir } = generatedTransactions({ from: '2019-01', to: '2019-03' });
     const name = uniqueId('cli');
     const file = writeSpec(dir, baseSpec(name));
     const started = await cli(['start', file, '--wait'], serverEnv());
@@ -84,10 +81,7 @@ describe('CLI against a real dev server', () => {
   });
 
   it('plan shows files and bytes per partition and what each reprocess mode would skip', async () => {
-    const dir = tempDir();
-    const raw = path.join(dir, 'raw');
-    generateTransactions({
-      dir: raw,
+    const { dir } = generatedTransactions({
       from: '2019-01',
       to: '2019-02',
       rowsPerPartition: 100,

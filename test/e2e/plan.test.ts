@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { assertOneLineError, runCliProcess as cli } from '../../testkit/cli';
-import { generateTransactions } from '../../testkit/dataset';
 import { startTestEnv, type TestEnv } from '../../testkit/env';
-import { tempDir, uniqueId, writeSpecFile } from '../../testkit/fixtures';
+import { generatedTransactions, tempDir, uniqueId, writeSpecFile } from '../../testkit/fixtures';
 import { transactionsSpecInput } from '../../testkit/specs';
 import { startMinio, type Minio } from '../../testkit/minio-server';
 import { spawnWorker, type WorkerProcess } from '../../testkit/processes';
@@ -16,6 +15,20 @@ type Plan = { partitions: { key: string; files: number; bytes: number; lastRun: 
 /** Bytes of the files under a local partition directory (what MinIO holds after the upload). */
 const bytesUnder = (dir: string) =>
   readdirSync(dir).reduce((sum, file) => sum + statSync(path.join(dir, file)).size, 0);
+
+/** A transactions spec over s3://planned/raw from 2019-01 to `to`, written to dir/spec.yaml. */
+const writeS3Spec = (dir: string, name: string, to: string) =>
+  writeSpecFile(
+    dir,
+    transactionsSpecInput({
+      name,
+      source: 's3://planned/raw',
+      target: path.join(dir, 'warehouse.duckdb'),
+      from: '2019-01',
+      to,
+    }),
+    'spec.yaml',
+  );
 
 describe('backfill plan lists files on a worker', () => {
   let minio: Minio;
@@ -46,10 +59,7 @@ describe('backfill plan lists files on a worker', () => {
   });
 
   it('a shell without S3 credentials plans an S3 backfill with the workers credentials', async () => {
-    const dir = tempDir();
-    const raw = path.join(dir, 'raw');
-    generateTransactions({
-      dir: raw,
+    const { dir, raw } = generatedTransactions({
       from: '2019-01',
       to: '2019-02',
       rowsPerPartition: 80,
@@ -58,17 +68,7 @@ describe('backfill plan lists files on a worker', () => {
     await minio.createBucket('planned');
     assert.equal(await minio.uploadDir('planned', 'raw/', raw), 6);
     const name = uniqueId('plan-s3');
-    const file = writeSpecFile(
-      dir,
-      transactionsSpecInput({
-        name,
-        source: 's3://planned/raw',
-        target: path.join(dir, 'warehouse.duckdb'),
-        from: '2019-01',
-        to: '2019-03', // 2019-03 has no objects
-      }),
-      'spec.yaml',
-    );
+    const file = writeS3Spec(dir, name, '2019-03'); // 2019-03 has no objects
     const cliEnv = { TEMPORAL_ADDRESS: env.server.address, BACKFILL_TASK_QUEUE: taskQueue };
     assert.deepEqual(
       Object.keys({ ...process.env, ...cliEnv }).filter((k) => k.startsWith('AWS_')),
@@ -159,17 +159,7 @@ describe('backfill plan lists files on a worker', () => {
   it('with no worker on the task queue: one line saying a worker is needed, exit 4, nothing left running', async () => {
     const dir = tempDir();
     const name = uniqueId('plan-nobody');
-    const file = writeSpecFile(
-      dir,
-      transactionsSpecInput({
-        name,
-        source: 's3://planned/raw',
-        target: path.join(dir, 'warehouse.duckdb'),
-        from: '2019-01',
-        to: '2019-02',
-      }),
-      'spec.yaml',
-    );
+    const file = writeS3Spec(dir, name, '2019-02');
     const nobody = uniqueId('nobody');
     const result = await cli(['plan', file], {
       TEMPORAL_ADDRESS: env.server.address,
