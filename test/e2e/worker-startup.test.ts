@@ -1,16 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { startBackfill } from '../../client/backfills';
 import { startDevServer } from '../../client/dev-server';
-import { generateTransactions } from '../../testkit/dataset';
 import { assertOneLineError, runCliProcess } from '../../testkit/cli';
-import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { prepareTransactionsBackfill, uniqueId } from '../../testkit/fixtures';
 import { assertTargetEqualsOracle } from '../../testkit/oracle';
 import { freePort } from '../../testkit/ports';
 import { spawnWorker, stopChild } from '../../testkit/processes';
-import { transactionsSpec } from '../../testkit/specs';
 
 /** The message of each pino line that has one. */
 const messages = (logs: string[]) =>
@@ -41,18 +38,8 @@ describe('a worker that starts before its server', () => {
 
       server = await startDevServer({ port });
       const client = new Client({ connection: server.connection, namespace: server.namespace });
-      const dir = tempDir();
-      const data = generateTransactions({
-        dir: path.join(dir, 'raw'),
-        from: '2021-01',
-        to: '2021-02',
-        rowsPerPartition: 300,
-      });
-      const target = path.join(dir, 'late.duckdb');
-      const spec = transactionsSpec({
-        name: uniqueId('late'),
-        source: path.join(dir, 'raw'),
-        target,
+      const { data, spec, target } = prepareTransactionsBackfill({
+        name: 'late',
         from: '2021-01',
         to: '2021-02',
       });
