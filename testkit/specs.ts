@@ -5,6 +5,15 @@ import { TRANSACTIONS_SCHEMA } from './dataset';
 type SourceInput = BackfillSpecInput['source'];
 type TargetInput = BackfillSpecInput['target'];
 
+/** A DuckDB-file target partitioned by year and month, merged on `key`, the newest `ordering` winning. */
+export const monthlyTarget = (file: string, table: string, key: string, ordering: string): TargetInput => ({
+  path: file,
+  table,
+  partitionColumns: ['year', 'month'],
+  keyColumns: [key],
+  orderingColumn: ordering,
+});
+
 export interface TransactionsSpecOptions {
   name: string;
   /** A local directory or an s3:// URI, or a whole source (endpoint, format, ...). */
@@ -27,11 +36,7 @@ export function transactionsSpecInput(options: TransactionsSpecOptions): Backfil
     source: typeof options.source === 'string' ? { uri: options.source } : options.source,
     schema: { ...TRANSACTIONS_SCHEMA },
     target: {
-      path: options.target,
-      table: 'transactions',
-      partitionColumns: ['year', 'month'],
-      keyColumns: ['transaction_id'],
-      orderingColumn: 'updated_at',
+      ...monthlyTarget(options.target, 'transactions', 'transaction_id', 'updated_at'),
       ...options.targetOptions,
     },
     range: { from: options.from, to: options.to },
@@ -68,13 +73,7 @@ export function unitSpecInput(extra: Partial<BackfillSpecInput> = {}) {
     name: 'unit',
     source: { uri: '/data/raw' },
     schema: { id: 'VARCHAR', updated_at: 'TIMESTAMP' } as Record<string, string>,
-    target: {
-      path: '/data/t.duckdb',
-      table: 'tx',
-      partitionColumns: ['year', 'month'],
-      keyColumns: ['id'],
-      orderingColumn: 'updated_at',
-    },
+    target: monthlyTarget('/data/t.duckdb', 'tx', 'id', 'updated_at'),
     range: { from: '2019-01', to: '2019-12' },
     ...extra,
   } satisfies BackfillSpecInput;
