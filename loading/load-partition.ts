@@ -8,7 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { BackfillError } from '../common/failures';
 import { parsePartitionKey } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
-import type { LoadPartitionInput, LoadPartitionResult } from '../common/types';
+import { emptyStats, type LoadPartitionInput, type LoadPartitionResult } from '../common/types';
 import type { Destination, Destinations } from './destinations';
 import { run } from './duckdb';
 import { whenAborted, type LoadHooks } from './hooks';
@@ -31,17 +31,6 @@ export interface LoadDeps {
   workDir?: string;
 }
 
-const emptyCounts = {
-  filesReused: 0,
-  files: 0,
-  bytes: 0,
-  rowsRead: 0,
-  rowsMerged: 0,
-  duplicatesRemoved: 0,
-  rowsRejected: 0,
-  rowsWritten: 0,
-};
-
 export async function loadPartition(
   deps: LoadDeps,
   input: LoadPartitionInput,
@@ -61,7 +50,7 @@ export async function loadPartition(
     hooks.log.info('partition has no files');
     return {
       status: 'empty',
-      ...emptyCounts,
+      ...emptyStats(),
       attempts: attempt.number,
       durationMs: Date.now() - attempt.started,
     };

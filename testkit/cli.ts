@@ -1,4 +1,5 @@
 /** The `backfill` CLI under test: in this process (fast) or as the real binary (exit codes, stderr). */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { TestEnv } from './env';
@@ -37,4 +38,12 @@ export async function runCli(
   const err: string[] = [];
   const code = await main(args, { out: (s) => out.push(s), err: (s) => err.push(s) });
   return { code, out, err };
+}
+
+/** Bad input's contract: stderr is one line matching `pattern`, with no stack trace. */
+export function assertOneLineError(result: { stderr: string }, pattern: RegExp) {
+  const lines = result.stderr.split('\n').filter(Boolean);
+  assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
 }

@@ -17,6 +17,16 @@ export function writeSpecFile(dir: string, spec: object, name = 'spec.json'): st
   return file;
 }
 
+/** A temp dir with generated transactions under raw/ (300 rows a partition unless said). */
+export function generatedTransactions(
+  options: Omit<DatasetOptions, 'dir' | 'rowsPerPartition'> & { rowsPerPartition?: number },
+) {
+  const dir = tempDir();
+  const raw = path.join(dir, 'raw');
+  const data = generateTransactions({ rowsPerPartition: 300, ...options, dir: raw });
+  return { dir, raw, data };
+}
+
 export interface PreparedBackfill {
   /** The temp dir holding raw/, the target and the spec file. */
   dir: string;
@@ -50,15 +60,7 @@ export function prepareTransactionsBackfill(options: {
   targetOptions?: TransactionsSpecOptions['targetOptions'];
   extra?: Partial<BackfillSpecInput>;
 }): PreparedBackfill {
-  const dir = tempDir();
-  const raw = path.join(dir, 'raw');
-  const data = generateTransactions({
-    dir: raw,
-    from: options.from,
-    to: options.to,
-    rowsPerPartition: 300,
-    ...options.data,
-  });
+  const { dir, raw, data } = generatedTransactions({ from: options.from, to: options.to, ...options.data });
   const target = path.join(dir, 't.duckdb');
   const spec = transactionsSpec({
     name: uniqueId(options.name),

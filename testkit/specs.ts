@@ -6,6 +6,15 @@ type SourceInput = BackfillSpecInput['source'];
 /** The DuckDB file target these builders spell out. */
 type TargetInput = Extract<BackfillSpecInput['target'], { path: string }>;
 
+/** A DuckDB-file target partitioned by year and month, merged on `key`, the newest `ordering` winning. */
+export const monthlyTarget = (file: string, table: string, key: string, ordering: string): TargetInput => ({
+  path: file,
+  table,
+  partitionColumns: ['year', 'month'],
+  keyColumns: [key],
+  orderingColumn: ordering,
+});
+
 export interface TransactionsSpecOptions {
   name: string;
   /** A local directory or an s3:// URI, or a whole source (endpoint, format, ...). */
@@ -28,11 +37,7 @@ export function transactionsSpecInput(options: TransactionsSpecOptions): Backfil
     source: typeof options.source === 'string' ? { uri: options.source } : options.source,
     schema: { ...TRANSACTIONS_SCHEMA },
     target: {
-      path: options.target,
-      table: 'transactions',
-      partitionColumns: ['year', 'month'],
-      keyColumns: ['transaction_id'],
-      orderingColumn: 'updated_at',
+      ...monthlyTarget(options.target, 'transactions', 'transaction_id', 'updated_at'),
       ...options.targetOptions,
     },
     range: { from: options.from, to: options.to },
@@ -64,4 +69,19 @@ export function transactionsSpec(
 export function targetFile(spec: BackfillSpec): string {
   if (spec.target.type !== 'duckdb') throw new Error(`target type ${spec.target.type} is not a DuckDB file`);
   return spec.target.path;
+}
+
+/**
+ * A small spec for unit tests that never read a file: monthly partitions of `tx` keyed by `id`,
+ * ordered by `updated_at`; `extra` replaces whole top-level fields (range, schema, retry ...).
+ */
+export function unitSpecInput(extra: Partial<BackfillSpecInput> = {}) {
+  return {
+    name: 'unit',
+    source: { uri: '/data/raw' },
+    schema: { id: 'VARCHAR', updated_at: 'TIMESTAMP' } as Record<string, string>,
+    target: monthlyTarget('/data/t.duckdb', 'tx', 'id', 'updated_at'),
+    range: { from: '2019-01', to: '2019-12' },
+    ...extra,
+  } satisfies BackfillSpecInput;
 }

@@ -1,9 +1,10 @@
 /** A real worker in the test process (workflow bundle built once per process), and its lifetime. */
+import { after, before } from 'node:test';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Faults } from '../activities/deps';
 import type { Source } from '../loading/sources';
 import { createBackfillWorker } from '../worker/worker';
-import type { TestEnv } from './env';
+import { startTestEnv, type TestEnv } from './env';
 import { uniqueId } from './fixtures';
 import { logger } from './logger';
 
@@ -44,7 +45,38 @@ export async function startWorker(env: TestEnv, options: TestWorkerOptions = {})
     ...(options.s3 ? { s3: options.s3 } : {}),
   });
   void backfillWorker.run();
-  return { taskQueue, stop: backfillWorker.stop };
+  // Idempotent, so a test may stop the worker early and the suite's `after` still stop it safely.
+  let stopped: Promise<void> | undefined;
+  return { taskQueue, stop: () => (stopped ??= backfillWorker.stop()) };
+}
+
+export interface ServerWithWorker {
+  env: TestEnv;
+  worker: RunningWorker;
+  /** The environment that points a `backfill` process at this server and the worker's task queue. */
+  serverEnv: () => Record<string, string>;
+}
+
+/**
+ * A dev server and one worker for the suite around it: started before its tests, the worker
+ * stopped before the server after them. The objects are filled in place.
+ */
+export function useServerWithWorker(): ServerWithWorker {
+  const env = {} as TestEnv;
+  const worker = {} as RunningWorker;
+  before(async () => {
+    Object.assign(env, await startTestEnv());
+    Object.assign(worker, await startWorker(env));
+  });
+  after(async () => {
+    await worker.stop?.();
+    await env.server?.stop();
+  });
+  return {
+    env,
+    worker,
+    serverEnv: () => ({ TEMPORAL_ADDRESS: env.server.address, BACKFILL_TASK_QUEUE: worker.taskQueue }),
+  };
 }
 
 /**

@@ -2,22 +2,16 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { BackfillError } from '../../common/failures';
 import { BACKFILL_ID_PATTERN } from '../../common/ids';
-import { inferSpec, SourceScanError } from '../../loading/init';
+import { inferSpec, SourceScanError, type InitOptions } from '../../loading/init';
 import { InvalidArgumentError, type Command } from 'commander';
 import { type CliContext, parseInteger } from '../context';
 import { UsageError } from '../errors';
 
-interface InitFlags {
-  out?: string;
-  force?: boolean;
-  name?: string;
-  endpoint?: string;
-  region?: string;
-  forcePathStyle?: boolean;
-  sampleFiles: number;
-  sampleRows: number;
-  maxList: number;
-}
+/** The flags are the scan's options, beside where the spec goes. */
+type InitFlags = Pick<
+  InitOptions,
+  'name' | 'endpoint' | 'region' | 'forcePathStyle' | 'sampleFiles' | 'sampleRows' | 'maxList'
+> & { out?: string; force?: boolean };
 
 const positive = (value: string) => {
   const n = parseInteger(value);

@@ -1,33 +1,23 @@
 /** `backfill plan`: a dry run of `start` with the same spec and flags. */
 import type { Command } from 'commander';
 import { planBackfill } from '../plan';
-import { type CliContext, parseInteger, withClient } from '../context';
-import { specFromFlags, type StartFlags } from './start';
+import { type CliContext, withClient } from '../context';
+import { runOptions, specFromFlags, withSpecFlags, type StartFlags } from './start';
 import { formatTable } from '../table';
 
 export function registerPlan(program: Command, ctx: CliContext) {
-  program
-    .command('plan')
-    .description(
-      'dry run: partitions with their files and bytes (listed on a worker), and which the reprocess mode would skip',
-    )
-    .argument('<spec>', 'spec file')
-    .option('--id <id>', 'backfill id (default: the spec name)')
-    .option('--from <partition>', 'override range.from')
-    .option('--to <partition>', 'override range.to')
-    .option('--reprocess <mode>', 'none | failed | completed')
-    .option('--partition <key...>', 'only these partitions')
-    .option('--backwards', 'newest partitions first')
-    .option('--partitions-per-child <n>', 'batch size', parseInteger)
-    .option('--set <path=value...>', 'override any spec field')
+  withSpecFlags(
+    program
+      .command('plan')
+      .description(
+        'dry run: partitions with their files and bytes (listed on a worker), and which the reprocess mode would skip',
+      ),
+  )
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
       const spec = specFromFlags(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
-        const plan = await planBackfill(client, spec, {
-          taskQueue: ctx.config.BACKFILL_TASK_QUEUE,
-          ...(flags.id ? { backfillId: flags.id } : {}),
-        });
+        const plan = await planBackfill(client, spec, runOptions(ctx, flags));
         const toRun = plan.filter((p) => p.action === 'run');
         if (flags.json) {
           ctx.out(

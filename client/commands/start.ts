@@ -75,10 +75,9 @@ export function specFromFlags(file: string, flags: StartFlags, warn: (line: stri
   return spec;
 }
 
-export function registerStart(program: Command, ctx: CliContext) {
-  program
-    .command('start')
-    .description('start a backfill from a spec file (YAML or JSON)')
+/** The flags that change the spec (read by `specFromFlags`): `start` and its dry run `plan` share them. */
+export function withSpecFlags(command: Command): Command {
+  return command
     .argument('<spec>', 'spec file')
     .option('--id <id>', 'backfill id (default: the spec name)')
     .option('--from <partition>', 'override range.from')
@@ -95,16 +94,22 @@ export function registerStart(program: Command, ctx: CliContext) {
       'batch several small partitions into one child workflow',
       parseInteger,
     )
-    .option('--set <path=value...>', 'override any spec field, e.g. --set target.table=tx')
+    .option('--set <path=value...>', 'override any spec field, e.g. --set target.table=tx');
+}
+
+/** Where `start` and `plan` run: the configured task queue, under --id when given. */
+export function runOptions(ctx: CliContext, flags: StartFlags) {
+  return { taskQueue: ctx.config.BACKFILL_TASK_QUEUE, ...(flags.id ? { backfillId: flags.id } : {}) };
+}
+
+export function registerStart(program: Command, ctx: CliContext) {
+  withSpecFlags(program.command('start').description('start a backfill from a spec file (YAML or JSON)'))
     .option('--wait', 'show progress until the backfill ends; exit 1 if a partition failed')
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
       const spec = specFromFlags(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
-        const handle = await startBackfill(client, spec, {
-          taskQueue: ctx.config.BACKFILL_TASK_QUEUE,
-          ...(flags.id ? { backfillId: flags.id } : {}),
-        });
+        const handle = await startBackfill(client, spec, runOptions(ctx, flags));
         const warning = await retentionWarning(client, ctx.config.TEMPORAL_NAMESPACE).catch(() => undefined);
         if (warning) ctx.err(warning);
         const link = uiUrl(ctx.config, handle.workflowId);

@@ -8,7 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { exactCast } from '../sql/exact-cast';
 import { ident } from '../sql/quote';
 import { COLUMN_TYPE_PATTERN } from '../../common/spec';
-import { SAMPLE_RAW, type Sample } from './sample';
+import { SAMPLE_RAW, sampledObjects, type Sample } from './sample';
 
 export interface InferredColumn {
   name: string;
@@ -84,7 +84,7 @@ async function widenUncastable(
   columns: InferredColumn[],
   mixed: Map<string, string[]>,
 ) {
-  const structure = JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, 'VARCHAR'])));
+  const sample = sampledObjects(columns);
   for (const column of columns) {
     if (column.type === 'VARCHAR') continue;
     const value = `j.${ident(column.name)}`;
@@ -92,9 +92,8 @@ async function widenUncastable(
     const typed = exactCast(column.name, column.type, value, '"__x"');
     const reader = await conn.runAndReadAll(
       `SELECT count(*)::INTEGER AS bad, any_value(${value}) AS example FROM (SELECT j, ${typed.cast} AS "__x" FROM ` +
-        `(SELECT from_json(raw, $structure) AS j FROM ${ident(SAMPLE_RAW)} WHERE json_valid(raw) AND json_type(raw) = 'OBJECT')) ` +
-        `WHERE (${typed.reason}) IS NOT NULL`,
-      { structure },
+        `${sample.sql}) WHERE (${typed.reason}) IS NOT NULL`,
+      sample.params,
     );
     const row = reader.getRowObjectsJS()[0] as { bad: number; example: string | null };
     if (row.bad > 0) {
@@ -121,16 +120,15 @@ async function narrowQuotedDecimals(
   columns: InferredColumn[],
   mixed: Map<string, string[]>,
 ) {
-  const structure = JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, 'VARCHAR'])));
+  const sample = sampledObjects(columns);
   for (const column of columns) {
     if (column.type !== 'VARCHAR' || column.note || mixed.has(column.name)) continue;
     const value = `j.${ident(column.name)}`;
     const reader = await conn.runAndReadAll(
       `SELECT count(*)::INTEGER AS n, count(*) FILTER (NOT regexp_full_match(${value}, '-?[0-9]{1,15}[.][0-9]{1,6}'))::INTEGER AS other, ` +
         `coalesce(max(length(split_part(${value}, '.', 2))), 0)::INTEGER AS scale FROM ` +
-        `(SELECT from_json(raw, $structure) AS j FROM ${ident(SAMPLE_RAW)} WHERE json_valid(raw) AND json_type(raw) = 'OBJECT') ` +
-        `WHERE ${value} IS NOT NULL`,
-      { structure },
+        `${sample.sql} WHERE ${value} IS NOT NULL`,
+      sample.params,
     );
     const row = reader.getRowObjectsJS()[0] as { n: number; other: number; scale: number };
     if (row.n > 0 && row.other === 0) {

@@ -36,6 +36,19 @@ export interface Sample {
 /** The raw sample: one row per record, its JSON text as the loader stages it. */
 export const SAMPLE_RAW = '__init_raw';
 
+/**
+ * The sampled records as a subquery of one struct `j` with every column as text, and its bound
+ * parameter: how inference and key suggestion read the sample.
+ */
+export function sampledObjects(columns: { name: string }[]) {
+  return {
+    sql:
+      `(SELECT from_json(raw, $structure) AS j FROM ${ident(SAMPLE_RAW)} ` +
+      `WHERE json_valid(raw) AND json_type(raw) = 'OBJECT')`,
+    params: { structure: JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, 'VARCHAR']))) },
+  };
+}
+
 const familyOf = (spec: BackfillSpec, name: string): Family | undefined => {
   const plain = name.toLowerCase().replace(/\.(gz|zst)$/, '');
   const format = formatOf(spec, name);

@@ -7,7 +7,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ident } from '../sql/quote';
 import type { InferredColumn } from './infer';
-import { SAMPLE_RAW } from './sample';
+import { sampledObjects } from './sample';
 
 export interface Suggestion {
   keyColumns: string[];
@@ -32,14 +32,13 @@ const orderRank = (name: string) =>
       : 2;
 
 export async function suggestKeys(conn: DuckDBConnection, columns: InferredColumn[]): Promise<Suggestion> {
-  const structure = JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, 'VARCHAR'])));
+  const sample = sampledObjects(columns);
   const select = columns
     .map((c) => `TRY_CAST(j.${ident(c.name)} AS ${c.type}) AS ${ident(c.name)}`)
     .join(', ');
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE ${ident(TYPED)} AS SELECT ${select} FROM ` +
-      `(SELECT from_json(raw, $structure) AS j FROM ${ident(SAMPLE_RAW)} WHERE json_valid(raw) AND json_type(raw) = 'OBJECT')`,
-    { structure },
+    `CREATE OR REPLACE TEMP TABLE ${ident(TYPED)} AS SELECT ${select} FROM ${sample.sql}`,
+    sample.params,
   );
   const count = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRowObjectsJS()[0]?.n ?? 0);
   const rows = await count(`SELECT count(*) AS n FROM ${ident(TYPED)}`);

@@ -9,7 +9,7 @@ import { oracleLines } from '../../testkit/dataset';
 import { prepareTransactionsBackfill, tempDir } from '../../testkit/fixtures';
 import { createLoader } from '../../testkit/loader';
 import { targetLines } from '../../testkit/oracle';
-import { targetFile } from '../../testkit/specs';
+import { monthlyTarget, targetFile } from '../../testkit/specs';
 
 const loader = createLoader();
 after(() => loader.close());
@@ -35,13 +35,7 @@ function spec(dir: string, extra: Partial<BackfillSpecInput> = {}) {
     name: 'modes',
     source: { uri: path.join(dir, 'raw') },
     schema: { id: 'VARCHAR', qty: 'INTEGER', ts: 'TIMESTAMP' },
-    target: {
-      path: path.join(dir, 't.duckdb'),
-      table: 'items',
-      partitionColumns: ['year', 'month'],
-      keyColumns: ['id'],
-      orderingColumn: 'ts',
-    },
+    target: monthlyTarget(path.join(dir, 't.duckdb'), 'items', 'id', 'ts'),
     range: { from: '2020-01', to: '2020-12' },
     ...extra,
   });

@@ -3,16 +3,17 @@
  * within each declared type, written as NDJSON, JSON arrays, CSV and Parquet, load back
  * bit-identical; values drawn just outside each type are all rejected, naming their column.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseSpec } from '../../common/spec';
 import { prng } from '../../scripts/dataset';
 import { tempDir } from '../helpers';
 import { targetFile } from '../../testkit/specs';
 import { createLoader } from '../../testkit/loader';
+import { useScratchDuckDB } from '../../testkit/scratch-duckdb';
 
 const SEED = Number(process.env.TYPING_SEED ?? 20261125);
 const WITHIN = 300;
@@ -273,7 +274,7 @@ async function write(conn: DuckDBConnection, dir: string, format: Format, rows: 
       `COPY (${within.map(select).join(' UNION ALL ')}) TO ${quote(path.join(base, 'a.parquet'))} (FORMAT parquet)`,
     );
     for (const row of rows.filter((r) => !within.includes(r))) {
-      await conn.run(
+      await scratch.conn.run(
         `COPY (${select(row)}) TO ${quote(path.join(base, `${row.id}.parquet`))} (FORMAT parquet)`,
       );
     }
@@ -281,17 +282,8 @@ async function write(conn: DuckDBConnection, dir: string, format: Format, rows: 
 }
 
 const loader = createLoader();
-let db: DuckDBInstance;
-let conn: DuckDBConnection;
-before(async () => {
-  db = await DuckDBInstance.create(':memory:');
-  conn = await db.connect();
-});
-after(async () => {
-  conn.closeSync();
-  db.closeSync();
-  await loader.close();
-});
+const scratch = useScratchDuckDB();
+after(() => loader.close());
 
 describe(`lossless typing round trip (TYPING_SEED=${SEED})`, () => {
   for (const [f, format] of FORMATS.entries()) {
@@ -309,7 +301,7 @@ describe(`lossless typing round trip (TYPING_SEED=${SEED})`, () => {
           bad.push({ id: `x-${c}-${String(i).padStart(2, '0')}`, [c]: outside[c]() });
       }
       const dir = tempDir();
-      await write(conn, dir, format, [...rows, ...bad]);
+      await write(scratch.conn, dir, format, [...rows, ...bad]);
       const spec = parseSpec({
         name: 'roundtrip',
         source: { uri: path.join(dir, 'raw') },

@@ -3,16 +3,16 @@
  * typing-cases.ts, in every format that can express it, in every read mode — the exact landed value
  * or the exact reject reason; failfast names the file, line, column and value.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parseSpec, type BackfillSpecInput } from '../../common/spec';
 import { tempDir } from '../helpers';
 import { targetFile } from '../../testkit/specs';
 import { createLoader } from '../../testkit/loader';
+import { useScratchDuckDB } from '../../testkit/scratch-duckdb';
 import {
   FORMATS,
   TYPED_SCHEMA,
@@ -26,17 +26,8 @@ import {
 } from './typing-cases';
 
 const loader = createLoader();
-let writer: DuckDBInstance;
-let conn: DuckDBConnection;
-before(async () => {
-  writer = await DuckDBInstance.create(':memory:');
-  conn = await writer.connect();
-});
-after(async () => {
-  conn.closeSync();
-  writer.closeSync();
-  await loader.close();
-});
+const scratch = useScratchDuckDB();
+after(() => loader.close());
 
 const PARTITION = 'raw/year=2020/month=01';
 const columns = Object.keys(TYPED_SCHEMA) as (keyof typeof TYPED_SCHEMA)[];
@@ -74,7 +65,7 @@ async function writePartition(
     // One file per case: a Parquet column has one physical type, and each case picks its own.
     for (const c of list) {
       const name = `${c.id}.parquet`;
-      await conn.run(
+      await scratch.conn.run(
         `COPY (SELECT '${c.id}' AS id, ${c.parquet} AS ${c.column}) TO '${path.join(base, name)}' (FORMAT parquet)`,
       );
       where.set(c.id, { file: display(name), line: 1 });

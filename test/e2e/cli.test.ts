@@ -1,22 +1,13 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setRetention } from '../../client/dev-server';
 import { stringify } from 'yaml';
-import { runCliProcess as cli } from '../../testkit/cli';
-import { generateTransactions } from '../../testkit/dataset';
-import { startTestEnv, type TestEnv } from '../../testkit/env';
-import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { assertOneLineError, runCliProcess as cli } from '../../testkit/cli';
+import { generatedTransactions, tempDir, uniqueId } from '../../testkit/fixtures';
 import { transactionsSpecInput } from '../../testkit/specs';
-import { startWorker, type RunningWorker } from '../../testkit/worker';
-
-function assertOneLineError(result: { stderr: string }, pattern: RegExp) {
-  const lines = result.stderr.split('\n').filter(Boolean);
-  assert.equal(lines.length, 1, `expected one line, got:\n${result.stderr}`);
-  assert.match(lines[0]!, pattern);
-  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-}
+import { useServerWithWorker } from '../../testkit/worker';
 
 function writeSpec(dir: string, spec: Record<string, unknown>): string {
   const file = path.join(dir, 'spec.yaml');
@@ -38,22 +29,10 @@ const baseSpec = (name: string) => ({
 });
 
 describe('CLI against a real dev server', () => {
-  let env: TestEnv;
-  let worker: RunningWorker;
-  before(async () => {
-    env = await startTestEnv();
-    worker = await startWorker(env);
-  });
-  after(async () => {
-    await worker?.stop();
-    await env?.server.stop();
-  });
-  const serverEnv = () => ({ TEMPORAL_ADDRESS: env.server.address, BACKFILL_TASK_QUEUE: worker.taskQueue });
+  const { env, serverEnv } = useServerWithWorker();
 
   it('start --wait shows progress, exits 0, and status/list report the backfill', async () => {
-    const dir = tempDir();
-    const raw = path.join(dir, 'raw');
-    generateTransactions({ dir: raw, from: '2019-01', to: '2019-03', rowsPerPartition: 300 });
+    const { dir } = generatedTransactions({ from: '2019-01', to: '2019-03' });
     const name = uniqueId('cli');
     const file = writeSpec(dir, baseSpec(name));
     const started = await cli(['start', file, '--wait'], serverEnv());
@@ -102,10 +81,7 @@ describe('CLI against a real dev server', () => {
   });
 
   it('plan shows files and bytes per partition and what each reprocess mode would skip', async () => {
-    const dir = tempDir();
-    const raw = path.join(dir, 'raw');
-    generateTransactions({
-      dir: raw,
+    const { dir } = generatedTransactions({
       from: '2019-01',
       to: '2019-02',
       rowsPerPartition: 100,

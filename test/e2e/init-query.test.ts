@@ -3,38 +3,22 @@
  * `init` writes the spec, `plan` accepts it as is, `start --wait` loads it without a reject, and
  * `query` reads the target — refused while the worker holds the DuckDB file, refused for a write.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { generateTransactions } from '../../scripts/dataset';
-import {
-  runCliProcess as cli,
-  startTestEnv,
-  startWorker,
-  tempDir,
-  uniqueId,
-  type RunningWorker,
-  type TestEnv,
-} from '../helpers';
+import { runCliProcess as cli } from '../../testkit/cli';
+import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { useServerWithWorker } from '../../testkit/worker';
 
 describe('init, plan, start and query against a real dev server', () => {
-  let env: TestEnv;
-  let worker: RunningWorker | undefined;
+  const { worker, serverEnv } = useServerWithWorker();
   const dir = tempDir('init-e2e-');
   const raw = path.join(dir, 'raw');
   const specFile = path.join(dir, 'spec.yaml');
   const name = uniqueId('init');
   const table = name.replace(/-/g, '_');
   const data = generateTransactions({ dir: raw, from: '2020-11', to: '2021-02', rowsPerPartition: 300 });
-  before(async () => {
-    env = await startTestEnv();
-    worker = await startWorker(env);
-  });
-  after(async () => {
-    await worker?.stop();
-    await env?.server.stop();
-  });
-  const serverEnv = () => ({ TEMPORAL_ADDRESS: env.server.address, BACKFILL_TASK_QUEUE: worker!.taskQueue });
   const query = (...args: string[]) => cli(['query', specFile, ...args]);
 
   it('init writes a spec that plan takes as is, and the backfill loads it without a reject', async () => {
@@ -75,8 +59,7 @@ describe('init, plan, start and query against a real dev server', () => {
   });
 
   it('query reads the finished file as a table, JSON or CSV, and refuses a write', async () => {
-    await worker!.stop(); // closes its DuckDB instances
-    worker = undefined;
+    await worker.stop(); // closes its DuckDB instances
     const sql = `SELECT year, month, count(*) AS n, round(sum(amount), 2) AS total FROM "${table}" GROUP BY ALL ORDER BY ALL`;
 
     const json = await query(sql, '--json');

@@ -2,11 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
-import { runCliProcess as cli } from '../../testkit/cli';
-import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../testkit/dataset';
+import { assertOneLineError, runCliProcess as cli } from '../../testkit/cli';
 import { startTestEnv, type TestEnv } from '../../testkit/env';
-import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { generatedTransactions, tempDir, uniqueId, writeSpecFile } from '../../testkit/fixtures';
+import { transactionsSpecInput } from '../../testkit/specs';
 import { startMinio, type Minio } from '../../testkit/minio-server';
 import { spawnWorker, type WorkerProcess } from '../../testkit/processes';
 import { waitFor } from '../../testkit/wait';
@@ -16,6 +15,20 @@ type Plan = { partitions: { key: string; files: number; bytes: number; lastRun: 
 /** Bytes of the files under a local partition directory (what MinIO holds after the upload). */
 const bytesUnder = (dir: string) =>
   readdirSync(dir).reduce((sum, file) => sum + statSync(path.join(dir, file)).size, 0);
+
+/** A transactions spec over s3://planned/raw from 2019-01 to `to`, written to dir/spec.yaml. */
+const writeS3Spec = (dir: string, name: string, to: string) =>
+  writeSpecFile(
+    dir,
+    transactionsSpecInput({
+      name,
+      source: 's3://planned/raw',
+      target: path.join(dir, 'warehouse.duckdb'),
+      from: '2019-01',
+      to,
+    }),
+    'spec.yaml',
+  );
 
 describe('backfill plan lists files on a worker', () => {
   let minio: Minio;
@@ -46,10 +59,7 @@ describe('backfill plan lists files on a worker', () => {
   });
 
   it('a shell without S3 credentials plans an S3 backfill with the workers credentials', async () => {
-    const dir = tempDir();
-    const raw = path.join(dir, 'raw');
-    generateTransactions({
-      dir: raw,
+    const { dir, raw } = generatedTransactions({
       from: '2019-01',
       to: '2019-02',
       rowsPerPartition: 80,
@@ -58,23 +68,7 @@ describe('backfill plan lists files on a worker', () => {
     await minio.createBucket('planned');
     assert.equal(await minio.uploadDir('planned', 'raw/', raw), 6);
     const name = uniqueId('plan-s3');
-    const file = path.join(dir, 'spec.yaml');
-    writeFileSync(
-      file,
-      stringify({
-        name,
-        source: { uri: 's3://planned/raw' },
-        schema: TRANSACTIONS_SCHEMA,
-        target: {
-          path: path.join(dir, 'warehouse.duckdb'),
-          table: 'transactions',
-          partitionColumns: ['year', 'month'],
-          keyColumns: ['transaction_id'],
-          orderingColumn: 'updated_at',
-        },
-        range: { from: '2019-01', to: '2019-03' }, // 2019-03 has no objects
-      }),
-    );
+    const file = writeS3Spec(dir, name, '2019-03'); // 2019-03 has no objects
     const cliEnv = { TEMPORAL_ADDRESS: env.server.address, BACKFILL_TASK_QUEUE: taskQueue };
     assert.deepEqual(
       Object.keys({ ...process.env, ...cliEnv }).filter((k) => k.startsWith('AWS_')),
@@ -127,22 +121,21 @@ describe('backfill plan lists files on a worker', () => {
       writeFileSync(path.join(partition, 'part-0.ndjson'), 'x'.repeat(size));
     }
     const name = uniqueId('plan-days');
-    const file = path.join(dir, 'spec.yaml');
-    writeFileSync(
-      file,
-      stringify({
-        name,
-        source: { uri: raw, layout: 'year={yyyy}/month={mm}/day={dd}/' },
-        schema: TRANSACTIONS_SCHEMA,
-        target: {
-          path: path.join(dir, 'warehouse.duckdb'),
-          table: 'transactions',
-          partitionColumns: ['year', 'month', 'day'],
-          keyColumns: ['transaction_id'],
-        },
+    const file = writeSpecFile(
+      dir,
+      {
+        ...transactionsSpecInput({
+          name,
+          source: { uri: raw, layout: 'year={yyyy}/month={mm}/day={dd}/' },
+          target: path.join(dir, 'warehouse.duckdb'),
+          targetOptions: { partitionColumns: ['year', 'month', 'day'] },
+          from: '2006-01-01',
+          to: '2019-12-31',
+        }),
         range: { from: '2006-01-01', to: '2019-12-31', granularity: 'day' },
         partitionsPerChild: 100,
-      }),
+      },
+      'spec.yaml',
     );
     const result = await cli(['plan', file, '--json'], {
       TEMPORAL_ADDRESS: env.server.address,
@@ -166,32 +159,15 @@ describe('backfill plan lists files on a worker', () => {
   it('with no worker on the task queue: one line saying a worker is needed, exit 4, nothing left running', async () => {
     const dir = tempDir();
     const name = uniqueId('plan-nobody');
-    const file = path.join(dir, 'spec.yaml');
-    writeFileSync(
-      file,
-      stringify({
-        name,
-        source: { uri: 's3://planned/raw' },
-        schema: TRANSACTIONS_SCHEMA,
-        target: {
-          path: path.join(dir, 'warehouse.duckdb'),
-          table: 'transactions',
-          partitionColumns: ['year', 'month'],
-          keyColumns: ['transaction_id'],
-        },
-        range: { from: '2019-01', to: '2019-02' },
-      }),
-    );
+    const file = writeS3Spec(dir, name, '2019-02');
     const nobody = uniqueId('nobody');
     const result = await cli(['plan', file], {
       TEMPORAL_ADDRESS: env.server.address,
       BACKFILL_TASK_QUEUE: nobody,
     });
     assert.equal(result.code, 4, result.stderr);
-    const lines = result.stderr.split('\n').filter(Boolean);
-    assert.equal(lines.length, 1, result.stderr);
-    assert.match(
-      lines[0]!,
+    assertOneLineError(
+      result,
       new RegExp(
         `^error: no worker answered on task queue "${nobody}" within 10s: backfill plan lists files on a worker`,
       ),

@@ -1,16 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { startBackfill } from '../../client/backfills';
 import { startDevServer } from '../../client/dev-server';
-import { generateTransactions } from '../../testkit/dataset';
-import { runCliProcess } from '../../testkit/cli';
-import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { assertOneLineError, runCliProcess } from '../../testkit/cli';
+import { prepareTransactionsBackfill, uniqueId } from '../../testkit/fixtures';
 import { assertTargetEqualsOracle } from '../../testkit/oracle';
 import { freePort } from '../../testkit/ports';
 import { spawnWorker, stopChild } from '../../testkit/processes';
-import { transactionsSpec } from '../../testkit/specs';
 
 /** The message of each pino line that has one. */
 const messages = (logs: string[]) =>
@@ -41,18 +38,8 @@ describe('a worker that starts before its server', () => {
 
       server = await startDevServer({ port });
       const client = new Client({ connection: server.connection, namespace: server.namespace });
-      const dir = tempDir();
-      const data = generateTransactions({
-        dir: path.join(dir, 'raw'),
-        from: '2021-01',
-        to: '2021-02',
-        rowsPerPartition: 300,
-      });
-      const target = path.join(dir, 'late.duckdb');
-      const spec = transactionsSpec({
-        name: uniqueId('late'),
-        source: path.join(dir, 'raw'),
-        target,
+      const { data, spec, target } = prepareTransactionsBackfill({
+        name: 'late',
         from: '2021-01',
         to: '2021-02',
       });
@@ -81,10 +68,8 @@ describe('a worker that starts before its server', () => {
     });
     const elapsed = Date.now() - started;
     assert.equal(result.code, 4, result.stderr);
-    const lines = result.stderr.split('\n').filter(Boolean);
-    assert.equal(lines.length, 1, result.stderr);
-    assert.match(
-      lines[0]!,
+    assertOneLineError(
+      result,
       new RegExp(
         `^error: gave up waiting for Temporal at ${address} after [34]s \\(\\d+ attempts\\): Connection refused \\(is the server up\\? check TEMPORAL_ADDRESS, or raise BACKFILL_CONNECT_TIMEOUT\\)$`,
       ),

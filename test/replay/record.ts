@@ -11,7 +11,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startBackfill } from '../../client/backfills';
 import { generateTransactions } from '../../testkit/dataset';
 import { startTestEnv } from '../../testkit/env';
-import { tempDir, uniqueId } from '../../testkit/fixtures';
+import { generatedTransactions, uniqueId } from '../../testkit/fixtures';
 import { waitForPartitionStatus } from '../../testkit/inspect';
 import { transactionsSpec } from '../../testkit/specs';
 import { startWorker } from '../../testkit/worker';
@@ -45,10 +45,7 @@ async function main() {
     faults: { delayBeforeCommitMs: take, holdBeforeCommit: (key) => gates.get(key) },
   });
   try {
-    const dir = tempDir();
-    const raw = path.join(dir, 'raw');
-    generateTransactions({
-      dir: raw,
+    const { dir, raw } = generatedTransactions({
       from: '2019-01',
       to: '2019-04',
       rowsPerPartition: 30,

@@ -4,23 +4,17 @@ import { ActivityCancellationType } from '@temporalio/workflow';
 import { parseSpec } from '../../common/spec';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../../common/failures';
 import { activityOptions, bookkeepingRetry } from '../../workflows/activity-options';
+import { unitSpecInput } from '../../testkit/specs';
 
-const spec = parseSpec({
-  name: 'opts',
-  source: { uri: '/data/raw' },
-  schema: { id: 'VARCHAR', updated_at: 'TIMESTAMP' },
-  target: {
-    path: '/data/t.duckdb',
-    table: 'tx',
-    partitionColumns: ['year', 'month'],
-    keyColumns: ['id'],
-    orderingColumn: 'updated_at',
-  },
-  range: { from: '2019-01', to: '2019-03' },
-  partitionTimeout: '2h',
-  heartbeatTimeout: '45s',
-  retry: { maximumAttempts: 7, initialInterval: '2s', backoffCoefficient: 3, maximumInterval: '1m' },
-});
+const spec = parseSpec(
+  unitSpecInput({
+    name: 'opts',
+    range: { from: '2019-01', to: '2019-03' },
+    partitionTimeout: '2h',
+    heartbeatTimeout: '45s',
+    retry: { maximumAttempts: 7, initialInterval: '2s', backoffCoefficient: 3, maximumInterval: '1m' },
+  }),
+);
 
 // The recorded histories hold these values in their ScheduleActivityTask commands: the shared
 // helper must produce exactly what each call site spelled out before it existed.

@@ -14,23 +14,12 @@ import { emptyStats, type PartitionOutcome } from '../../common/types';
 import { BackfillController, type ControllerInput } from '../../workflows/backfill-controller';
 import { SKIPPED_REASON } from '../../workflows/child-runs';
 import type { PartitionState } from '../../workflows/state';
+import { unitSpecInput } from '../../testkit/specs';
 
 const specOf = (extra: Partial<BackfillSpecInput> = {}) =>
-  parseSpec({
-    name: 'ctl',
-    source: { uri: '/data/raw' },
-    schema: { id: 'VARCHAR', updated_at: 'TIMESTAMP' },
-    target: {
-      path: '/data/t.duckdb',
-      table: 'tx',
-      partitionColumns: ['year', 'month'],
-      keyColumns: ['id'],
-      orderingColumn: 'updated_at',
-    },
-    range: { from: '2019-01', to: '2019-06' },
-    maxConcurrency: 2,
-    ...extra,
-  });
+  parseSpec(
+    unitSpecInput({ name: 'ctl', range: { from: '2019-01', to: '2019-06' }, maxConcurrency: 2, ...extra }),
+  );
 
 /** A controller over 2019-01..2019-06 with a logger that records warnings and a clock tests move. */
 function controllerOf(extra: Partial<BackfillSpecInput> = {}, input: Partial<ControllerInput> = {}) {

@@ -4,12 +4,16 @@ import { KeyedMutex } from '../../loading/keyed-mutex';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
+/** A mutex, a log its holders write to, and a gate a holder waits on until the test opens it. */
+function gatedMutex() {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  return { mutex: new KeyedMutex(), log: [] as string[], gate, open };
+}
+
 describe('the per-target commit mutex', () => {
   it('runs one holder per key at a time, in arrival order, and keys independently', async () => {
-    const mutex = new KeyedMutex();
-    const log: string[] = [];
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
+    const { mutex, log, gate, open } = gatedMutex();
     const first = mutex.run('t', async () => {
       log.push('first in');
       await gate;
@@ -26,10 +30,7 @@ describe('the per-target commit mutex', () => {
   });
 
   it('an aborted waiter leaves at once; those behind it still wait for the holder', async () => {
-    const mutex = new KeyedMutex();
-    const log: string[] = [];
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
+    const { mutex, log, gate, open } = gatedMutex();
     const holder = mutex.run('t', async () => {
       await gate;
       log.push('holder done');

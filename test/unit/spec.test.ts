@@ -7,20 +7,13 @@ import { specFromFlags } from '../../client/commands/start';
 import { applyOverrides, parseSpec, parseSpecWithWarnings, SpecError } from '../../common/spec';
 import { ENV_VARS } from '../../common/config';
 import { BEGIN, END, specReference } from '../../scripts/spec-docs';
+import { unitSpecInput } from '../../testkit/specs';
 
-const valid = () => ({
-  name: 'tx-2019',
-  source: { uri: '/data/raw' },
-  schema: { id: 'VARCHAR', amount: 'DECIMAL(12,2)', updated_at: 'TIMESTAMP' },
-  target: {
-    path: '/data/t.duckdb',
-    table: 'tx',
-    partitionColumns: ['year', 'month'],
-    keyColumns: ['id'],
-    orderingColumn: 'updated_at',
-  },
-  range: { from: '2019-01', to: '2019-12' },
-});
+const valid = () =>
+  unitSpecInput({
+    name: 'tx-2019',
+    schema: { id: 'VARCHAR', amount: 'DECIMAL(12,2)', updated_at: 'TIMESTAMP' },
+  });
 
 function problems(value: unknown): string[] {
   try {
