@@ -29,6 +29,8 @@ export interface LakeOptions {
 }
 
 const DEFAULT_CONNECT_WINDOW_MS = 20_000;
+/** How long a lost race to create a new catalog waits for the winner to commit it. */
+const RACED_INIT_WINDOW_MS = 60_000;
 
 export class DuckLakeDestination implements Destination {
   /** The lake's catalog name in the staging instance; a new one after a failed attach (see attach). */
@@ -94,8 +96,12 @@ export class DuckLakeDestination implements Destination {
           // A failed attach can leave state behind under its name (a raced initialisation is
           // retried forever under the same name): each attempt gets a fresh one.
           this.alias = `${location.alias}_${++attempts}`;
-          if (waited >= (this.options.connectWindowMs ?? DEFAULT_CONNECT_WINDOW_MS))
-            throw unreachable(err, this.where, waited);
+          // The winner of a raced initialisation may take a while to commit on a loaded host: that
+          // wait is bounded on its own, not by the (short, configurable) unreachable window.
+          const window = racedInit
+            ? RACED_INIT_WINDOW_MS
+            : (this.options.connectWindowMs ?? DEFAULT_CONNECT_WINDOW_MS);
+          if (waited >= window) throw unreachable(err, this.where, waited);
           await new Promise((r) => setTimeout(r, 500));
         }
       }
