@@ -29,7 +29,12 @@ export interface LoadDeps {
   downloadConcurrency?: number;
   /** Parent of the per-attempt work dirs (downloads); default the OS temp dir. */
   workDir?: string;
+  /** Partitions of at least this many source bytes keep staged files for resume; default 64 MiB. */
+  resumeMinBytes?: number;
 }
+
+/** See README (BACKFILL_RESUME_MIN_BYTES) and BENCHMARKS.md for how it was chosen. */
+export const DEFAULT_RESUME_MIN_BYTES = 64 * 2 ** 20;
 
 const emptyCounts = {
   filesReused: 0,
@@ -123,6 +128,7 @@ async function stagePartition(
       maxLineBytes: deps.staging.maxLineBytes,
       downloadConcurrency: deps.downloadConcurrency ?? 4,
       workDir: deps.workDir ?? tmpdir(),
+      resumeMinBytes: deps.resumeMinBytes ?? DEFAULT_RESUME_MIN_BYTES,
     },
     hooks,
   );
