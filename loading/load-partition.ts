@@ -119,7 +119,7 @@ async function stagePartition(
 ): Promise<StagedBatch & { filesReused: number }> {
   const { spec, partitionKey, backfillId } = input;
   hooks.progress.stage = 'staging';
-  const filesReused = await stageFiles(
+  const staged = await stageFiles(
     conn,
     spec,
     files,
@@ -132,7 +132,7 @@ async function stagePartition(
     },
     hooks,
   );
-  const discovered = spec.schemaContract === 'discard' ? [] : await discoverColumns(conn, spec);
+  const discovered = await discoverColumns(conn, spec, staged.keys);
   const { schema, added } = effectiveSchema(spec, discovered);
   if (added.length) hooks.log.info({ added }, 'new source columns (schema contract evolve)');
   const counts = await stageRecords(conn, spec, schema);
@@ -145,7 +145,7 @@ async function stagePartition(
     backfillId,
     loadedAt,
   });
-  return { ...batch, filesReused };
+  return { ...batch, filesReused: staged.reused };
 }
 
 /** The destination's commit, with the fault hooks tests use to hold or delay it. */

@@ -27,14 +27,17 @@ export interface StageFilesOptions {
   resumeMinBytes: number;
 }
 
-/** Stages every file into the records table; returns how many were taken from an interrupted attempt. */
+/**
+ * Stages every file into the records table; returns how many were taken from an interrupted attempt
+ * and, when every file was read here and its schema tells them (Parquet), the records' keys.
+ */
 export async function stageFiles(
   conn: DuckDBConnection,
   spec: BackfillSpec,
   files: SourceFile[],
   options: StageFilesOptions,
   hooks: LoadHooks,
-): Promise<number> {
+): Promise<{ reused: number; keys?: string[] }> {
   const { progress, resume } = hooks;
   const attemptDir = await mkdtemp(path.join(options.workDir, 'backfill-attempt-'));
   const resumable = files.reduce((sum, f) => sum + f.size, 0) >= options.resumeMinBytes;
@@ -55,11 +58,15 @@ export async function stageFiles(
       materialize(options.source, spec, file, attemptDir, reusable + i, signal),
     );
     let index = reusable;
+    // Keys known from the files themselves; a reused file's are not, so discovery scans then.
+    let keys: Set<string> | undefined = reusable === 0 ? new Set() : undefined;
     for await (const local of ready) {
       hooks.signal.throwIfAborted();
       const file = files[index]!;
       await run(conn, sql.createRawTable);
-      await readRawFile(conn, spec, file, local.path, index, options.maxLineBytes);
+      const fileKeys = await readRawFile(conn, spec, file, local.path, index, options.maxLineBytes);
+      if (fileKeys) fileKeys.forEach((k) => keys?.add(k));
+      else keys = undefined;
       if (resumable) await run(conn, sql.saveRawFile(stagedFile(resume.dir, index)));
       else await run(conn, sql.appendRawFile);
       await Promise.all(local.temporary.map((f) => rm(f, { force: true })));
@@ -74,7 +81,9 @@ export async function stageFiles(
       index++;
     }
     if (resumable) await run(conn, sql.loadRecords(stagedFilesGlob(resume.dir)));
-    return reusable;
+    // The order discovery's ORDER BY gives (DuckDB compares strings by their UTF-8 bytes).
+    const sorted = keys && [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return { reused: reusable, ...(sorted ? { keys: sorted } : {}) };
   } finally {
     await rm(attemptDir, { recursive: true, force: true });
   }
