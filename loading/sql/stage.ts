@@ -16,17 +16,6 @@ export const discoverKeys: Statement = {
   sql: `SELECT DISTINCT unnest(json_keys("__raw")) AS name FROM ${ident(RECORDS_TABLE)} WHERE ${VALID_OBJECT} ORDER BY name`,
 };
 
-/**
- * Whether any record carries a key outside `$known` (a JSON array of names): what schema contract
- * freeze must know, answered by the first such record instead of collecting every key.
- */
-export const hasUnknownKey = (known: string[]): Statement => ({
-  sql:
-    `SELECT 1 AS found FROM ${ident(RECORDS_TABLE)} WHERE ${VALID_OBJECT} ` +
-    `AND NOT list_has_all(from_json($known, '["VARCHAR"]'), json_keys("__raw")) LIMIT 1`,
-  params: { known: JSON.stringify(known) },
-});
-
 /** The JSON kinds of one key's values across the partition (UBIGINT, DOUBLE, VARCHAR, ...). */
 export const keyKinds = (key: string): Statement => ({
   sql:

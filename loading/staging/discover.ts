@@ -1,9 +1,9 @@
 /**
  * Schema-contract discovery: which keys the partition's records carry beyond the declared schema.
- * Only as much as the contract needs: nothing under discard; otherwise first whether any record has
- * an undeclared key at all (one pass, no key collected), and only if one has, every key (freeze
- * names them in its error) and the value kinds of the undeclared ones (evolve types them).
- * Self-describing files (Parquet) give their keys without a scan.
+ * Nothing under discard. Self-describing files (Parquet) give their keys without a scan; text
+ * formats are scanned once for every key (an "any undeclared key?" check, list_has_all per record,
+ * measured slower than collecting the keys: see BENCHMARKS.md), then the value kinds of the
+ * undeclared ones are read (evolve types them; freeze names them in its error).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { BackfillSpec } from '../../common/spec';
@@ -23,11 +23,6 @@ export async function discoverColumns(
   if (spec.schemaContract === 'discard') return [];
   const known = new Set([...Object.keys(spec.schema), ...reservedColumns(spec)]);
   if (fileKeys && fileKeys.every((k) => known.has(k))) return fileKeys.map((name) => ({ name, kinds: [] }));
-  if (!fileKeys) {
-    const found = await queryRows(conn, sql.hasUnknownKey([...known]));
-    // No undeclared key: the declared schema stands, as it would with every key listed.
-    if (found.length === 0) return [];
-  }
   const keys = fileKeys ?? (await queryRows<{ name: string }>(conn, sql.discoverKeys)).map((r) => r.name);
   const columns: DiscoveredColumn[] = [];
   for (const name of keys) {
