@@ -33,4 +33,6 @@ export interface ActivityDeps {
   workDir?: string;
   /** Where staged files wait for a retry after a crash; default <tmp>/temporal-backfill-staging. */
   stagingDir?: string;
+  /** Partitions of at least this many source bytes keep staged files for resume; default 64 MiB. */
+  resumeMinBytes?: number;
 }

@@ -27,6 +27,8 @@ export const ENV_VARS = {
   BACKFILL_S3_REGION: 'S3 region (default AWS_REGION, else us-east-1)',
   BACKFILL_S3_FORCE_PATH_STYLE: 'true for path-style S3 addressing (MinIO)',
   BACKFILL_STAGING_DIR: 'Where staged files wait for a retry after a crash (file-level resume)',
+  BACKFILL_RESUME_MIN_BYTES:
+    'Partitions of at least this many source bytes keep staged files for file-level resume; smaller ones are re-read whole after a crash',
   BACKFILL_DOWNLOAD_CONCURRENCY: 'Files of one partition downloaded (or gunzipped) at once, ahead of staging',
   BACKFILL_METRICS_HOST: 'Bind address of the worker /metrics and /healthz server',
   BACKFILL_METRICS_PORT: 'Port of that server (0 disables it)',
@@ -66,6 +68,10 @@ const ConfigSchema = z.object({
     .optional()
     .transform((v) => (v === 'true' ? true : v === 'false' ? false : undefined)),
   BACKFILL_STAGING_DIR: optionalText,
+  BACKFILL_RESUME_MIN_BYTES: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i, 'must be a size such as 64MiB (or bytes)')
+    .default('64MiB'),
   BACKFILL_DOWNLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   BACKFILL_METRICS_HOST: z.string().default('127.0.0.1'),
   BACKFILL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),

@@ -29,7 +29,12 @@ export interface LoadDeps {
   downloadConcurrency?: number;
   /** Parent of the per-attempt work dirs (downloads); default the OS temp dir. */
   workDir?: string;
+  /** Partitions of at least this many source bytes keep staged files for resume; default 64 MiB. */
+  resumeMinBytes?: number;
 }
+
+/** See README (BACKFILL_RESUME_MIN_BYTES) and BENCHMARKS.md for how it was chosen. */
+export const DEFAULT_RESUME_MIN_BYTES = 64 * 2 ** 20;
 
 export async function loadPartition(
   deps: LoadDeps,
@@ -103,7 +108,7 @@ async function stagePartition(
 ): Promise<StagedBatch & { filesReused: number }> {
   const { spec, partitionKey, backfillId } = input;
   hooks.progress.stage = 'staging';
-  const filesReused = await stageFiles(
+  const staged = await stageFiles(
     conn,
     spec,
     files,
@@ -112,10 +117,11 @@ async function stagePartition(
       maxLineBytes: deps.staging.maxLineBytes,
       downloadConcurrency: deps.downloadConcurrency ?? 4,
       workDir: deps.workDir ?? tmpdir(),
+      resumeMinBytes: deps.resumeMinBytes ?? DEFAULT_RESUME_MIN_BYTES,
     },
     hooks,
   );
-  const discovered = spec.schemaContract === 'discard' ? [] : await discoverColumns(conn, spec);
+  const discovered = await discoverColumns(conn, spec, staged.keys);
   const { schema, added } = effectiveSchema(spec, discovered);
   if (added.length) hooks.log.info({ added }, 'new source columns (schema contract evolve)');
   const counts = await stageRecords(conn, spec, schema);
@@ -128,7 +134,7 @@ async function stagePartition(
     backfillId,
     loadedAt,
   });
-  return { ...batch, filesReused };
+  return { ...batch, filesReused: staged.reused };
 }
 
 /** The destination's commit, with the fault hooks tests use to hold or delay it. */

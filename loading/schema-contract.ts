@@ -30,17 +30,19 @@ export function inferType(kinds: string[]): string {
   return 'VARCHAR';
 }
 
+/** Partition and lineage columns are filled by the loader; a source field of that name is not a new column. */
+export const reservedColumns = (spec: BackfillSpec): string[] => [
+  ...spec.target.partitionColumns,
+  ...(spec.target.lineage ? Object.keys(LINEAGE_COLUMNS) : []),
+];
+
 /** The partition's effective schema: the declared columns, plus (evolve) the new ones. */
 export function effectiveSchema(
   spec: BackfillSpec,
   discovered: DiscoveredColumn[],
 ): { schema: ColumnTypes; added: string[] } {
   const declared = spec.schema;
-  // Partition and lineage columns are filled by the loader; a source field of that name is not a new column.
-  const reserved = new Set<string>([
-    ...spec.target.partitionColumns,
-    ...(spec.target.lineage ? Object.keys(LINEAGE_COLUMNS) : []),
-  ]);
+  const reserved = new Set(reservedColumns(spec));
   const unknown = discovered.filter((c) => !(c.name in declared) && !reserved.has(c.name));
   if (unknown.length === 0 || spec.schemaContract === 'discard')
     return { schema: { ...declared }, added: [] };

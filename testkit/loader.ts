@@ -33,7 +33,7 @@ export interface Loader {
 export function createLoader(
   settings: DuckDbSettings = { memoryLimit: '1GB', threads: 1 },
   s3?: Source,
-  extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency' | 'stagingDir'> & {
+  extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency' | 'stagingDir' | 'resumeMinBytes'> & {
     /** Instruments the real destination (e.g. to skew what it is told), never replaces it. */
     wrapDestination?: (destination: Destination) => Destination;
     /** DuckLake destinations: the worker environment (credentials) and policies. */
@@ -58,6 +58,7 @@ export function createLoader(
     stagingDir: extra.stagingDir ?? tempDir('backfill-staging-'),
     ...(extra.workDir ? { workDir: extra.workDir } : {}),
     ...(extra.downloadConcurrency ? { downloadConcurrency: extra.downloadConcurrency } : {}),
+    ...(extra.resumeMinBytes !== undefined ? { resumeMinBytes: extra.resumeMinBytes } : {}),
   });
   const onTarget = async <T>(file: string, sql: string, params?: Record<string, string>) => {
     const catalog = await duckDbFiles.attach(file);

@@ -12,6 +12,7 @@ import { createLogger } from './logger';
 import { installRuntime, sdkLogLevel } from './runtime';
 import { createBackfillWorker } from './worker';
 import { createWorkerS3Source } from './s3';
+import { parseSize } from '../loading/staging/engine';
 import { createMetrics, serveMetrics, type MetricsServer } from './metrics';
 import { freePort } from './free-port';
 import type { Faults } from '../activities/deps';
@@ -43,6 +44,7 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
       s3: createWorkerS3Source(config, metrics),
       ...(config.BACKFILL_STAGING_DIR ? { stagingDir: config.BACKFILL_STAGING_DIR } : {}),
       downloadConcurrency: config.BACKFILL_DOWNLOAD_CONCURRENCY,
+      resumeMinBytes: sizeBytes(config.BACKFILL_RESUME_MIN_BYTES),
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.BACKFILL_TASK_QUEUE,
@@ -91,3 +93,6 @@ if (require.main === module) {
     },
   );
 }
+
+/** "64MiB" or a plain byte count (the forms BACKFILL_RESUME_MIN_BYTES accepts) → bytes. */
+const sizeBytes = (text: string) => (/^\d+$/.test(text.trim()) ? Number(text) : parseSize(text));

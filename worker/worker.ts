@@ -28,6 +28,8 @@ export interface BackfillWorkerOptions {
   stagingDir?: string;
   /** Files of one partition downloaded at once, ahead of staging. */
   downloadConcurrency?: number;
+  /** Partitions of at least this many source bytes keep staged files for file-level resume. */
+  resumeMinBytes?: number;
   /** Prebuilt workflow bundle (tests build it once); default bundles ../workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -54,6 +56,7 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
     faults: options.faults,
     ...(options.stagingDir ? { stagingDir: options.stagingDir } : {}),
     ...(options.downloadConcurrency ? { downloadConcurrency: options.downloadConcurrency } : {}),
+    ...(options.resumeMinBytes !== undefined ? { resumeMinBytes: options.resumeMinBytes } : {}),
   });
   const worker = await Worker.create({
     connection: options.connection,

@@ -48,8 +48,6 @@ export function createBatch(
   };
 }
 
-export const batchCount: Statement = { sql: `SELECT count(*) AS n FROM ${ident(BATCH_TABLE)}` };
-
 /** Every work table of a load, dropped when the load's connection is done with them. */
 export const dropWorkTables: Statement[] = [RAW_TABLE, RECORDS_TABLE, STAGE_TABLE, BATCH_TABLE].map((t) => ({
   sql: `DROP TABLE IF EXISTS ${ident(t)}`,

@@ -162,6 +162,16 @@ export const saveRawFile = (parquetPath: string): Statement => ({
   sql: `COPY ${ident(RAW_TABLE)} TO ${literal(parquetPath)} (FORMAT parquet, ROW_GROUP_SIZE 16384)`,
 });
 
+/** The records table, empty: below the resume threshold the raw records are appended to it directly. */
+export const createRecordsTable: Statement = {
+  sql: `CREATE OR REPLACE TEMP TABLE ${ident(RECORDS_TABLE)} ("__file" VARCHAR, "__line" BIGINT, "__raw" VARCHAR, "__reason" VARCHAR)`,
+};
+
+/** One file's raw records appended to the records table (no Parquet write: nothing to resume from). */
+export const appendRawFile: Statement = {
+  sql: `INSERT INTO ${ident(RECORDS_TABLE)} SELECT * FROM ${ident(RAW_TABLE)}`,
+};
+
 /** All staged files of the partition, as one table. */
 export const loadRecords = (glob: string): Statement => ({
   sql: `CREATE OR REPLACE TEMP TABLE ${ident(RECORDS_TABLE)} AS SELECT * FROM read_parquet($glob)`,

@@ -5,7 +5,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { PartitionColumn } from '../../common/partitions';
 import type { BackfillSpec } from '../../common/spec';
-import { queryRows, run } from '../duckdb';
+import { queryRows } from '../duckdb';
 import { reconcileBatch } from '../reconcile';
 import * as sql from '../sql';
 import type { StageCounts } from './stage';
@@ -38,15 +38,16 @@ export async function buildBatch(
   },
 ): Promise<StagedBatch> {
   const { spec, schema, counts } = request;
-  await run(
+  // CREATE TABLE AS answers with the rows it wrote: no second scan to count the batch.
+  const [batch] = await queryRows<{ Count: bigint }>(
     conn,
     sql.createBatch(spec, schema, request.partitionValues, {
       backfillId: request.backfillId,
       loadedAt: request.loadedAt,
     }),
   );
-  const [batch] = await queryRows<{ n: bigint }>(conn, sql.batchCount);
-  const rowCount = Number(batch?.n ?? 0);
+  if (batch?.Count === undefined) throw new Error('CREATE TABLE AS returned no row count');
+  const rowCount = Number(batch.Count);
   const duplicatesRemoved = reconcileBatch(request.partitionKey, {
     ...counts,
     rowsMerged: rowCount,

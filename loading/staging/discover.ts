@@ -1,16 +1,29 @@
-/** Schema-contract discovery: which keys the partition's records carry beyond the declared schema. */
+/**
+ * Schema-contract discovery: which keys the partition's records carry beyond the declared schema.
+ * Nothing under discard. Self-describing files (Parquet) give their keys without a scan; text
+ * formats are scanned once for every key (an "any undeclared key?" check, list_has_all per record,
+ * measured slower than collecting the keys: see BENCHMARKS.md), then the value kinds of the
+ * undeclared ones are read (evolve types them; freeze names them in its error).
+ */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { BackfillSpec } from '../../common/spec';
 import { queryRows } from '../duckdb';
-import type { DiscoveredColumn } from '../schema-contract';
+import { reservedColumns, type DiscoveredColumn } from '../schema-contract';
 import * as sql from '../sql';
 
-/** Source keys, and the value kinds of those the spec does not declare (only they need a type). */
+/**
+ * Source keys, and the value kinds of those the spec does not declare (only they need a type).
+ * `fileKeys`: the keys of the partition's records when the files' schemas tell them (see stageFiles).
+ */
 export async function discoverColumns(
   conn: DuckDBConnection,
   spec: BackfillSpec,
+  fileKeys?: string[],
 ): Promise<DiscoveredColumn[]> {
-  const keys = (await queryRows<{ name: string }>(conn, sql.discoverKeys)).map((r) => r.name);
+  if (spec.schemaContract === 'discard') return [];
+  const known = new Set([...Object.keys(spec.schema), ...reservedColumns(spec)]);
+  if (fileKeys && fileKeys.every((k) => known.has(k))) return fileKeys.map((name) => ({ name, kinds: [] }));
+  const keys = fileKeys ?? (await queryRows<{ name: string }>(conn, sql.discoverKeys)).map((r) => r.name);
   const columns: DiscoveredColumn[] = [];
   for (const name of keys) {
     const kinds =

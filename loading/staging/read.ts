@@ -7,12 +7,15 @@ import { open } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { BackfillError } from '../../common/failures';
 import type { BackfillSpec } from '../../common/spec';
-import { queryRows, run } from '../duckdb';
+import { changedRows, queryRows, run } from '../duckdb';
 import { formatOf, type FileFormat, type SourceFile } from '../sources';
 import * as sql from '../sql';
 import { splitCsvLine } from './csv-header';
 
-/** Appends one file's records to the raw table (see sql.createRawTable). */
+/**
+ * Appends one file's records to the raw table (see sql.createRawTable). Returns the keys its records
+ * carry when the file's schema tells them (Parquet), so key discovery need not scan them.
+ */
 export async function readRawFile(
   conn: DuckDBConnection,
   spec: BackfillSpec,
@@ -20,7 +23,7 @@ export async function readRawFile(
   localPath: string,
   index: number,
   maxLineBytes: number,
-): Promise<void> {
+): Promise<string[] | undefined> {
   const format = await resolveFormat(conn, spec, file, localPath, maxLineBytes);
   if (!format) {
     throw new BackfillError(
@@ -53,13 +56,14 @@ export async function readRawFile(
         for (const statement of sql.rawRejects(file.name, rejects)) await run(conn, statement);
         break;
       }
-      case 'parquet':
-        await run(
-          conn,
-          sql.rawParquet(localPath, file.name, await fileColumns(conn, 'parquet', localPath, spec)),
-        );
-        break;
+      case 'parquet': {
+        const columns = await fileColumns(conn, 'parquet', localPath, spec);
+        // Every row becomes an object of all the columns; a file without rows adds no keys.
+        const rows = await changedRows(conn, sql.rawParquet(localPath, file.name, columns));
+        return rows > 0 ? columns : [];
+      }
     }
+    return undefined;
   } catch (err) {
     if (err instanceof BackfillError) throw err;
     throw new BackfillError('SourceReadError', `cannot read ${file.name}: ${(err as Error).message}`, {

@@ -1,6 +1,8 @@
 /**
- * Reads a partition's files one by one into staged Parquet files (the resume data), downloads and
- * gunzips running ahead, then loads them all as the partition's records table.
+ * Reads a partition's files one by one into the partition's records table, downloads and gunzips
+ * running ahead. A partition of at least `resumeMinBytes` keeps each staged file as Parquet (the
+ * resume data) so a retry after a crash re-reads only what was not staged; a smaller one is re-read
+ * whole, which costs less than writing and reading back the Parquet on every load.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,21 +23,29 @@ export interface StageFilesOptions {
   downloadConcurrency: number;
   /** Parent of the attempt's work dir (downloads), removed when staging ends. */
   workDir: string;
+  /** Partitions of at least this many source bytes keep staged files for file-level resume. */
+  resumeMinBytes: number;
 }
 
-/** Stages every file into the records table; returns how many were taken from an interrupted attempt. */
+/**
+ * Stages every file into the records table; returns how many were taken from an interrupted attempt
+ * and, when every file was read here and its schema tells them (Parquet), the records' keys.
+ */
 export async function stageFiles(
   conn: DuckDBConnection,
   spec: BackfillSpec,
   files: SourceFile[],
   options: StageFilesOptions,
   hooks: LoadHooks,
-): Promise<number> {
+): Promise<{ reused: number; keys?: string[] }> {
   const { progress, resume } = hooks;
   const attemptDir = await mkdtemp(path.join(options.workDir, 'backfill-attempt-'));
+  const resumable = files.reduce((sum, f) => sum + f.size, 0) >= options.resumeMinBytes;
   try {
-    await mkdir(resume.dir, { recursive: true });
-    const reusable = await reusableFiles(resume.previous, files, resume.dir);
+    if (resumable) await mkdir(resume.dir, { recursive: true });
+    else await run(conn, sql.createRecordsTable);
+    // Below the threshold the heartbeat never reports staged files, so there is nothing to reuse.
+    const reusable = resumable ? await reusableFiles(resume.previous, files, resume.dir) : 0;
     if (reusable > 0)
       hooks.log.info(
         { reusable, files: files.length },
@@ -48,23 +58,32 @@ export async function stageFiles(
       materialize(options.source, spec, file, attemptDir, reusable + i, signal),
     );
     let index = reusable;
+    // Keys known from the files themselves; a reused file's are not, so discovery scans then.
+    let keys: Set<string> | undefined = reusable === 0 ? new Set() : undefined;
     for await (const local of ready) {
       hooks.signal.throwIfAborted();
       const file = files[index]!;
       await run(conn, sql.createRawTable);
-      await readRawFile(conn, spec, file, local.path, index, options.maxLineBytes);
-      await run(conn, sql.saveRawFile(stagedFile(resume.dir, index)));
+      const fileKeys = await readRawFile(conn, spec, file, local.path, index, options.maxLineBytes);
+      if (fileKeys) fileKeys.forEach((k) => keys?.add(k));
+      else keys = undefined;
+      if (resumable) await run(conn, sql.saveRawFile(stagedFile(resume.dir, index)));
+      else await run(conn, sql.appendRawFile);
       await Promise.all(local.temporary.map((f) => rm(f, { force: true })));
       hooks.metrics?.fileStaged(file.size);
       hooks.log.debug({ file: file.name, bytes: file.size, etag: file.etag, index }, 'file staged');
-      progress.filesStaged = index + 1;
-      progress.fingerprint = fingerprint(files.slice(0, index + 1));
+      if (resumable) {
+        progress.filesStaged = index + 1;
+        progress.fingerprint = fingerprint(files.slice(0, index + 1));
+      }
       const pause = hooks.faults?.delayAfterFileMs?.(hooks.partitionKey, index) ?? 0;
       if (pause > 0) await hooks.sleep(pause);
       index++;
     }
-    await run(conn, sql.loadRecords(stagedFilesGlob(resume.dir)));
-    return reusable;
+    if (resumable) await run(conn, sql.loadRecords(stagedFilesGlob(resume.dir)));
+    // The order discovery's ORDER BY gives (DuckDB compares strings by their UTF-8 bytes).
+    const sorted = keys && [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return { reused: reusable, ...(sorted ? { keys: sorted } : {}) };
   } finally {
     await rm(attemptDir, { recursive: true, force: true });
   }
