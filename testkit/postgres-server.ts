@@ -89,16 +89,16 @@ export async function startPostgres(options: { database?: string } = {}): Promis
       );
     }
   };
-  const psql = (sql: string, db = 'postgres') =>
+  // The superuser's psql over the private socket; a failing statement fails the call.
+  const superuserPsql = (db: string, options: string[], input: string) =>
     execFileSync(
       path.join(bin, 'psql'),
       [
         '-X',
         '-q',
-        '-A',
-        '-t',
         '-v',
         'ON_ERROR_STOP=1',
+        ...options,
         '-h',
         root,
         '-p',
@@ -108,8 +108,9 @@ export async function startPostgres(options: { database?: string } = {}): Promis
         '-d',
         db,
       ],
-      { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] },
-    ).trim();
+      { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+  const psql = (sql: string, db = 'postgres') => superuserPsql(db, ['-A', '-t'], sql).trim();
 
   // The superuser connects only through the socket in the private temp dir (trust); everything
   // over TCP, the catalog role included, authenticates with its password.
@@ -143,26 +144,7 @@ export async function startPostgres(options: { database?: string } = {}): Promis
     return `dbname=${libpqValue(name)} host=${host} port=${port} user=${user}`;
   };
   // psql's :'var' quotes the password as a literal.
-  execFileSync(
-    path.join(bin, 'psql'),
-    [
-      '-X',
-      '-q',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-v',
-      `pw=${password}`,
-      '-h',
-      root,
-      '-p',
-      String(port),
-      '-U',
-      'postgres',
-      '-d',
-      'postgres',
-    ],
-    { input: `CREATE ROLE ${pgIdent(user)} LOGIN PASSWORD :'pw';\n`, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  superuserPsql('postgres', ['-v', `pw=${password}`], `CREATE ROLE ${pgIdent(user)} LOGIN PASSWORD :'pw';\n`);
   const connectionString = createDatabase(database);
 
   let stopped = false;
