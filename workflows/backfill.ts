@@ -37,7 +37,7 @@ export interface BackfillWorkflowInput {
   spec: BackfillSpec;
   /** Only these partitions (explicit list); default: spec.partitions or the whole range. */
   only?: string[];
-  /** Partitions whose closed runs must run again regardless of spec.reprocess. */
+  /** Partitions whose closed runs must run again regardless of spec.reprocess (recorded name: `runAgain` inside). */
   force?: string[];
   /** Set by the client when this backfill ID has run before: the parent then checks children up front. */
   rerun?: boolean;
@@ -62,7 +62,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
     backfillId,
     spec,
     planned,
-    ...(input.force ? { force: input.force } : {}),
+    ...(input.force ? { runAgain: input.force } : {}),
     ...(input.state ? { carried: input.state } : {}),
     ...(input.historyBudget ? { historyBudget: input.historyBudget } : {}),
     logger: log,

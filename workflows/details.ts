@@ -15,9 +15,9 @@ export function renderDetails(progress: BackfillProgress, now: number): string {
     '',
     `**${done} / ${total}** partitions done · ${counts.running} running (max ${progress.maxConcurrency}) · ${counts.pending} pending`,
     '',
-    '| succeeded | empty | failed | cancelled | skipped | rows read | rows merged | rows/s | ETA |',
+    '| succeeded | empty | failed | cancelled | skipped | rows read | rows accepted | rows/s | ETA |',
     '|---|---|---|---|---|---|---|---|---|',
-    `| ${counts.succeeded} | ${counts.empty} | ${counts.failed} | ${counts.cancelled} | ${counts.skipped} | ${totals.rowsRead} | ${totals.rowsMerged} | ${rowsPerS} | ${etaS === undefined ? '—' : `${etaS}s`} |`,
+    `| ${counts.succeeded} | ${counts.empty} | ${counts.failed} | ${counts.cancelled} | ${counts.skipped} | ${totals.rowsRead} | ${totals.rowsAccepted} | ${rowsPerS} | ${etaS === undefined ? '—' : `${etaS}s`} |`,
   ];
   const partitions = progress.partitions ?? [];
   const running = partitions.filter((p) => p.status === 'running').slice(0, MAX_LISTED);

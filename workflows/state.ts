@@ -12,8 +12,8 @@ export interface PartitionState {
   /** Child runs started for this partition by this backfill (retries included). */
   runs: number;
   lastError?: string;
-  /** Next start must run even if a closed run exists (explicit retry). */
-  force?: boolean;
+  /** The next start runs even if a closed run exists, whatever the reprocess mode (an explicit retry). */
+  runAgain?: boolean;
   startedAt?: number;
   finishedAt?: number;
 }
@@ -83,20 +83,20 @@ export function sumStats(partitions: PartitionState[]): PartitionStats {
   return total;
 }
 
-/** A first run's state: every planned partition pending; `force` ones run even if a closed run exists. */
+/** A first run's state: every planned partition pending; `runAgain` ones run even if a closed run exists. */
 export function initialState(
   planned: string[],
   maxConcurrency: number,
-  force: string[],
+  runAgain: string[],
   startedAt: number,
 ): BackfillState {
-  const forced = new Set(force);
+  const again = new Set(runAgain);
   return {
     partitions: planned.map((key) => ({
       key,
       status: 'pending',
       runs: 0,
-      ...(forced.has(key) ? { force: true } : {}),
+      ...(again.has(key) ? { runAgain: true } : {}),
     })),
     maxConcurrency,
     paused: false,
@@ -144,7 +144,7 @@ export interface CarriedState {
   runs: Record<number, number>;
   stats: Record<number, number[]>;
   errors: Record<number, string>;
-  /** Partitions whose next run must ignore the reprocess mode (an explicit retry). */
+  /** Partitions to run again (`PartitionState.runAgain`); the key keeps its recorded name. */
   force: number[];
   maxConcurrency: number;
   paused: boolean;
@@ -165,12 +165,16 @@ const CODE_STATUSES = Object.fromEntries(Object.entries(STATUS_CODES).map(([k, v
   string,
   PartitionStatus
 >;
+/**
+ * The order of a carried stats array: it is the wire format (positions, not names), so a state
+ * carried before `rowsMerged` became `rowsAccepted` decodes unchanged. Append new fields only.
+ */
 const STAT_FIELDS: (keyof PartitionCounts)[] = [
   'files',
   'filesReused',
   'bytes',
   'rowsRead',
-  'rowsMerged',
+  'rowsAccepted',
   'duplicatesRemoved',
   'rowsRejected',
   'rowsWritten',
@@ -202,7 +206,7 @@ export function encodeState(state: BackfillState, plannedKeys: string[] | undefi
     if (p.stats && (p.stats.files > 0 || p.status === 'failed'))
       carried.stats[i] = STAT_FIELDS.map((f) => p.stats![f]);
     if (p.lastError) carried.errors[i] = p.lastError.slice(0, 2000);
-    if (p.force) carried.force.push(i);
+    if (p.runAgain) carried.force.push(i);
   });
   carried.statuses = codes.join('');
   return carried;
@@ -210,7 +214,7 @@ export function encodeState(state: BackfillState, plannedKeys: string[] | undefi
 
 export function decodeState(carried: CarriedState, plannedKeys: string[]): BackfillState {
   const keys = carried.keys ?? plannedKeys;
-  const force = new Set(carried.force);
+  const runAgain = new Set(carried.force);
   return {
     partitions: keys.map((key, i) => {
       const status = CODE_STATUSES[carried.statuses[i] ?? 'p'] ?? 'pending';
@@ -222,7 +226,7 @@ export function decodeState(carried: CarriedState, plannedKeys: string[]): Backf
         ) as unknown as PartitionStats;
       const error = carried.errors[i];
       if (error) p.lastError = error;
-      if (force.has(i)) p.force = true;
+      if (runAgain.has(i)) p.runAgain = true;
       return p;
     }),
     maxConcurrency: carried.maxConcurrency,

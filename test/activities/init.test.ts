@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { createSources, type Source } from '../../loading/sources';
+import { sourceByScheme, type Source } from '../../loading/sources';
 import { createS3Source, s3ClientFactory } from '../../loading/sources/s3-source';
 import { main } from '../../client/cli';
 import { planPartitionKeys } from '../../common/partitions';
@@ -56,29 +56,29 @@ async function loadAll(spec: BackfillSpec, s3?: Source) {
   });
   try {
     let rejected = 0;
-    let merged = 0;
+    let accepted = 0;
     for (const key of planPartitionKeys(spec.range.from, spec.range.to, spec.range.granularity)) {
       const result = await loader.load(spec, key);
       rejected += result.rowsRejected;
-      merged += result.rowsMerged;
+      accepted += result.rowsAccepted;
     }
     const [row] = await loader.query<{ n: number }>(
       targetFile(spec),
       `SELECT count(*)::INTEGER AS n FROM "${spec.target.table}"`,
     );
-    return { rejected, merged, rows: row!.n };
+    return { rejected, accepted, rows: row!.n };
   } finally {
     await loader.close();
   }
 }
 
-async function assertRoundTrip(fixture: InitFixture, spec: BackfillSpec, source: Source = createSources()) {
+async function assertRoundTrip(fixture: InitFixture, spec: BackfillSpec, source: Source = sourceByScheme()) {
   assert.deepEqual(await partitionsWithFiles(spec, source), fixture.partitions);
   assert.equal(spec.range.from, fixture.partitions[0]);
   assert.equal(spec.range.to, fixture.partitions.at(-1));
   const loaded = await loadAll(spec, spec.source.uri.startsWith('s3://') ? source : undefined);
   assert.equal(loaded.rejected, 0, 'no rejects on clean data');
-  assert.ok(loaded.merged > 0);
+  assert.ok(loaded.accepted > 0);
   if (fixture.distinctKeys !== undefined) assert.equal(loaded.rows, fixture.distinctKeys);
 }
 
