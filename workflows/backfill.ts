@@ -22,6 +22,7 @@ import { activityOptions, bookkeepingRetry } from './activity-options';
 import { BackfillController } from './backfill-controller';
 import { type ChildSettlement, childKeyOf, describeFailure } from './child-runs';
 import { renderDetails } from './details';
+import { overRuns, type EarlierOutcomes } from './earlier-runs';
 import * as messages from './messages';
 import { partitionWorkflow } from './partition';
 import {
@@ -41,6 +42,8 @@ export interface BackfillWorkflowInput {
   force?: string[];
   /** Set by the client when this backfill ID has run before: the parent then checks children up front. */
   rerun?: boolean;
+  /** Set by the client on a new run of a backfill id that has run before: what those runs did (for the details). */
+  earlier?: EarlierOutcomes;
   /** Carried through continue-as-new. */
   state?: CarriedState;
   /** Drain and continue as new at this many history events (tests; default from the 10,000 budget). */
@@ -68,6 +71,8 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
     logger: log,
   });
   registerHandlers(c);
+  // The details show every run's latest outcomes. Patched, so runs recorded before it replay.
+  const earlier = input.earlier && patched('details-over-runs') ? input.earlier : undefined;
 
   const runChild = async (batch: PartitionState[]) => {
     const scope = new CancellationScope();
@@ -97,7 +102,13 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
   };
   const render = (force = false) => {
     if (c.renderDue(force))
-      setCurrentDetails(renderDetails(c.progress({ statuses: ['running', 'failed'] }), Date.now()));
+      setCurrentDetails(
+        renderDetails(
+          c.progress({ statuses: ['running', 'failed'] }),
+          Date.now(),
+          earlier && overRuns(c.state.partitions, planned, earlier),
+        ),
+      );
   };
   const mustDrain = () =>
     workflowInfo().historyLength >= c.drainAt() || workflowInfo().continueAsNewSuggested;
@@ -123,6 +134,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
         spec,
         ...(input.only ? { only: input.only } : {}),
         ...(input.historyBudget ? { historyBudget: input.historyBudget } : {}),
+        ...(input.earlier ? { earlier: input.earlier } : {}),
         state: c.carriedState(),
       });
     }

@@ -4,6 +4,7 @@
  */
 import type { MaintenanceReport, PartitionCounts, PartitionStats, PartitionStatus } from '../common/types';
 import { TERMINAL_STATUSES, emptyStats } from '../common/types';
+import { decodeStats, encodeStats, statusOfCode, STATUS_CODES } from './state-codes';
 
 export interface PartitionState {
   key: string;
@@ -60,7 +61,7 @@ export type BackfillSummary = Omit<BackfillProgress, 'state'> & {
   maintenance: MaintenanceOutcome;
 };
 
-export function countStatuses(partitions: PartitionState[]): StatusCounts {
+export function countStatuses(partitions: { status: PartitionStatus }[]): StatusCounts {
   const counts: StatusCounts = {
     pending: 0,
     running: 0,
@@ -152,36 +153,6 @@ export interface CarriedState {
   startedAt: number;
 }
 
-const STATUS_CODES: Record<PartitionStatus, string> = {
-  pending: 'p',
-  running: 'r',
-  succeeded: 's',
-  empty: 'e',
-  failed: 'f',
-  cancelled: 'c',
-  skipped: 'k',
-};
-const CODE_STATUSES = Object.fromEntries(Object.entries(STATUS_CODES).map(([k, v]) => [v, k])) as Record<
-  string,
-  PartitionStatus
->;
-/**
- * The order of a carried stats array: it is the wire format (positions, not names), so a state
- * carried before `rowsMerged` became `rowsAccepted` decodes unchanged. Append new fields only.
- */
-const STAT_FIELDS: (keyof PartitionCounts)[] = [
-  'files',
-  'filesReused',
-  'bytes',
-  'rowsRead',
-  'rowsAccepted',
-  'duplicatesRemoved',
-  'rowsRejected',
-  'rowsWritten',
-  'attempts',
-  'durationMs',
-];
-
 export function encodeState(state: BackfillState, plannedKeys: string[] | undefined): CarriedState {
   const carried: CarriedState = {
     statuses: '',
@@ -203,8 +174,7 @@ export function encodeState(state: BackfillState, plannedKeys: string[] | undefi
   state.partitions.forEach((p, i) => {
     codes.push(STATUS_CODES[p.status]);
     if (p.runs !== (p.status === 'pending' ? 0 : 1)) carried.runs[i] = p.runs;
-    if (p.stats && (p.stats.files > 0 || p.status === 'failed'))
-      carried.stats[i] = STAT_FIELDS.map((f) => p.stats![f]);
+    if (p.stats && (p.stats.files > 0 || p.status === 'failed')) carried.stats[i] = encodeStats(p.stats);
     if (p.lastError) carried.errors[i] = p.lastError.slice(0, 2000);
     if (p.runAgain) carried.force.push(i);
   });
@@ -217,13 +187,10 @@ export function decodeState(carried: CarriedState, plannedKeys: string[]): Backf
   const runAgain = new Set(carried.force);
   return {
     partitions: keys.map((key, i) => {
-      const status = CODE_STATUSES[carried.statuses[i] ?? 'p'] ?? 'pending';
+      const status = statusOfCode(carried.statuses[i]);
       const p: PartitionState = { key, status, runs: carried.runs[i] ?? (status === 'pending' ? 0 : 1) };
       const stats = carried.stats[i];
-      if (stats)
-        p.stats = Object.fromEntries(
-          STAT_FIELDS.map((f, j) => [f, stats[j] ?? 0]),
-        ) as unknown as PartitionStats;
+      if (stats) p.stats = decodeStats(stats);
       const error = carried.errors[i];
       if (error) p.lastError = error;
       if (runAgain.has(i)) p.runAgain = true;

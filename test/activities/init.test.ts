@@ -21,6 +21,7 @@ import {
   jsonArraysMixed,
   parquetHourly,
   plainMonthly,
+  zstdNdjson,
   type InitFixture,
 } from '../init-fixtures';
 import { startMinio, type Minio } from '../minio-server';
@@ -130,6 +131,18 @@ describe('backfill init', () => {
     assert.equal(spec.source.format, 'ndjson');
     assert.match(text, /format: ndjson # from \.ndjson\.gz \(gzip/);
     assert.match(text, /4 of its 5 partitions have a directory/);
+    await assertRoundTrip(fixture, spec);
+  });
+
+  it('zstd NDJSON (written by DuckDB): zstd detected, the spec loads with no rejects', async () => {
+    const fixture = await zstdNdjson(tempDir('init-zstd-'));
+    const { spec, text } = await initSpec(fixture.dir);
+    assert.equal(spec.source.format, 'ndjson');
+    assert.equal(spec.source.layout, 'year={yyyy}/month={mm}/');
+    assert.match(text, /format: ndjson # from \.ndjson\.zst \(zstd: decompressed by the loader\)/);
+    assert.deepEqual(spec.target.keyColumns, ['event_id']);
+    assert.equal(spec.target.orderingColumn, 'created_at');
+    assert.equal(spec.schema.created_at, 'TIMESTAMP');
     await assertRoundTrip(fixture, spec);
   });
 
