@@ -20,7 +20,8 @@ export interface ActivityMetrics extends LoadMetrics {
 
 export interface ActivityDeps {
   logger: Logger;
-  sources: Source;
+  /** Lists and fetches raw files: one Source that picks local disk or S3 by the uri. */
+  source: Source;
   /** The worker-local DuckDB where partitions are staged. */
   staging: StagingEngine;
   /** Where staged batches are committed, opened per spec.target. */

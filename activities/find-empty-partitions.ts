@@ -18,7 +18,7 @@ export function createFindEmptyPartitions(deps: ActivityDeps) {
     const { spec, partitionKeys } = input;
     let listed = 0;
     const isEmpty = await mapLimit(partitionKeys, LISTING_CONCURRENCY, async (key) => {
-      const files = await deps.sources.list(spec, key);
+      const files = await deps.source.list(spec, key);
       ctx.heartbeat(++listed);
       return files.length === 0;
     });

@@ -12,12 +12,12 @@ import type { ActivityDeps } from './deps';
 /** Listings in flight at once: S3 LIST calls are cheap but not free. */
 const LISTING_CONCURRENCY = 8;
 
-export function createListPartitions(deps: Pick<ActivityDeps, 'sources' | 'logger'>) {
+export function createListPartitions(deps: Pick<ActivityDeps, 'source' | 'logger'>) {
   return async function listPartitions(input: ListPartitionsInput): Promise<PartitionListing> {
     const ctx = Context.current();
     let listed = 0;
     const listings = await mapLimit(input.partitionKeys, LISTING_CONCURRENCY, async (key) => {
-      const files = await deps.sources.list(input.spec, key);
+      const files = await deps.source.list(input.spec, key);
       ctx.heartbeat(++listed);
       return { files: files.length, bytes: files.reduce((sum, f) => sum + f.size, 0) };
     });

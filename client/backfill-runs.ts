@@ -6,6 +6,7 @@
  */
 import { ServiceError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { normalizeOutcomes, normalizeProgress } from '../common/counts';
 import { BACKFILL_ID_PATTERN } from '../common/ids';
 import { mapLimit } from '../common/map-limit';
 import type { PartitionFailureDetails, PartitionWorkflowResult } from '../common/types';
@@ -50,9 +51,10 @@ export async function runSummary(
   const runId = run.runIds[run.runIds.length - 1]!;
   let summary = summaries.get(runId);
   if (!summary) {
-    summary = (await client.workflow
-      .getHandle(backfillId, runId, { followRuns: false })
-      .result()) as BackfillSummary;
+    // A summary recorded before the rename carries rowsMerged.
+    summary = normalizeProgress(
+      (await client.workflow.getHandle(backfillId, runId, { followRuns: false }).result()) as BackfillSummary,
+    );
     if (summaries.size > 1000) summaries.clear();
     summaries.set(runId, summary);
   }
@@ -101,7 +103,7 @@ export async function fetchOutcomes(
   await mapLimit(closed, FETCH_CONCURRENCY, async (child) => {
     const handle = client.workflow.getHandle(child.workflowId, child.runId, { followRuns: false });
     try {
-      child.outcomes = ((await handle.result()) as PartitionWorkflowResult).results;
+      child.outcomes = normalizeOutcomes(((await handle.result()) as PartitionWorkflowResult).results);
     } catch (err) {
       if (!(err instanceof WorkflowFailedError)) return; // cancelled or terminated: no outcomes
       const cause = err.cause;
@@ -109,7 +111,7 @@ export async function fetchOutcomes(
         cause instanceof ApplicationFailure
           ? (cause.details?.[0] as PartitionFailureDetails | undefined)
           : undefined;
-      if (details?.results) child.outcomes = details.results;
+      if (details?.results) child.outcomes = normalizeOutcomes(details.results);
       else if (cause) child.error = cause.message;
     }
   });

@@ -3,6 +3,7 @@
  * from their result summaries, and, when no worker answers, from what the server keeps.
  */
 import type { Client } from '@temporalio/client';
+import { normalizeProgress } from '../common/counts';
 import type { BackfillSpec } from '../common/spec';
 import * as messages from '../workflows/messages';
 import type { BackfillProgress, PartitionState, ProgressRequest } from '../workflows/state';
@@ -55,13 +56,13 @@ async function queryProgress(
 ): Promise<BackfillProgress> {
   const handle = handleOf(client, backfillId);
   const limit = 5000;
-  const first = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-    handle.query(messages.progressQuery, request ?? { limit }),
-  );
+  // A worker still running code from before the rename answers with rowsMerged.
+  const ask = async (r: ProgressRequest) => normalizeProgress(await handle.query(messages.progressQuery, r));
+  const first = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => ask(request ?? { limit }));
   if (request) return first;
   const partitions = [...(first.partitions ?? [])];
   while (partitions.length < first.total) {
-    const page = await handle.query(messages.progressQuery, { offset: partitions.length, limit });
+    const page = await ask({ offset: partitions.length, limit });
     if (!page.partitions?.length) break;
     partitions.push(...page.partitions);
   }

@@ -3,6 +3,7 @@
  * in the workflow input and in the memo (it never holds credentials: those come from the AWS chain).
  */
 import { lastRunStatus } from '../common/last-run';
+import { mapLimit } from '../common/map-limit';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   type Client,
@@ -11,11 +12,13 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { BackfillIdAttribute } from '../common/ids';
+import { plannedKeys } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
 import type { backfillWorkflow, BackfillWorkflowInput } from '../workflows/backfill';
+import { encodeEarlier, type EarlierOutcomes } from '../workflows/earlier-runs';
 import * as messages from '../workflows/messages';
 import { describe, handleOf } from './backfill-handle';
-import { getStatus } from './backfill-status';
+import { getStatus, type BackfillStatus } from './backfill-status';
 
 export { BackfillNotFoundError } from './backfill-handle';
 export { getStatus, type BackfillStatus } from './backfill-status';
@@ -31,6 +34,27 @@ export interface StartOptions {
   force?: string[];
   /** Continue-as-new after this many events (tests and history recording). */
   historyBudget?: number;
+  /** The status over earlier runs, when the caller already read it (a retry). */
+  previous?: BackfillStatus;
+}
+
+/** Every partition of a status, unpaged. */
+const ALL_PARTITIONS = { limit: Number.MAX_SAFE_INTEGER };
+
+/**
+ * What earlier runs of this id did, for a new run's UI details. Best effort: a view that cannot
+ * be read only costs the details their earlier runs.
+ */
+async function earlierOutcomes(
+  client: Client,
+  backfillId: string,
+  spec: BackfillSpec,
+  options: StartOptions,
+): Promise<EarlierOutcomes | undefined> {
+  const previous =
+    options.previous ?? (await getStatus(client, backfillId, ALL_PARTITIONS).catch(() => undefined));
+  if (!previous?.partitions) return undefined;
+  return encodeEarlier(previous.partitions, plannedKeys(spec), previous.runs, options.force);
 }
 
 export async function startBackfill(
@@ -40,11 +64,15 @@ export async function startBackfill(
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof backfillWorkflow>> {
   const backfillId = options.backfillId ?? spec.name;
   // A first run has no finished children to look for; a re-run has them checked up front.
-  const rerun = (await lastRunStatus(client, backfillId)) !== 'none';
+  const last = await lastRunStatus(client, backfillId);
+  const rerun = last !== 'none';
+  const earlier =
+    rerun && last !== 'RUNNING' ? await earlierOutcomes(client, backfillId, spec, options) : undefined;
   const input: BackfillWorkflowInput = {
     backfillId,
     spec,
     ...(rerun ? { rerun } : {}),
+    ...(earlier ? { earlier } : {}),
     ...(options.force?.length ? { force: options.force } : {}),
     ...(options.historyBudget ? { historyBudget: options.historyBudget } : {}),
   };
@@ -111,14 +139,19 @@ export async function retryPartitions(
   }
   const spec = (description.memo as { spec?: BackfillSpec } | undefined)?.spec;
   if (!spec) throw new Error(`backfill "${backfillId}" carries no spec in its memo; start it again instead`);
-  const previous = await getStatus(client, backfillId).catch(() => undefined);
+  const previous = await getStatus(client, backfillId, ALL_PARTITIONS).catch(() => undefined);
   const failed = (previous?.partitions ?? [])
     .filter((p) => p.status === 'failed' || p.status === 'cancelled')
     .map((p) => p.key);
   const chosen = [...new Set([...(request.partitions ?? []), ...(request.failed ? failed : [])])];
   if (chosen.length === 0) return { affected: [], newRun: false };
   const rerunSpec: BackfillSpec = { ...spec, reprocess: 'none' };
-  await startBackfill(client, rerunSpec, { taskQueue, backfillId, force: chosen });
+  await startBackfill(client, rerunSpec, {
+    taskQueue,
+    backfillId,
+    force: chosen,
+    ...(previous ? { previous } : {}),
+  });
   return { affected: chosen, newRun: true };
 }
 
@@ -144,7 +177,14 @@ export interface BackfillListing {
   /** When the first run listed started, and when the latest closed. */
   startTime: Date;
   closeTime?: Date;
+  /** Over every run: partitions, each one's latest outcome counted, and totals over those (absent when unreadable). */
+  total?: number;
+  counts?: BackfillStatus['counts'];
+  totals?: BackfillStatus['totals'];
 }
+
+/** Backfills whose merged status `list` reads at once (each is a few cheap reads). */
+const LIST_STATUS_CONCURRENCY = 4;
 
 /** Executions read at most to fold runs together (run counts of very old backfills may fall short). */
 const LIST_SCAN_LIMIT = 10_000;
@@ -172,5 +212,14 @@ export async function listBackfills(client: Client, limit = 50): Promise<Backfil
       ...(wf.closeTime ? { closeTime: wf.closeTime } : {}),
     });
   }
-  return [...byId.values()];
+  const rows = [...byId.values()];
+  // Totals over runs for the rows shown only: the work is bounded by the limit, not by history.
+  await mapLimit(rows, LIST_STATUS_CONCURRENCY, async (row) => {
+    const status = await getStatus(client, row.backfillId, { partitions: false }).catch(() => undefined);
+    if (!status) return;
+    row.total = status.total;
+    row.counts = status.counts;
+    row.totals = status.totals;
+  });
+  return rows;
 }

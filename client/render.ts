@@ -19,7 +19,7 @@ export function partitionTable(partitions: PartitionView[], options: { runs?: bo
     num('files'),
     num('bytes'),
     num('rows read'),
-    num('merged'),
+    num('accepted'),
     num('dupes'),
     num('rejected'),
     num('attempts'),
@@ -35,7 +35,7 @@ export function partitionTable(partitions: PartitionView[], options: { runs?: bo
       s ? int(s.files) : '',
       s ? int(s.bytes) : '',
       s ? int(s.rowsRead) : '',
-      s ? int(s.rowsMerged) : '',
+      s ? int(s.rowsAccepted) : '',
       s ? int(s.duplicatesRemoved) : '',
       s ? int(s.rowsRejected) : '',
       s ? String(s.attempts) : '',
@@ -54,7 +54,7 @@ export function totalsLine(status: BackfillStatus): string {
   return (
     `${status.backfillId}: ${stateLabel(status.state, status.workflowStatus)} — ${total} partitions` +
     `${status.runs > 1 ? ` over ${status.runs} runs` : ''}: ${parts.join(', ') || 'none'}\n` +
-    `rows read ${int(totals.rowsRead)}, merged ${int(totals.rowsMerged)}, duplicates removed ${int(totals.duplicatesRemoved)}, ` +
+    `rows read ${int(totals.rowsRead)}, accepted ${int(totals.rowsAccepted)}, written ${int(totals.rowsWritten)}, duplicates removed ${int(totals.duplicatesRemoved)}, ` +
     `rejected ${int(totals.rowsRejected)}, files ${int(totals.files)}, bytes ${int(totals.bytes)}`
   );
 }

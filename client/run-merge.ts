@@ -4,6 +4,7 @@
  * and merge their partition outcomes so each partition shows its latest real outcome and the run it
  * came from. They also rebuild a run's partitions from its children when no worker can answer.
  */
+import { isOutcome } from '../common/run-outcomes';
 import { emptyStats, type PartitionOutcome, type PartitionStatus } from '../common/types';
 import { countStatuses, sumStats, type PartitionState } from '../workflows/state';
 
@@ -55,15 +56,6 @@ export function runsOf(executions: ParentExecution[]): BackfillRun[] {
       startTime: pending[0]!.startTime,
     });
   return runs;
-}
-
-/**
- * Whether a run's entry replaces what an earlier run recorded. A skip is no outcome (the earlier
- * run's stands), nor is a partition waiting its turn, nor one cancelled before it started.
- */
-function isOutcome(p: PartitionState): boolean {
-  if (p.status === 'skipped' || p.status === 'pending') return false;
-  return !(p.status === 'cancelled' && p.runs === 0);
 }
 
 export interface RunOutcomes {

@@ -22,7 +22,7 @@ export const FAILURE_TYPES = {
   },
   ReconciliationError: {
     retryable: false,
-    description: 'Rows read do not equal rows merged + duplicates + rejected.',
+    description: 'Rows read do not equal rows accepted + duplicates + rejected.',
   },
   NoFilesError: {
     retryable: false,

@@ -12,7 +12,7 @@ export const TERMINAL_STATUSES: readonly PartitionStatus[] = [
   'skipped',
 ];
 
-/** What one load of one partition did; the counts reconcile: rowsRead = rowsMerged + duplicatesRemoved + rowsRejected. */
+/** What one load of one partition did; the counts reconcile: rowsRead = rowsAccepted + duplicatesRemoved + rowsRejected. */
 export interface PartitionStats extends PartitionCounts {
   /** DuckLake: commits of this partition refused by a concurrent writer's and re-run (optional: older histories lack it). */
   conflictsRetried?: number;
@@ -27,10 +27,11 @@ export interface PartitionCounts {
   filesReused: number;
   bytes: number;
   rowsRead: number;
-  rowsMerged: number;
+  /** Rows in the deduped batch offered to the target (merged, or inserted by an overwrite). */
+  rowsAccepted: number;
   duplicatesRemoved: number;
   rowsRejected: number;
-  /** Rows the target reported changed (a merge skips rows older than what it holds). */
+  /** Rows the target reported changed (a merge skips rows older than what it holds; an overwrite inserts every accepted row). */
   rowsWritten: number;
   attempts: number;
   durationMs: number;
@@ -82,7 +83,7 @@ export const emptyStats = (): PartitionStats => ({
   filesReused: 0,
   bytes: 0,
   rowsRead: 0,
-  rowsMerged: 0,
+  rowsAccepted: 0,
   duplicatesRemoved: 0,
   rowsRejected: 0,
   rowsWritten: 0,

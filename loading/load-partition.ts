@@ -22,7 +22,8 @@ import { stageRecords } from './staging/stage';
 import { stageFiles } from './staging/stage-files';
 
 export interface LoadDeps {
-  sources: Source;
+  /** Lists and fetches raw files: one Source that picks local disk or S3 by the uri. */
+  source: Source;
   staging: StagingEngine;
   destinations: Destinations;
   /** Files of one partition downloaded at once, ahead of staging; default 4. */
@@ -44,7 +45,7 @@ export async function loadPartition(
 ): Promise<LoadPartitionResult> {
   const { spec, partitionKey } = input;
   hooks.progress.stage = 'listing';
-  const files = await deps.sources.list(spec, partitionKey);
+  const files = await deps.source.list(spec, partitionKey);
   if (files.length === 0) {
     if (spec.source.requireFiles) {
       throw new BackfillError(
@@ -81,7 +82,7 @@ export async function loadPartition(
       filesReused: batch.filesReused,
       bytes: files.reduce((sum, f) => sum + f.size, 0),
       rowsRead: batch.counts.rowsRead,
-      rowsMerged: batch.rowCount,
+      rowsAccepted: batch.rowCount,
       duplicatesRemoved: batch.counts.duplicatesRemoved,
       rowsRejected: batch.counts.rowsRejected,
       rowsWritten,
@@ -113,7 +114,7 @@ async function stagePartition(
     spec,
     files,
     {
-      source: deps.sources,
+      source: deps.source,
       maxLineBytes: deps.staging.maxLineBytes,
       downloadConcurrency: deps.downloadConcurrency ?? 4,
       workDir: deps.workDir ?? tmpdir(),

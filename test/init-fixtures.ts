@@ -109,6 +109,39 @@ export async function parquetHourly(dir: string): Promise<InitFixture> {
   return { dir, partitions, distinctKeys: 1000 };
 }
 
+/**
+ * Monthly zstd-compressed NDJSON under year=/month=, written by DuckDB (Node 20's zlib has no zstd
+ * encoder): two files per month, an id key, a timestamp, a fraction and a sometimes-null note.
+ */
+export async function zstdNdjson(dir: string): Promise<InitFixture> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const partitions: string[] = [];
+  let id = 0;
+  try {
+    for (let month = 1; month <= 3; month++) {
+      const key = `2021-${pad(month)}`;
+      partitions.push(key);
+      const folder = path.join(dir, 'year=2021', `month=${pad(month)}`);
+      mkdirSync(folder, { recursive: true });
+      for (let f = 0; f < 2; f++) {
+        const file = path.join(folder, `events-${f}.ndjson.zst`).replaceAll("'", "''");
+        await conn.run(
+          `COPY (SELECT ${id} + range AS event_id, 'user-' || (range % 13) AS user_name, ` +
+            `round(range * 1.5, 1)::DOUBLE AS score, CASE WHEN range % 5 = 0 THEN NULL ELSE 'n' || range END AS note, ` +
+            `TIMESTAMP '2021-${pad(month)}-01 00:00:00' + INTERVAL (range + ${f * 1000}) MINUTE AS created_at ` +
+            `FROM range(150)) TO '${file}' (FORMAT json, COMPRESSION zstd)`,
+        );
+        id += 150;
+      }
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  return { dir, partitions, distinctKeys: id };
+}
+
 /** Yearly JSON arrays (.json) whose `code` is a number in some records and a string in others. */
 export function jsonArraysMixed(dir: string): InitFixture {
   const partitions = ['2019', '2020'];

@@ -12,7 +12,7 @@ import {
 } from '../loading/destinations';
 import type { LakeOptions } from '../loading/destinations/ducklake/destination';
 import { queryRows } from '../loading/duckdb';
-import { createSources, type Source } from '../loading/sources';
+import { sourceByScheme, type Source } from '../loading/sources';
 import { StagingEngine, type DuckDbSettings } from '../loading/staging/engine';
 import { tempDir } from './fixtures';
 import { logger } from './logger';
@@ -50,7 +50,7 @@ export function createLoader(
   });
   const activities = createActivities({
     logger,
-    sources: createSources(s3 ? { s3 } : {}),
+    source: sourceByScheme(s3 ? { s3 } : {}),
     staging,
     destinations,
     // Every mock activity has the same run and activity id: a shared default folder would let

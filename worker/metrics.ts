@@ -24,7 +24,14 @@ export function createMetrics(): ActivityMetrics & { registry: Registry } {
   };
   const rows = {
     read: counter('backfill_rows_read_total', 'Records read from source files'),
-    merged: counter('backfill_rows_merged_total', 'Rows written to the target (after dedupe)'),
+    accepted: counter(
+      'backfill_rows_accepted_total',
+      'Rows in the deduped batches offered to the target (rows read minus duplicates and rejects)',
+    ),
+    written: counter(
+      'backfill_rows_written_total',
+      'Rows the target reported inserted or updated (a merge skips rows older than what it holds)',
+    ),
     rejected: counter('backfill_rows_rejected_total', 'Bad records quarantined or dropped'),
     duplicates: counter('backfill_rows_duplicate_total', 'Rows removed as duplicates of a key'),
   };
@@ -53,7 +60,8 @@ export function createMetrics(): ActivityMetrics & { registry: Registry } {
     partitionLoaded(result) {
       partitions.succeeded.inc();
       rows.read.inc(result.rowsRead);
-      rows.merged.inc(result.rowsMerged);
+      rows.accepted.inc(result.rowsAccepted);
+      rows.written.inc(result.rowsWritten);
       rows.rejected.inc(result.rowsRejected);
       rows.duplicates.inc(result.duplicatesRemoved);
       activityDuration.observe(result.durationMs / 1000);

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import type { Faults, ActivityMetrics } from '../activities/deps';
 import { createDestinations } from '../loading/destinations';
-import { createSources, type Source } from '../loading/sources';
+import { sourceByScheme, type Source } from '../loading/sources';
 import { StagingEngine, type DuckDbSettings } from '../loading/staging/engine';
 
 export interface BackfillWorkerOptions {
@@ -49,7 +49,7 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
   });
   const activities = createActivities({
     logger: options.logger,
-    sources: createSources(options.s3 ? { s3: options.s3 } : {}),
+    source: sourceByScheme(options.s3 ? { s3: options.s3 } : {}),
     staging,
     destinations,
     metrics: options.metrics,

@@ -47,7 +47,7 @@ export interface ControllerInput {
   /** The planned keys in run order (`plannedKeys`). */
   planned: string[];
   /** Partitions whose closed runs must run again regardless of spec.reprocess. */
-  force?: string[];
+  runAgain?: string[];
   /** The state carried through continue-as-new, if this run continues one. */
   carried?: CarriedState;
   /** Drain at this many history events instead of the budget derived from maxConcurrency. */
@@ -79,7 +79,7 @@ export class BackfillController {
     this.now = input.now ?? (() => Date.now());
     this.state = input.carried
       ? decodeState(input.carried, input.planned)
-      : initialState(input.planned, input.spec.maxConcurrency, input.force ?? [], this.now());
+      : initialState(input.planned, input.spec.maxConcurrency, input.runAgain ?? [], this.now());
     this.byKey = new Map(this.state.partitions.map((p) => [p.key, p]));
   }
 
@@ -147,7 +147,7 @@ export class BackfillController {
     for (const p of chosen) {
       if (!isTerminal(p.status)) continue;
       p.status = 'pending';
-      p.force = true;
+      p.runAgain = true;
       delete p.lastError;
       affected.push(p.key);
       this.nextIndex = Math.min(this.nextIndex, this.state.partitions.indexOf(p));
@@ -258,7 +258,7 @@ export class BackfillController {
       p.startedAt = this.now();
     }
     const reuse = reusePolicy(batch, this.spec.reprocess);
-    for (const p of batch) delete p.force;
+    for (const p of batch) delete p.runAgain;
     this.running += 1;
     return { key: childKeyOf(batch), reuse };
   }
@@ -278,7 +278,7 @@ export class BackfillController {
   /** Batches a re-run may skip up front (untouched and not forced), or none past the check limit. */
   skipCandidates(): PartitionState[][] {
     const candidates = batchesOf(this.state.partitions, this.spec.partitionsPerChild).filter((b) =>
-      b.every((p) => p.status === 'pending' && !p.force),
+      b.every((p) => p.status === 'pending' && !p.runAgain),
     );
     return candidates.length > UP_FRONT_CHECK_LIMIT ? [] : candidates;
   }

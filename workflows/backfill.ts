@@ -22,6 +22,7 @@ import { activityOptions, bookkeepingRetry } from './activity-options';
 import { BackfillController } from './backfill-controller';
 import { type ChildSettlement, childKeyOf, describeFailure } from './child-runs';
 import { renderDetails } from './details';
+import { overRuns, type EarlierOutcomes } from './earlier-runs';
 import * as messages from './messages';
 import { partitionWorkflow } from './partition';
 import {
@@ -37,10 +38,12 @@ export interface BackfillWorkflowInput {
   spec: BackfillSpec;
   /** Only these partitions (explicit list); default: spec.partitions or the whole range. */
   only?: string[];
-  /** Partitions whose closed runs must run again regardless of spec.reprocess. */
+  /** Partitions whose closed runs must run again regardless of spec.reprocess (recorded name: `runAgain` inside). */
   force?: string[];
   /** Set by the client when this backfill ID has run before: the parent then checks children up front. */
   rerun?: boolean;
+  /** Set by the client on a new run of a backfill id that has run before: what those runs did (for the details). */
+  earlier?: EarlierOutcomes;
   /** Carried through continue-as-new. */
   state?: CarriedState;
   /** Drain and continue as new at this many history events (tests; default from the 10,000 budget). */
@@ -62,12 +65,14 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
     backfillId,
     spec,
     planned,
-    ...(input.force ? { force: input.force } : {}),
+    ...(input.force ? { runAgain: input.force } : {}),
     ...(input.state ? { carried: input.state } : {}),
     ...(input.historyBudget ? { historyBudget: input.historyBudget } : {}),
     logger: log,
   });
   registerHandlers(c);
+  // The details show every run's latest outcomes. Patched, so runs recorded before it replay.
+  const earlier = input.earlier && patched('details-over-runs') ? input.earlier : undefined;
 
   const runChild = async (batch: PartitionState[]) => {
     const scope = new CancellationScope();
@@ -97,7 +102,13 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
   };
   const render = (force = false) => {
     if (c.renderDue(force))
-      setCurrentDetails(renderDetails(c.progress({ statuses: ['running', 'failed'] }), Date.now()));
+      setCurrentDetails(
+        renderDetails(
+          c.progress({ statuses: ['running', 'failed'] }),
+          Date.now(),
+          earlier && overRuns(c.state.partitions, planned, earlier),
+        ),
+      );
   };
   const mustDrain = () =>
     workflowInfo().historyLength >= c.drainAt() || workflowInfo().continueAsNewSuggested;
@@ -123,6 +134,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
         spec,
         ...(input.only ? { only: input.only } : {}),
         ...(input.historyBudget ? { historyBudget: input.historyBudget } : {}),
+        ...(input.earlier ? { earlier: input.earlier } : {}),
         state: c.carriedState(),
       });
     }

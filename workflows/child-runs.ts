@@ -13,6 +13,7 @@ import {
   WorkflowIdReusePolicy,
   isCancellation,
 } from '@temporalio/workflow';
+import { normalizeCounts } from '../common/counts';
 import { childKey } from '../common/ids';
 import type { BackfillSpec } from '../common/spec';
 import {
@@ -35,7 +36,7 @@ const REUSE_POLICY: Record<BackfillSpec['reprocess'], WorkflowIdReusePolicy> = {
 
 /** The ID reuse policy of a batch's child: any forced partition (an explicit retry) runs again. */
 export function reusePolicy(batch: PartitionState[], reprocess: BackfillSpec['reprocess']) {
-  return batch.some((p) => p.force) ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : REUSE_POLICY[reprocess];
+  return batch.some((p) => p.runAgain) ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : REUSE_POLICY[reprocess];
 }
 
 /** How a child ended: its result, or what executeChild threw. */
@@ -73,7 +74,7 @@ export function applyOutcomes(batch: PartitionState[], results: Record<string, P
       p.stats = { ...emptyStats(), attempts: outcome.attempts };
     } else {
       p.status = outcome.status;
-      p.stats = outcome;
+      p.stats = normalizeCounts(outcome); // a child's result recorded before the rename says rowsMerged
       delete p.lastError;
     }
   }

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { activityOptions } from './activity-options';
+import { normalizeCounts } from '../common/counts';
 import {
   emptyStats,
   type PartitionOutcome,
@@ -38,7 +39,8 @@ export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<
       }),
     );
     try {
-      results[partitionKey] = await loadPartition({ backfillId, partitionKey, spec });
+      // A result recorded before the rename carries rowsMerged: one name from here on.
+      results[partitionKey] = normalizeCounts(await loadPartition({ backfillId, partitionKey, spec }));
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
       const cause = err.cause;

@@ -4,6 +4,7 @@
  */
 import type { MaintenanceReport, PartitionCounts, PartitionStats, PartitionStatus } from '../common/types';
 import { TERMINAL_STATUSES, emptyStats } from '../common/types';
+import { decodeStats, encodeStats, statusOfCode, STATUS_CODES } from './state-codes';
 
 export interface PartitionState {
   key: string;
@@ -12,8 +13,8 @@ export interface PartitionState {
   /** Child runs started for this partition by this backfill (retries included). */
   runs: number;
   lastError?: string;
-  /** Next start must run even if a closed run exists (explicit retry). */
-  force?: boolean;
+  /** The next start runs even if a closed run exists, whatever the reprocess mode (an explicit retry). */
+  runAgain?: boolean;
   startedAt?: number;
   finishedAt?: number;
 }
@@ -60,7 +61,7 @@ export type BackfillSummary = Omit<BackfillProgress, 'state'> & {
   maintenance: MaintenanceOutcome;
 };
 
-export function countStatuses(partitions: PartitionState[]): StatusCounts {
+export function countStatuses(partitions: { status: PartitionStatus }[]): StatusCounts {
   const counts: StatusCounts = {
     pending: 0,
     running: 0,
@@ -83,20 +84,20 @@ export function sumStats(partitions: PartitionState[]): PartitionStats {
   return total;
 }
 
-/** A first run's state: every planned partition pending; `force` ones run even if a closed run exists. */
+/** A first run's state: every planned partition pending; `runAgain` ones run even if a closed run exists. */
 export function initialState(
   planned: string[],
   maxConcurrency: number,
-  force: string[],
+  runAgain: string[],
   startedAt: number,
 ): BackfillState {
-  const forced = new Set(force);
+  const again = new Set(runAgain);
   return {
     partitions: planned.map((key) => ({
       key,
       status: 'pending',
       runs: 0,
-      ...(forced.has(key) ? { force: true } : {}),
+      ...(again.has(key) ? { runAgain: true } : {}),
     })),
     maxConcurrency,
     paused: false,
@@ -144,39 +145,13 @@ export interface CarriedState {
   runs: Record<number, number>;
   stats: Record<number, number[]>;
   errors: Record<number, string>;
-  /** Partitions whose next run must ignore the reprocess mode (an explicit retry). */
+  /** Partitions to run again (`PartitionState.runAgain`); the key keeps its recorded name. */
   force: number[];
   maxConcurrency: number;
   paused: boolean;
   generation: number;
   startedAt: number;
 }
-
-const STATUS_CODES: Record<PartitionStatus, string> = {
-  pending: 'p',
-  running: 'r',
-  succeeded: 's',
-  empty: 'e',
-  failed: 'f',
-  cancelled: 'c',
-  skipped: 'k',
-};
-const CODE_STATUSES = Object.fromEntries(Object.entries(STATUS_CODES).map(([k, v]) => [v, k])) as Record<
-  string,
-  PartitionStatus
->;
-const STAT_FIELDS: (keyof PartitionCounts)[] = [
-  'files',
-  'filesReused',
-  'bytes',
-  'rowsRead',
-  'rowsMerged',
-  'duplicatesRemoved',
-  'rowsRejected',
-  'rowsWritten',
-  'attempts',
-  'durationMs',
-];
 
 export function encodeState(state: BackfillState, plannedKeys: string[] | undefined): CarriedState {
   const carried: CarriedState = {
@@ -199,10 +174,9 @@ export function encodeState(state: BackfillState, plannedKeys: string[] | undefi
   state.partitions.forEach((p, i) => {
     codes.push(STATUS_CODES[p.status]);
     if (p.runs !== (p.status === 'pending' ? 0 : 1)) carried.runs[i] = p.runs;
-    if (p.stats && (p.stats.files > 0 || p.status === 'failed'))
-      carried.stats[i] = STAT_FIELDS.map((f) => p.stats![f]);
+    if (p.stats && (p.stats.files > 0 || p.status === 'failed')) carried.stats[i] = encodeStats(p.stats);
     if (p.lastError) carried.errors[i] = p.lastError.slice(0, 2000);
-    if (p.force) carried.force.push(i);
+    if (p.runAgain) carried.force.push(i);
   });
   carried.statuses = codes.join('');
   return carried;
@@ -210,19 +184,16 @@ export function encodeState(state: BackfillState, plannedKeys: string[] | undefi
 
 export function decodeState(carried: CarriedState, plannedKeys: string[]): BackfillState {
   const keys = carried.keys ?? plannedKeys;
-  const force = new Set(carried.force);
+  const runAgain = new Set(carried.force);
   return {
     partitions: keys.map((key, i) => {
-      const status = CODE_STATUSES[carried.statuses[i] ?? 'p'] ?? 'pending';
+      const status = statusOfCode(carried.statuses[i]);
       const p: PartitionState = { key, status, runs: carried.runs[i] ?? (status === 'pending' ? 0 : 1) };
       const stats = carried.stats[i];
-      if (stats)
-        p.stats = Object.fromEntries(
-          STAT_FIELDS.map((f, j) => [f, stats[j] ?? 0]),
-        ) as unknown as PartitionStats;
+      if (stats) p.stats = decodeStats(stats);
       const error = carried.errors[i];
       if (error) p.lastError = error;
-      if (force.has(i)) p.force = true;
+      if (runAgain.has(i)) p.runAgain = true;
       return p;
     }),
     maxConcurrency: carried.maxConcurrency,

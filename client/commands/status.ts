@@ -6,6 +6,8 @@ import { type CliContext, parseInteger, withClient } from '../context';
 import { partitionTable, sourceNotes, totalsLine } from '../render';
 import { formatTable } from '../table';
 
+const int = (n: number) => n.toLocaleString('en-US');
+
 export function registerStatus(program: Command, ctx: CliContext) {
   program
     .command('status')
@@ -43,6 +45,11 @@ export function registerStatus(program: Command, ctx: CliContext) {
             { header: 'backfill' },
             { header: 'status' },
             { header: 'runs', align: 'right' },
+            { header: 'partitions', align: 'right' },
+            { header: 'succeeded', align: 'right' },
+            { header: 'failed', align: 'right' },
+            { header: 'rows read', align: 'right' },
+            { header: 'accepted', align: 'right' },
             { header: 'started' },
             { header: 'closed' },
           ],
@@ -50,6 +57,11 @@ export function registerStatus(program: Command, ctx: CliContext) {
             r.backfillId,
             r.status,
             r.runs,
+            r.total ?? '',
+            r.counts?.succeeded ?? '',
+            r.counts?.failed ?? '',
+            r.totals ? int(r.totals.rowsRead) : '',
+            r.totals ? int(r.totals.rowsAccepted) : '',
             r.startTime.toISOString(),
             r.closeTime?.toISOString() ?? '',
           ]),

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDbSettings } from '../staging/engine';
-import { createSources } from '../sources';
+import { sourceByScheme } from '../sources';
 import { createS3Source, s3ClientFactory, type S3Defaults } from '../sources/s3-source';
 import { instanceSettings } from '../staging/engine';
 import { BACKFILL_ID_PATTERN } from '../../common/ids';
@@ -67,7 +67,7 @@ export async function inferSpec(options: InitOptions): Promise<InitResult> {
     : localLister(uri, options.maxList);
   const discovery = await discoverPartitions(lister, uri);
   const draft = draftOf(discovery.layout, discovery.first, discovery.last, discovery.granularity);
-  const source = createSources({ s3: createS3Source({ clientFor }) });
+  const source = sourceByScheme({ s3: createS3Source({ clientFor }) });
   const keys = discovery.truncated ? [discovery.first, discovery.last] : discovery.partitions;
   const files = await pickFiles(source, draft, keys, options.sampleFiles);
 

@@ -21,7 +21,7 @@ export const localSource: Source = {
 };
 
 /** Picks the source by the uri's scheme. */
-export function createSources(options: { s3?: Source } = {}): Source {
+export function sourceByScheme(options: { s3?: Source } = {}): Source {
   const pick = (spec: BackfillSpec): Source => {
     if (!spec.source.uri.startsWith('s3://')) return localSource;
     if (!options.s3) throw new Error('s3:// sources need an S3 client in the worker');

@@ -50,7 +50,7 @@ export async function buildBatch(
   const rowCount = Number(batch.Count);
   const duplicatesRemoved = reconcileBatch(request.partitionKey, {
     ...counts,
-    rowsMerged: rowCount,
+    rowsAccepted: rowCount,
     keyed: spec.target.keyColumns.length > 0,
   });
   return {

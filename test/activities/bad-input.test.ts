@@ -282,7 +282,7 @@ describe('bad-input catalog', () => {
           assert.equal(result.status, c.expect.status ?? 'succeeded');
           assert.equal(result.rowsRejected, c.expect.rejects?.length ?? 0);
           assert.equal(result.duplicatesRemoved, c.expect.duplicates ?? 0);
-          assert.equal(result.rowsRead, result.rowsMerged + result.duplicatesRemoved + result.rowsRejected);
+          assert.equal(result.rowsRead, result.rowsAccepted + result.duplicatesRemoved + result.rowsRejected);
         }
       } finally {
         cleanup();

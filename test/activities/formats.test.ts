@@ -120,7 +120,7 @@ describe('every format and compression loads the same oracle table', () => {
       assert.equal(result.files, 4);
       assert.equal(result.rowsRead, data.rows);
       assert.equal(result.rowsRejected, 0);
-      assert.equal(result.rowsRead, result.rowsMerged + result.duplicatesRemoved + result.rowsRejected);
+      assert.equal(result.rowsRead, result.rowsAccepted + result.duplicatesRemoved + result.rowsRejected);
       assert.deepEqual(await targetLines(target, loader), expected);
     });
   }

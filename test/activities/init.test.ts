@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { createSources, type Source } from '../../loading/sources';
+import { sourceByScheme, type Source } from '../../loading/sources';
 import { createS3Source, s3ClientFactory } from '../../loading/sources/s3-source';
 import { main } from '../../client/cli';
 import { planPartitionKeys } from '../../common/partitions';
@@ -21,6 +21,7 @@ import {
   jsonArraysMixed,
   parquetHourly,
   plainMonthly,
+  zstdNdjson,
   type InitFixture,
 } from '../init-fixtures';
 import { startMinio, type Minio } from '../minio-server';
@@ -56,29 +57,29 @@ async function loadAll(spec: BackfillSpec, s3?: Source) {
   });
   try {
     let rejected = 0;
-    let merged = 0;
+    let accepted = 0;
     for (const key of planPartitionKeys(spec.range.from, spec.range.to, spec.range.granularity)) {
       const result = await loader.load(spec, key);
       rejected += result.rowsRejected;
-      merged += result.rowsMerged;
+      accepted += result.rowsAccepted;
     }
     const [row] = await loader.query<{ n: number }>(
       targetFile(spec),
       `SELECT count(*)::INTEGER AS n FROM "${spec.target.table}"`,
     );
-    return { rejected, merged, rows: row!.n };
+    return { rejected, accepted, rows: row!.n };
   } finally {
     await loader.close();
   }
 }
 
-async function assertRoundTrip(fixture: InitFixture, spec: BackfillSpec, source: Source = createSources()) {
+async function assertRoundTrip(fixture: InitFixture, spec: BackfillSpec, source: Source = sourceByScheme()) {
   assert.deepEqual(await partitionsWithFiles(spec, source), fixture.partitions);
   assert.equal(spec.range.from, fixture.partitions[0]);
   assert.equal(spec.range.to, fixture.partitions.at(-1));
   const loaded = await loadAll(spec, spec.source.uri.startsWith('s3://') ? source : undefined);
   assert.equal(loaded.rejected, 0, 'no rejects on clean data');
-  assert.ok(loaded.merged > 0);
+  assert.ok(loaded.accepted > 0);
   if (fixture.distinctKeys !== undefined) assert.equal(loaded.rows, fixture.distinctKeys);
 }
 
@@ -130,6 +131,18 @@ describe('backfill init', () => {
     assert.equal(spec.source.format, 'ndjson');
     assert.match(text, /format: ndjson # from \.ndjson\.gz \(gzip/);
     assert.match(text, /4 of its 5 partitions have a directory/);
+    await assertRoundTrip(fixture, spec);
+  });
+
+  it('zstd NDJSON (written by DuckDB): zstd detected, the spec loads with no rejects', async () => {
+    const fixture = await zstdNdjson(tempDir('init-zstd-'));
+    const { spec, text } = await initSpec(fixture.dir);
+    assert.equal(spec.source.format, 'ndjson');
+    assert.equal(spec.source.layout, 'year={yyyy}/month={mm}/');
+    assert.match(text, /format: ndjson # from \.ndjson\.zst \(zstd: decompressed by the loader\)/);
+    assert.deepEqual(spec.target.keyColumns, ['event_id']);
+    assert.equal(spec.target.orderingColumn, 'created_at');
+    assert.equal(spec.schema.created_at, 'TIMESTAMP');
     await assertRoundTrip(fixture, spec);
   });
 

@@ -37,7 +37,7 @@ describe('hostile names and values load as data or are rejected; nothing is exec
     });
     await loader.query(target, 'CREATE TABLE victim AS SELECT 42 AS answer');
     const result = await loader.load(spec, '2020-01', 'inject');
-    assert.equal(result.rowsMerged, 1);
+    assert.equal(result.rowsAccepted, 1);
     await loader.maintain(spec);
 
     const tables = await loader.query<{ table_name: string }>(

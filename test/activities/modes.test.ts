@@ -48,7 +48,7 @@ describe('read modes on a file mixing good and bad records', () => {
     const s = spec(dir, { readMode: 'permissive' });
     const result = await loader.load(s, '2020-01', 'bf-1');
     assert.deepEqual(
-      [result.rowsRead, result.rowsMerged, result.rowsRejected, result.duplicatesRemoved],
+      [result.rowsRead, result.rowsAccepted, result.rowsRejected, result.duplicatesRemoved],
       [6, 2, 4, 0],
     );
     const rows = await loader.query(targetFile(s), 'SELECT id, qty FROM items ORDER BY id');
@@ -106,7 +106,7 @@ describe('read modes on a file mixing good and bad records', () => {
     write(dir, 'raw/year=2020/month=01/a.ndjson', mixed);
     const s = spec(dir, { readMode: 'dropmalformed' });
     const result = await loader.load(s, '2020-01');
-    assert.deepEqual([result.rowsRead, result.rowsMerged, result.rowsRejected], [6, 2, 4]);
+    assert.deepEqual([result.rowsRead, result.rowsAccepted, result.rowsRejected], [6, 2, 4]);
     assert.deepEqual(await loader.query(targetFile(s), 'SELECT id FROM items ORDER BY id'), [
       { id: 'a' },
       { id: 'd' },
@@ -365,7 +365,7 @@ describe('large partitions and maintenance', () => {
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
       const result = await small.load(tx.spec, '2018-01').finally(() => clearInterval(sampler));
       assert.equal(result.rowsRead, tx.data.rows);
-      assert.equal(result.rowsMerged, tx.data.oracle.size);
+      assert.equal(result.rowsAccepted, tx.data.oracle.size);
       assert.deepEqual(await small.query(tx.target, "SELECT current_setting('memory_limit') AS m"), [
         { m: '61.0 MiB' },
       ]);

@@ -133,7 +133,7 @@ describe('lossless typing: every value × type case, every format, every read mo
         })),
       );
       assert.deepEqual(
-        [result.rowsRead, result.rowsMerged, result.rowsRejected],
+        [result.rowsRead, result.rowsAccepted, result.rowsRejected],
         [list.length, good.length, bad.length],
       );
     });
@@ -146,7 +146,7 @@ describe('lossless typing: every value × type case, every format, every read mo
       const got = await landed(targetFile(s));
       assert.deepEqual(labelled(got, list), Object.fromEntries(good.map((c) => [label(c), c.landed])));
       assert.deepEqual(
-        [result.rowsRead, result.rowsMerged, result.rowsRejected],
+        [result.rowsRead, result.rowsAccepted, result.rowsRejected],
         [list.length, good.length, bad.length],
       );
       assert.deepEqual(

@@ -26,7 +26,7 @@ describe('backfill end to end (real dev server, real DuckDB file)', () => {
       assert.equal(summary.totals.rowsRead, data.rows);
       assert.equal(
         summary.totals.rowsRead,
-        summary.totals.rowsMerged + summary.totals.duplicatesRemoved + summary.totals.rowsRejected,
+        summary.totals.rowsAccepted + summary.totals.duplicatesRemoved + summary.totals.rowsRejected,
       );
 
       const rerun = await (await startBackfill(env.client, spec, { taskQueue })).result();

@@ -56,7 +56,8 @@ describe('operating the worker', () => {
       assert.equal(metricValue(metrics, 'backfill_partitions_cancelled_total'), 0);
       assert.equal(metricValue(metrics, 'backfill_rows_read_total'), data.rows);
       assert.equal(metricValue(metrics, 'backfill_rows_read_total'), summary.totals.rowsRead);
-      assert.equal(metricValue(metrics, 'backfill_rows_merged_total'), summary.totals.rowsMerged);
+      assert.equal(metricValue(metrics, 'backfill_rows_accepted_total'), summary.totals.rowsAccepted);
+      assert.equal(metricValue(metrics, 'backfill_rows_written_total'), summary.totals.rowsWritten);
       assert.equal(metricValue(metrics, 'backfill_rows_rejected_total'), 0);
       assert.equal(metricValue(metrics, 'backfill_files_processed_total'), data.files);
       assert.equal(metricValue(metrics, 'backfill_bytes_downloaded_total'), summary.totals.bytes);

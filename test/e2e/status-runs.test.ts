@@ -17,7 +17,7 @@ interface StatusJson {
   source: string;
   hint?: string;
   counts: Record<string, number>;
-  totals: { rowsRead: number };
+  totals: { rowsRead: number; rowsAccepted: number };
   partitions: {
     key: string;
     status: string;
@@ -72,6 +72,17 @@ describe('status reads a backfill across its runs, and from the server when no w
       const runIds = new Set(parsed.partitions.map((p) => p.runId));
       assert.equal(runIds.size, 2);
 
+      // The parent's UI details (what the UI's "User Metadata" shows) merge the runs the same way.
+      const metadata = await env.client.workflow
+        .getHandle(spec.name)
+        .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      const details = metadata.currentDetails ?? '';
+      assert.match(details, /\*\*24 \/ 24\*\* partitions done over 2 runs/, details);
+      assert.ok(
+        details.includes(`| 24 | 0 | 0 | 0 | 0 | ${data.rows} | ${parsed.totals.rowsAccepted} |`),
+        details,
+      );
+
       const human = await runCli(env, worker.taskQueue, ['status', spec.name]);
       const lines = human.out.join('\n').split('\n');
       assert.match(lines[0]!, /^PARTITION\s+STATUS\s+RUN\s+FILES/);
@@ -83,13 +94,29 @@ describe('status reads a backfill across its runs, and from the server when no w
       assert.match(human.out.join('\n'), /— 24 partitions over 2 runs: 24 succeeded\n/);
 
       const list = await runCli(env, worker.taskQueue, ['list', '--json']);
-      const row = (JSON.parse(list.out.join('\n')) as { backfillId: string; runs: number }[]).filter(
-        (r) => r.backfillId === spec.name,
-      );
+      const row = (
+        JSON.parse(list.out.join('\n')) as (Pick<StatusJson, 'runs' | 'total' | 'counts' | 'totals'> & {
+          backfillId: string;
+        })[]
+      ).filter((r) => r.backfillId === spec.name);
       assert.deepEqual(
-        row.map((r) => r.runs),
-        [2],
-        'one row per backfill, its runs folded',
+        row.map((r) => [r.runs, r.total, r.counts.succeeded, r.totals.rowsRead]),
+        [[2, 24, 24, data.rows]],
+        'one row per backfill, its runs folded, with totals over them',
+      );
+      const listed = await runCli(env, worker.taskQueue, ['list']);
+      const listLines = listed.out.join('\n').split('\n');
+      const header = listLines[0]!;
+      assert.match(
+        header,
+        /^BACKFILL\s+STATUS\s+RUNS\s+PARTITIONS\s+SUCCEEDED\s+FAILED\s+ROWS READ\s+ACCEPTED\s+STARTED/,
+      );
+      const line = listLines.find((l) => l.startsWith(`${spec.name} `)) ?? listLines.join('\n');
+      assert.match(
+        line,
+        new RegExp(
+          `^${spec.name}\\s+COMPLETED\\s+2\\s+24\\s+24\\s+0\\s+${data.rows.toLocaleString('en-US')}\\s`,
+        ),
       );
     } finally {
       await worker.stop();

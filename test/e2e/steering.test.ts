@@ -245,7 +245,7 @@ describe('steering a running backfill', () => {
           p.stats!.files,
           p.stats!.bytes,
           p.stats!.rowsRead,
-          p.stats!.rowsMerged,
+          p.stats!.rowsAccepted,
           p.stats!.duplicatesRemoved,
           p.stats!.rowsRejected,
         ]);

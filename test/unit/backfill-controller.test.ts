@@ -117,7 +117,7 @@ describe('backfill controller: control rules', () => {
       affected: ['2019-02', '2019-01'],
     });
     assert.equal(byKey('2019-01').status, 'pending');
-    assert.equal(byKey('2019-01').force, true);
+    assert.equal(byKey('2019-01').runAgain, true);
     assert.equal(byKey('2019-01').lastError, undefined, 'the old error is cleared');
     assert.equal(c.nextPending()?.key, '2019-01', 'a re-queued partition runs before later ones');
     const again = start(c);
@@ -214,9 +214,9 @@ describe('backfill controller: progress and batching', () => {
       const { c } = controllerOf({ reprocess });
       assert.equal(start(c).reuse, policy, reprocess);
     }
-    const { c, byKey } = controllerOf({ reprocess: 'none' }, { force: ['2019-01'] });
+    const { c, byKey } = controllerOf({ reprocess: 'none' }, { runAgain: ['2019-01'] });
     assert.equal(start(c).reuse, WorkflowIdReusePolicy.ALLOW_DUPLICATE, 'forced');
-    assert.equal(byKey('2019-01').force, undefined, 'force is spent on one start');
+    assert.equal(byKey('2019-01').runAgain, undefined, 'runAgain is spent on one start');
   });
 
   it('is idle when nothing runs and nothing is left, or when it drains', () => {
@@ -291,7 +291,7 @@ describe('backfill controller: child outcomes', () => {
   });
 
   it('a re-run marks the children that have a kept run skipped, unless a control message got there first', () => {
-    const { c, byKey } = controllerOf({ partitionsPerChild: 2 }, { force: ['2019-05'] });
+    const { c, byKey } = controllerOf({ partitionsPerChild: 2 }, { runAgain: ['2019-05'] });
     const candidates = c.skipCandidates();
     assert.deepEqual(
       candidates.map((b) => b.map((p) => p.key)),
@@ -354,13 +354,13 @@ describe('backfill controller: continue-as-new', () => {
       key: p.key,
       status: p.status,
       runs: p.runs,
-      force: p.force,
+      runAgain: p.runAgain,
       files: p.stats?.files,
       rowsRead: p.stats?.rowsRead,
       lastError: p.lastError,
     });
     assert.deepEqual(next.state.partitions.map(strip), c.state.partitions.map(strip));
-    assert.equal(next.state.partitions[1]!.force, true);
+    assert.equal(next.state.partitions[1]!.runAgain, true);
     assert.equal(next.state.partitions[0]!.stats?.files, 4);
     assert.equal(next.state.generation, 1);
     assert.equal(next.state.maxConcurrency, 7);

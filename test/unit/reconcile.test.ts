@@ -11,28 +11,28 @@ const failsWith = (pattern: RegExp) => (err: unknown) => {
 };
 
 describe('reconciliation gate', () => {
-  it('read = merged + duplicates + rejected: returns the duplicates', () => {
+  it('read = accepted + duplicates + rejected: returns the duplicates', () => {
     assert.equal(
-      reconcileBatch('2020-01', { rowsRead: 100, rowsRejected: 7, rowsMerged: 80, keyed: true }),
+      reconcileBatch('2020-01', { rowsRead: 100, rowsRejected: 7, rowsAccepted: 80, keyed: true }),
       13,
     );
     assert.equal(
-      reconcileBatch('2020-01', { rowsRead: 10, rowsRejected: 2, rowsMerged: 8, keyed: false }),
+      reconcileBatch('2020-01', { rowsRead: 10, rowsRejected: 2, rowsAccepted: 8, keyed: false }),
       0,
     );
   });
 
   it('more rows out than in fails, naming every count', () => {
     assert.throws(
-      () => reconcileBatch('2020-01', { rowsRead: 10, rowsRejected: 1, rowsMerged: 10, keyed: true }),
-      failsWith(/^partition 2020-01: rows read 10 != rows merged 10 \+ duplicates -1 \+ rejected 1$/),
+      () => reconcileBatch('2020-01', { rowsRead: 10, rowsRejected: 1, rowsAccepted: 10, keyed: true }),
+      failsWith(/^partition 2020-01: rows read 10 != rows accepted 10 \+ duplicates -1 \+ rejected 1$/),
     );
   });
 
   it('without keys no row may disappear', () => {
     assert.throws(
-      () => reconcileBatch('2020-02', { rowsRead: 10, rowsRejected: 0, rowsMerged: 9, keyed: false }),
-      failsWith(/rows read 10 != rows merged 9 \+ duplicates 1/),
+      () => reconcileBatch('2020-02', { rowsRead: 10, rowsRejected: 0, rowsAccepted: 9, keyed: false }),
+      failsWith(/rows read 10 != rows accepted 9 \+ duplicates 1/),
     );
   });
 

@@ -66,7 +66,14 @@ describe('human output', () => {
   });
 
   it('partition tables read like kubectl: a header row, one line per row, no rules, numbers right-aligned', () => {
-    const stats = { ...emptyStats(), files: 2, bytes: 123_456, rowsRead: 1000, rowsMerged: 990, attempts: 1 };
+    const stats = {
+      ...emptyStats(),
+      files: 2,
+      bytes: 123_456,
+      rowsRead: 1000,
+      rowsAccepted: 990,
+      attempts: 1,
+    };
     const text = partitionTable([
       { key: '2019-01', status: 'succeeded', runs: 1, stats },
       {
@@ -80,7 +87,7 @@ describe('human output', () => {
     ]);
     const lines = text.split('\n');
     assert.equal(lines.length, 4, text);
-    assert.match(lines[0]!, /^PARTITION\s+STATUS\s+FILES\s+BYTES\s+ROWS READ\s+MERGED\s+.*LAST ERROR$/);
+    assert.match(lines[0]!, /^PARTITION\s+STATUS\s+FILES\s+BYTES\s+ROWS READ\s+ACCEPTED\s+.*LAST ERROR$/);
     assert.doesNotMatch(text, /[─│┌┐└┘├┤┼-]{3}|\|/, 'no rule lines or borders');
     assert.match(lines[2]!, /^2019-02\s+failed\s.*SchemaError: x second line$/);
     const endOf = (header: string) => lines[0]!.indexOf(header) + header.length;

@@ -21,9 +21,9 @@ describe('continue-as-new state', () => {
           key,
           status: 'succeeded',
           runs: 1,
-          stats: { ...emptyStats(), files: 2, rowsRead: i, rowsMerged: i, attempts: 1, durationMs: 5 },
+          stats: { ...emptyStats(), files: 2, rowsRead: i, rowsAccepted: i, attempts: 1, durationMs: 5 },
         };
-      if (i % 11 === 0) return { key, status: 'pending', runs: 1, force: true };
+      if (i % 11 === 0) return { key, status: 'pending', runs: 1, runAgain: true };
       return i < 90_000
         ? { key, status: 'empty', runs: 1, stats: { ...emptyStats(), attempts: 1, durationMs: 3 } }
         : { key, status: 'pending', runs: 0 };
@@ -48,7 +48,7 @@ describe('continue-as-new state', () => {
       assert.equal(b.status, a.status, `status of ${a.key}`);
       assert.equal(b.runs, a.runs, `runs of ${a.key}`);
       assert.equal(b.lastError, a.lastError);
-      assert.equal(b.force, a.force);
+      assert.equal(b.runAgain, a.runAgain);
       if (a.stats && (a.stats.files > 0 || a.status === 'failed')) assert.deepEqual(b.stats, a.stats);
     }
   });
