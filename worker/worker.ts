@@ -45,7 +45,10 @@ export interface BackfillWorker {
 export async function createBackfillWorker(options: BackfillWorkerOptions): Promise<BackfillWorker> {
   const staging = new StagingEngine(options.duckdb);
   const destinations = createDestinations(staging, {
-    lake: { onConflict: () => options.metrics?.commitConflict?.() },
+    lake: {
+      onConflict: (seconds) => options.metrics?.commitConflict?.(seconds),
+      onLockWait: (seconds) => options.metrics?.commitLockWait?.(seconds),
+    },
   });
   const activities = createActivities({
     logger: options.logger,

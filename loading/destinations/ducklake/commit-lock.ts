@@ -44,12 +44,15 @@ export class PostgresCommitLock implements CommitLock {
   constructor(
     private readonly engine: StagingEngine,
     private readonly database: () => string,
+    private readonly onWait?: (seconds: number) => void,
   ) {}
 
   async hold<T>(table: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const conn = await this.engine.connect();
     try {
+      const asked = performance.now();
       await this.acquire(conn, table, signal);
+      this.onWait?.((performance.now() - asked) / 1000);
       try {
         return await work();
       } finally {

@@ -47,7 +47,7 @@ export async function commitToLake(
     /** Commits to the table take turns across processes (commit-lock.ts); conflicts remain possible. */
     lock?: CommitLock;
     /** Called on each conflict retried (the worker's Prometheus counter). */
-    onConflict?: () => void;
+    onConflict?: (seconds: number) => void;
     where: string;
   },
 ): Promise<CommitResult> {
@@ -58,6 +58,7 @@ export async function commitToLake(
   const lock = options.lock ?? NO_COMMIT_LOCK;
   let conflicts = 0;
   for (;;) {
+    const attempt = performance.now();
     try {
       const result = await lock.hold(
         table,
@@ -106,8 +107,8 @@ export async function commitToLake(
         );
       }
       conflicts += 1;
-      options.onConflict?.();
       await sleep(conflictDelayMs(policy, conflicts), request.signal);
+      options.onConflict?.((performance.now() - attempt) / 1000);
     }
   }
 }

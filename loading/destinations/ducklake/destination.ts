@@ -26,7 +26,10 @@ export interface LakeOptions {
   /** How long an unreachable catalog is waited for before it is a configuration error. */
   connectWindowMs?: number;
   conflictPolicy?: ConflictPolicy;
-  onConflict?: () => void;
+  /** A conflict retried, with the seconds its refused attempt and the wait before the re-run took. */
+  onConflict?: (seconds: number) => void;
+  /** Seconds a commit waited for the table's commit lock. */
+  onLockWait?: (seconds: number) => void;
 }
 
 const DEFAULT_CONNECT_WINDOW_MS = 20_000;
@@ -49,7 +52,7 @@ export class DuckLakeDestination implements Destination {
   ) {
     this.alias = location.alias;
     this.lock = location.postgres
-      ? new PostgresCommitLock(engine, () => lake.metadataCatalog(this.alias))
+      ? new PostgresCommitLock(engine, () => lake.metadataCatalog(this.alias), options.onLockWait)
       : NO_COMMIT_LOCK;
   }
 
