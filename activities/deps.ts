@@ -14,8 +14,10 @@ export interface ActivityMetrics extends LoadMetrics {
   partitionFailed: (failureType: string, durationMs: number) => void;
   partitionCancelled: () => void;
   s3Error: (code: string) => void;
-  /** A DuckLake commit lost to a concurrent writer's and is re-run. */
-  commitConflict?: () => void;
+  /** A DuckLake commit conflicted: the seconds its failed attempt and the wait before the re-run took. */
+  commitConflict?: (seconds: number) => void;
+  /** Seconds a DuckLake commit waited for the table's commit lock. */
+  commitLockWait?: (seconds: number) => void;
 }
 
 export interface ActivityDeps {

@@ -34,6 +34,8 @@ export const ENV_VARS = {
   BACKFILL_METRICS_PORT: 'Port of that server (0 disables it)',
   BACKFILL_SHUTDOWN_GRACE: 'How long running loads may finish after SIGTERM',
   BACKFILL_CONNECT_TIMEOUT: 'How long a starting worker waits for the Temporal server before it gives up',
+  BACKFILL_LAKE_CONNECT_TIMEOUT:
+    'How long a DuckLake commit waits for an unreachable catalog (a restart) before the partition fails as a configuration error',
   LOG_LEVEL: 'pino log level',
 } as const;
 
@@ -83,6 +85,10 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^\d+(ms|s|m|h)$/, 'must be a duration such as 30s or 5m')
     .default('5m'),
+  BACKFILL_LAKE_CONNECT_TIMEOUT: z
+    .string()
+    .regex(/^\d+(ms|s|m|h)$/, 'must be a duration such as 20s or 1m')
+    .default('20s'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

@@ -40,6 +40,12 @@ export const DUCKLAKE_TARGET_FIELDS = {
     .optional()
     .describe('S3 endpoint of dataPath (MinIO); default source.endpoint, else AWS_ENDPOINT_URL or AWS.'),
   region: z.string().optional().describe('S3 region of dataPath; default source.region, else AWS_REGION.'),
+  commitLock: z
+    .enum(['catalog', 'none'])
+    .default('catalog')
+    .describe(
+      "How workers' commits to the table take turns. catalog: with a PostgreSQL catalog, an advisory lock in it, so a writer waits for its turn instead of conflicting and re-running its whole transaction; none: optimistic only. Either way a conflict (a writer without the lock) is rolled back and re-run.",
+    ),
 } as const;
 
 export const isPostgresCatalog = (catalog: string) => catalog.startsWith(POSTGRES_CATALOG_PREFIX);

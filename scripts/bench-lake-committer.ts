@@ -2,12 +2,14 @@
  * One process of the catalog benchmark (`npm run bench:lake`): attaches the lake the way a worker
  * does (loading/destinations/ducklake/access.ts) and commits minimal transactions for a while — one
  * row (inlined into the catalog, so no data file) plus the commit guard every partition commit
- * bumps — re-running each conflicting one as the destination does. Prints {commits, conflicts}.
- * Env: LAKE_CATALOG, LAKE_DATA_PATH, LAKE_S3_ENDPOINT, SECONDS, PGPASSWORD, AWS_*.
+ * bumps — re-running each conflicting one as the destination does; with LOCK=1 each transaction
+ * first takes the table's commit lock, as the destination does by default. Prints {commits, conflicts}.
+ * Env: LAKE_CATALOG, LAKE_DATA_PATH, LAKE_S3_ENDPOINT, SECONDS, LOCK, PGPASSWORD, AWS_*.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseSpec } from '../common/spec';
 import { attachStatement, prepareLakeAccess } from '../loading/destinations/ducklake/access';
+import { commitLockKey } from '../loading/destinations/ducklake/commit-lock';
 import { isConflict } from '../loading/destinations/ducklake/errors';
 import { lakeLocation, lakeTarget } from '../loading/destinations/ducklake/location';
 import * as lake from '../loading/destinations/ducklake/sql';
@@ -38,11 +40,18 @@ async function main() {
     () => undefined,
   );
   await run(conn, lake.createGuard('lake', 'commits')).catch(() => undefined);
+  // The lock is held by a transaction of its own connection, as PostgresCommitLock does.
+  const lockConn = process.env.LOCK === '1' ? await instance.connect() : undefined;
+  const takeLock = lake.takeCommitLock(lake.metadataCatalog('lake'), commitLockKey('commits'), 2000);
   const until = Date.now() + Number(process.env.SECONDS ?? 10) * 1000;
   let commits = 0;
   let conflicts = 0;
   while (Date.now() < until) {
     try {
+      if (lockConn) {
+        await run(lockConn, { sql: 'BEGIN TRANSACTION' });
+        await run(lockConn, takeLock);
+      }
       await run(conn, { sql: 'BEGIN TRANSACTION' });
       await run(conn, {
         sql: 'INSERT INTO lake.commits VALUES ($pid, $n)',
@@ -56,6 +65,8 @@ async function main() {
       if (!isConflict(err)) throw err;
       conflicts += 1;
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    } finally {
+      if (lockConn) await run(lockConn, { sql: 'ROLLBACK' }).catch(() => undefined);
     }
   }
   process.stdout.write(`${JSON.stringify({ commits, conflicts })}\n`);

@@ -2,9 +2,11 @@
  * `npm run bench:lake [-- --partitions 12 --rows 20000 --files 4 --runs 3 --seconds 10]`
  * The clean data set (no bad records) from local disk into (a) a DuckDB file with one worker
  * process and (b) a DuckLake (catalog in a local PostgreSQL, data on a local MinIO) with 1, 2 and 3
- * worker processes, interleaved round by round so the machine's load drifts over all of them alike;
+ * worker processes (and 3 without the commit lock: optimistic commits only), interleaved round by round so the machine's load drifts over all of them alike;
  * medians of the rounds. Per configuration: rows/s, commits, conflicts retried, share of load time
- * in the commit (vs reading and staging), and the estimated share of wall time lost to conflicts.
+ * in the commit (vs reading and staging), and the shares of the workers' wall time lost to
+ * conflicts (refused attempts and their waits) and spent waiting for the commit lock (measured by
+ * the workers' own metrics).
  * Then (c) commits per second one PostgreSQL catalog sustains: three processes committing minimal
  * transactions for --seconds. Writes its section of BENCHMARKS.md.
  */
@@ -32,9 +34,15 @@ interface Run {
   commits: number;
   conflicts: number;
   commitShare: number;
-  /** Seconds of commit work, summed over workers (for the conflict estimate). */
-  commitSeconds: number;
+  /** Seconds lost to conflicts and waiting for the commit lock, summed over workers. */
+  conflictSeconds: number;
+  lockWaitSeconds: number;
 }
+const workersOf = (config: string) => (config === 'file' ? 1 : Number(config.split('-')[1]));
+const label = (config: string, workers: number) =>
+  config === 'file'
+    ? 'DuckDB file, 1 worker'
+    : `DuckLake, ${workers} worker${workers > 1 ? 's' : ''}${config.endsWith('-none') ? ', no commit lock' : ''}`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
@@ -56,18 +64,23 @@ async function main() {
     `${data.partitions.length} partitions, ${data.rows} rows; starting PostgreSQL, MinIO, Temporal...\n`,
   );
   const cluster = await startLakeCluster({ dbFile: path.join(work, 'temporal.db') });
-  const configs = ['file', 'lake-1', 'lake-2', 'lake-3'] as const;
+  const configs = ['file', 'lake-1', 'lake-2', 'lake-3', 'lake-3-none'] as const;
   const runs = new Map<string, Run[]>(configs.map((c) => [c, []]));
   let lakes = 0;
   try {
     for (let round = 1; round <= flags.runs; round++) {
       for (const config of configs) {
-        const workers = config === 'file' ? 1 : Number(config.split('-')[1]);
+        const workers = workersOf(config);
         const name = `bench${++lakes}`;
         const target =
           config === 'file'
             ? { path: path.join(work, `${name}.duckdb`) }
-            : { type: 'ducklake' as const, ...cluster.newLake(name), endpoint: cluster.minio.endpoint };
+            : {
+                type: 'ducklake' as const,
+                ...cluster.newLake(name),
+                endpoint: cluster.minio.endpoint,
+                commitLock: config.endsWith('-none') ? ('none' as const) : ('catalog' as const),
+              };
         const result = await timedRun(cluster, name, raw, range, target, workers);
         runs.get(config)!.push(result);
         process.stderr.write(
@@ -75,8 +88,9 @@ async function main() {
         );
       }
     }
-    const catalog = await catalogCommits(cluster);
-    report(data.rows, runs, catalog);
+    const catalog = await catalogCommits(cluster, false);
+    const locked = await catalogCommits(cluster, true);
+    report(data.rows, runs, catalog, locked);
   } finally {
     await cluster.stop();
     rmSync(work, { recursive: true, force: true });
@@ -118,7 +132,8 @@ async function timedRun(
       commits: summary.counts.succeeded,
       conflicts,
       commitShare: metrics.commitSeconds / metrics.loadSeconds,
-      commitSeconds: metrics.commitSeconds,
+      conflictSeconds: metrics.conflictSeconds,
+      lockWaitSeconds: metrics.lockWaitSeconds,
     };
   } finally {
     await pool.stop();
@@ -126,8 +141,8 @@ async function timedRun(
 }
 
 /** Three processes commit minimal transactions to one catalog for --seconds. */
-async function catalogCommits(cluster: LakeCluster) {
-  const lake = cluster.newLake('catalogbench');
+async function catalogCommits(cluster: LakeCluster, lock: boolean) {
+  const lake = cluster.newLake(lock ? 'catalogbenchlock' : 'catalogbench');
   const committer = (seconds: number) =>
     new Promise<{ commits: number; conflicts: number }>((resolve, reject) => {
       const child = spawn(process.execPath, [path.join(__dirname, 'bench-lake-committer.js')], {
@@ -138,6 +153,7 @@ async function catalogCommits(cluster: LakeCluster) {
           LAKE_DATA_PATH: lake.dataPath,
           LAKE_S3_ENDPOINT: cluster.minio.endpoint,
           SECONDS: String(seconds),
+          LOCK: lock ? '1' : '0',
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -160,23 +176,23 @@ function report(
   rows: number,
   runs: Map<string, Run[]>,
   catalog: { commits: number; conflicts: number; perSecond: number },
+  locked: { commits: number; conflicts: number; perSecond: number },
 ) {
   const summary = [...runs].map(([config, rs]) => ({
     config,
-    workers: config === 'file' ? 1 : Number(config.split('-')[1]),
+    workers: workersOf(config),
     seconds: median(rs.map((r) => r.seconds)),
     rate: median(rs.map((r) => r.rows / r.seconds)),
     commits: median(rs.map((r) => r.commits)),
     conflicts: median(rs.map((r) => r.conflicts)),
     commitShare: median(rs.map((r) => r.commitShare)),
-    commitPerPartition: median(rs.map((r) => r.commitSeconds / r.commits)),
+    // Each worker commits one partition at a time: its wall time is the denominator.
+    conflictShare: median(rs.map((r) => r.conflictSeconds / (r.seconds * workersOf(config)))),
+    lockWaitShare: median(rs.map((r) => r.lockWaitSeconds / (r.seconds * workersOf(config)))),
     runs: rs,
   }));
   const file = summary.find((s) => s.config === 'file')!;
   const single = summary.find((s) => s.config === 'lake-1')!;
-  // A conflict costs one commit attempt (the single-writer commit time) plus its wait (mean ~30 ms).
-  const conflictShare = (s: (typeof summary)[number]) =>
-    (s.conflicts * (single.commitPerPartition + 0.03)) / (s.seconds * s.workers);
   // One worker's commit rate here, and how many such workers keep the catalog half busy.
   const perWorker = single.commits / single.seconds;
   const rowsPerPartition = rows / single.commits;
@@ -189,16 +205,16 @@ function report(
     machineLine(),
     'Source: local disk. DuckDB file: one worker process. DuckLake: catalog in a local PostgreSQL 15, data on a local MinIO. Every worker: 2 partitions at once, 2 DuckDB threads, 1 GB.',
     '',
-    '| configuration | seconds | rows/s | vs DuckDB file | commits | conflicts retried | commit share of load time | est. conflict share of wall time | runs (s) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| configuration | seconds | rows/s | vs DuckDB file | commits | conflicts retried | commit share of load time | conflict share of wall time | lock wait share of wall time | runs (s) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...summary.map(
       (s) =>
-        `| ${s.config === 'file' ? 'DuckDB file, 1 worker' : `DuckLake, ${s.workers} worker${s.workers > 1 ? 's' : ''}`} | ${s.seconds.toFixed(2)} | ${Math.round(s.rate).toLocaleString('en-US')} | ${(s.rate / file.rate).toFixed(2)}x | ${s.commits} | ${s.conflicts} | ${(s.commitShare * 100).toFixed(0)} % | ${s.config === 'file' ? '' : `${(conflictShare(s) * 100).toFixed(1)} %`} | ${s.runs.map((r) => r.seconds.toFixed(1)).join(', ')} |`,
+        `| ${label(s.config, s.workers)} | ${s.seconds.toFixed(2)} | ${Math.round(s.rate).toLocaleString('en-US')} | ${(s.rate / file.rate).toFixed(2)}x | ${s.commits} | ${s.conflicts} | ${(s.commitShare * 100).toFixed(0)} % | ${s.config === 'file' ? '' : `${(s.conflictShare * 100).toFixed(1)} %`} | ${s.config === 'file' ? '' : `${(s.lockWaitShare * 100).toFixed(1)} %`} | ${s.runs.map((r) => r.seconds.toFixed(1)).join(', ')} |`,
     ),
     '',
-    `Catalog: three processes committing minimal transactions (one inlined row + the commit guard, conflicts re-run) for ${flags.seconds} s: ${catalog.commits} commits, ${catalog.conflicts} conflicts retried, **${catalog.perSecond.toFixed(1)} commits/s**.`,
+    `Catalog: three processes committing minimal transactions (one inlined row + the commit guard) for ${flags.seconds} s each way. Optimistic (conflicts re-run): ${catalog.commits} commits, ${catalog.conflicts} conflicts retried, **${catalog.perSecond.toFixed(1)} commits/s**. Under the commit lock: ${locked.commits} commits, ${locked.conflicts} conflicts, **${locked.perSecond.toFixed(1)} commits/s**.`,
     '',
-    `Workers per catalog: every commit bumps the table's guard row, so commits to one table take turns. One worker here commits ${perWorker.toFixed(2)} partitions/s of ${Math.round(rowsPerPartition).toLocaleString('en-US')} rows; keeping the catalog at half the rate above, one catalog serves about **${workersPerCatalog.toFixed(0)} workers** for partitions of that size, and k times more for partitions k times larger (a worker's commit rate falls with partition size): workers ≈ (commits/s ÷ 2) ÷ (partitions/s of one worker).`,
+    `Workers per catalog: commits to one table take turns (the commit lock, or else the guard row every commit bumps), so the catalog's commit rate to a table bounds all workers together (the optimistic rate is used below, the lower bound). One worker here commits ${perWorker.toFixed(2)} partitions/s of ${Math.round(rowsPerPartition).toLocaleString('en-US')} rows; keeping the catalog at half the rate above, one catalog serves about **${workersPerCatalog.toFixed(0)} workers** for partitions of that size, and k times more for partitions k times larger (a worker's commit rate falls with partition size): workers ≈ (commits/s ÷ 2) ÷ (partitions/s of one worker).`,
     '',
   ];
   const text = lines.join('\n');

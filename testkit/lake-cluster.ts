@@ -62,8 +62,14 @@ export interface WorkerPool {
   workers: WorkerProcess[];
   /** Partitions each worker committed ("partition loaded" in its own log). */
   committed: () => number[];
-  /** Summed over the workers' /metrics: seconds in commits, in whole load attempts, conflicts retried. */
-  metrics: () => Promise<{ commitSeconds: number; loadSeconds: number; conflicts: number }>;
+  /** Summed over the workers' /metrics: seconds in commits, in whole load attempts, conflicts retried (and their seconds), seconds waiting for the commit lock. */
+  metrics: () => Promise<{
+    commitSeconds: number;
+    loadSeconds: number;
+    conflicts: number;
+    conflictSeconds: number;
+    lockWaitSeconds: number;
+  }>;
   stop: () => Promise<void>;
 }
 
@@ -103,6 +109,8 @@ export async function startWorkerPool(
         commitSeconds: texts.reduce((s, t) => s + metric(t, 'backfill_merge_duration_seconds_sum'), 0),
         loadSeconds: texts.reduce((s, t) => s + metric(t, 'backfill_activity_duration_seconds_sum'), 0),
         conflicts: texts.reduce((s, t) => s + metric(t, 'backfill_commit_conflicts_retried_total'), 0),
+        conflictSeconds: texts.reduce((s, t) => s + metric(t, 'backfill_commit_conflict_seconds_total'), 0),
+        lockWaitSeconds: texts.reduce((s, t) => s + metric(t, 'backfill_commit_lock_wait_seconds_total'), 0),
       };
     },
     async stop() {

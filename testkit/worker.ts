@@ -27,6 +27,8 @@ export interface TestWorkerOptions {
   faults?: Faults;
   s3?: Source;
   maxConcurrentActivities?: number;
+  /** How long a DuckLake commit waits for an unreachable catalog. */
+  lakeConnectWindowMs?: number;
 }
 
 export async function startWorker(env: TestEnv, options: TestWorkerOptions = {}): Promise<RunningWorker> {
@@ -43,6 +45,9 @@ export async function startWorker(env: TestEnv, options: TestWorkerOptions = {})
     maxConcurrentWorkflowTasks: 10,
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.s3 ? { s3: options.s3 } : {}),
+    ...(options.lakeConnectWindowMs !== undefined
+      ? { lakeConnectWindowMs: options.lakeConnectWindowMs }
+      : {}),
   });
   void backfillWorker.run();
   // Idempotent, so a test may stop the worker early and the suite's `after` still stop it safely.

@@ -42,6 +42,14 @@ export function createMetrics(): ActivityMetrics & { registry: Registry } {
     'backfill_commit_conflicts_retried_total',
     'DuckLake commits refused by a concurrent writer and re-run from the staged batch',
   );
+  const conflictSeconds = counter(
+    'backfill_commit_conflict_seconds_total',
+    'Seconds lost to DuckLake commit conflicts: the refused attempts and the waits before their re-runs',
+  );
+  const lockWaitSeconds = counter(
+    'backfill_commit_lock_wait_seconds_total',
+    "Seconds DuckLake commits waited for the table's commit lock (another worker was committing)",
+  );
   const activityDuration = new Histogram({
     name: 'backfill_activity_duration_seconds',
     help: 'Duration of one partition load attempt',
@@ -77,7 +85,11 @@ export function createMetrics(): ActivityMetrics & { registry: Registry } {
     },
     merged: (durationMs) => mergeDuration.observe(durationMs / 1000),
     s3Error: (code) => s3Errors.inc({ code }),
-    commitConflict: () => conflicts.inc(),
+    commitConflict: (seconds) => {
+      conflicts.inc();
+      conflictSeconds.inc(seconds);
+    },
+    commitLockWait: (seconds) => lockWaitSeconds.inc(seconds),
   };
 }
 

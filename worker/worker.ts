@@ -30,6 +30,8 @@ export interface BackfillWorkerOptions {
   downloadConcurrency?: number;
   /** Partitions of at least this many source bytes keep staged files for file-level resume. */
   resumeMinBytes?: number;
+  /** How long a DuckLake commit waits for an unreachable catalog (BACKFILL_LAKE_CONNECT_TIMEOUT). */
+  lakeConnectWindowMs?: number;
   /** Prebuilt workflow bundle (tests build it once); default bundles ../workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -45,7 +47,11 @@ export interface BackfillWorker {
 export async function createBackfillWorker(options: BackfillWorkerOptions): Promise<BackfillWorker> {
   const staging = new StagingEngine(options.duckdb);
   const destinations = createDestinations(staging, {
-    lake: { onConflict: () => options.metrics?.commitConflict?.() },
+    lake: {
+      onConflict: (seconds) => options.metrics?.commitConflict?.(seconds),
+      onLockWait: (seconds) => options.metrics?.commitLockWait?.(seconds),
+      ...(options.lakeConnectWindowMs !== undefined ? { connectWindowMs: options.lakeConnectWindowMs } : {}),
+    },
   });
   const activities = createActivities({
     logger: options.logger,

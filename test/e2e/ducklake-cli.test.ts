@@ -1,9 +1,11 @@
 /**
  * Bad DuckLake inputs as a user meets them: `backfill start <spec> --wait` against a real worker,
  * real PostgreSQL and MinIO. A spec that carries a password is refused before anything starts
- * (exit 2); a wrong password, a missing bucket, a catalog made with another data path and a
- * missing extension fail their partition at once, without retry, with one line, and the CLI exits 1;
- * nothing is written; no secret is printed.
+ * (exit 2); a wrong password, an unreachable catalog (after BACKFILL_LAKE_CONNECT_TIMEOUT), a
+ * missing bucket, a catalog made with another data path and a missing extension fail their
+ * partition without retry, with one line, and the CLI exits 1; nothing is written; no secret is
+ * printed. A table name with quotes and semicolons loads as a name; an incompatible schema change
+ * fails naming the column and leaves the table as it was.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,9 +14,10 @@ import path from 'node:path';
 import type { BackfillSpecInput } from '../../common/spec';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from '../../scripts/dataset';
 import type { backfillWorkflow } from '../../workflows';
-import { runCli, startWorker, tempDir, uniqueId, useTestEnv, type RunningWorker } from '../helpers';
+import { freePort, runCli, startWorker, tempDir, uniqueId, useTestEnv, type RunningWorker } from '../helpers';
 import { startMinio, type Minio } from '../minio-server';
 import { startPostgres, type Postgres } from '../postgres-server';
+import { openLakeReader } from '../../testkit/ducklake-reader';
 
 const BUCKET = 'lakehouse';
 
@@ -37,7 +40,8 @@ describe('DuckLake bad inputs through the CLI', () => {
       AWS_ACCESS_KEY_ID: minio.accessKey,
       AWS_SECRET_ACCESS_KEY: minio.secretKey,
     });
-    worker = await startWorker(env);
+    // An unreachable catalog is waited for this long (a restart), then fails the partition.
+    worker = await startWorker(env, { lakeConnectWindowMs: 2000 });
   });
   after(async () => {
     await worker?.stop();
@@ -54,16 +58,22 @@ describe('DuckLake bad inputs through the CLI', () => {
   });
 
   let lakes = 0;
+  let unusedPort = 0;
+  before(async () => void (unusedPort = await freePort()));
   const newLake = () => {
     const name = `cli${++lakes}`;
     return { catalog: `postgres:${pg.createDatabase(name)}`, dataPath: `s3://${BUCKET}/${name}/` };
   };
-  const specFile = (lake: { catalog: string; dataPath: string }, target: object = {}) => {
+  const specFile = (
+    lake: { catalog: string; dataPath: string },
+    target: object = {},
+    schema: Record<string, string> = {},
+  ) => {
     const spec: BackfillSpecInput = {
       name: uniqueId('lake-cli'),
       // A local source; the lake's data path is on MinIO, reached through target.endpoint.
       source: { uri: raw },
-      schema: { ...TRANSACTIONS_SCHEMA },
+      schema: { ...TRANSACTIONS_SCHEMA, ...schema },
       target: {
         type: 'ducklake',
         ...lake,
@@ -123,6 +133,32 @@ describe('DuckLake bad inputs through the CLI', () => {
       /the catalog refused the login/,
     ],
     [
+      'unreachable PostgreSQL',
+      () => ({
+        lake: {
+          // Nothing listens on this port (it was free a moment ago).
+          catalog: `postgres:dbname=lake host=127.0.0.1 port=${unusedPort} user=lake connect_timeout=2`,
+          dataPath: `s3://${BUCKET}/unreachable/`,
+        },
+      }),
+      /the catalog database is unreachable \(waited \d+ s\)/,
+    ],
+    [
+      'a catalog made with another data path',
+      () => {
+        const first = newLake();
+        return {
+          lake: { ...first, dataPath: `${first.dataPath.replace(/\/$/, '')}-moved/` },
+          // The catalog exists, made by a backfill that wrote under the first data path.
+          arrange: async () => {
+            const made = await runCli(env, worker.taskQueue, ['start', specFile(first).file, '--wait']);
+            assert.equal(made.code, 0, made.err.join('\n'));
+          },
+        };
+      },
+      /the catalog was created with another data path/,
+    ],
+    [
       'missing bucket',
       () => ({ lake: { ...newLake(), dataPath: 's3://no-such-bucket/x/' } }),
       /the data path's bucket does not exist/,
@@ -168,4 +204,46 @@ describe('DuckLake bad inputs through the CLI', () => {
       }
     });
   }
+
+  it('a table name with quotes and semicolons loads as a name; an incompatible schema change then fails naming the column, exit 1, the table unchanged', async () => {
+    const lake = newLake();
+    const odd = `tr"ans'; DROP TABLE x; --`;
+    const access = {
+      ...lake,
+      s3: { endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey },
+      pgPassword: pg.password,
+    };
+    const shape = async () => {
+      const reader = await openLakeReader(access);
+      try {
+        const [row] = await reader.query<{ n: string; t: string }>(
+          `SELECT count(*)::VARCHAR AS n, any_value(typeof(amount)) AS t FROM "${odd.replaceAll('"', '""')}"`,
+        );
+        return row!;
+      } finally {
+        reader.close();
+      }
+    };
+    const loaded = await runCli(env, worker.taskQueue, [
+      'start',
+      specFile(lake, { table: odd }).file,
+      '--wait',
+    ]);
+    assert.equal(loaded.code, 0, loaded.err.join('\n'));
+    const before = await shape();
+    assert.ok(Number(before.n) > 0);
+    assert.match(before.t, /^DECIMAL/);
+    const { file, name } = specFile(lake, { table: odd }, { amount: 'VARCHAR' });
+    const changed = await runCli(env, worker.taskQueue, ['start', file, '--wait']);
+    assert.equal(changed.code, 1, changed.err.join('\n'));
+    const summary = await env.client.workflow.getHandle<typeof backfillWorkflow>(name).result();
+    const p = summary.partitions![0]!;
+    process.stdout.write(`# incompatible schema change: ${p.lastError}\n`);
+    assert.equal(p.stats?.attempts, 1, 'not retried');
+    assert.match(
+      p.lastError ?? '',
+      /^SchemaContractError: .*column "amount": target has DECIMAL\(\d+,\d+\), the spec says VARCHAR/,
+    );
+    assert.deepEqual(await shape(), before);
+  });
 });

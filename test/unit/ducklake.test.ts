@@ -127,12 +127,15 @@ describe('ducklake statements', () => {
 });
 
 describe('ducklake metrics', () => {
-  it('each conflict retried counts on backfill_commit_conflicts_retried_total', async () => {
+  it('each conflict retried counts on backfill_commit_conflicts_retried_total with its seconds; lock waits add up', async () => {
     const { createMetrics } = await import('../../worker/metrics');
     const metrics = createMetrics();
-    metrics.commitConflict!();
-    metrics.commitConflict!();
+    metrics.commitConflict!(0.25);
+    metrics.commitConflict!(0.5);
+    metrics.commitLockWait!(1.5);
     const text = await metrics.registry.metrics();
     assert.match(text, /^backfill_commit_conflicts_retried_total 2$/m);
+    assert.match(text, /^backfill_commit_conflict_seconds_total 0.75$/m);
+    assert.match(text, /^backfill_commit_lock_wait_seconds_total 1.5$/m);
   });
 });

@@ -12,6 +12,7 @@ import { queryRows, run } from '../../duckdb';
 import type { StagedBatch } from '../../staging/batch';
 import type { CommitRequest, CommitResult } from '../destination';
 import { writeBatch } from '../duckdb-file/commit';
+import { NO_COMMIT_LOCK, type CommitLock } from './commit-lock';
 import { configurationProblem, isConflict, messageOf } from './errors';
 import * as lake from './sql';
 
@@ -43,8 +44,10 @@ export async function commitToLake(
   request: CommitRequest,
   options: {
     policy?: ConflictPolicy;
+    /** Commits to the table take turns across processes (commit-lock.ts); conflicts remain possible. */
+    lock?: CommitLock;
     /** Called on each conflict retried (the worker's Prometheus counter). */
-    onConflict?: () => void;
+    onConflict?: (seconds: number) => void;
     where: string;
   },
 ): Promise<CommitResult> {
@@ -52,31 +55,38 @@ export async function commitToLake(
   const { spec } = request;
   const table = spec.target.table;
   const conn = batch.conn;
+  const lock = options.lock ?? NO_COMMIT_LOCK;
   let conflicts = 0;
   for (;;) {
+    const attempt = performance.now();
     try {
-      const result = await writeBatch(
-        conn,
-        alias,
-        batch,
-        {
-          ...request,
-          beforeCommit: async () => {
-            // In the transaction, so a failed first commit leaves no guard table behind either.
-            await run(conn, lake.createGuard(alias, table));
-            await run(conn, lake.bumpGuard(alias, table));
-            await request.beforeCommit();
-          },
-        },
-        {
-          mergeStatements: lake.lakeMergeBatch,
-          tableCreated: async (c) => {
-            if (spec.target.partitionColumns.length)
-              await run(c, lake.setPartitionedBy(alias, table, spec.target.partitionColumns));
-            if (spec.maintenance.clusterBy.length)
-              await run(c, lake.setSortedBy(alias, table, spec.maintenance.clusterBy));
-          },
-        },
+      const result = await lock.hold(
+        table,
+        () =>
+          writeBatch(
+            conn,
+            alias,
+            batch,
+            {
+              ...request,
+              beforeCommit: async () => {
+                // In the transaction, so a failed first commit leaves no guard table behind either.
+                await run(conn, lake.createGuard(alias, table));
+                await run(conn, lake.bumpGuard(alias, table));
+                await request.beforeCommit();
+              },
+            },
+            {
+              mergeStatements: lake.lakeMergeBatch,
+              tableCreated: async (c) => {
+                if (spec.target.partitionColumns.length)
+                  await run(c, lake.setPartitionedBy(alias, table, spec.target.partitionColumns));
+                if (spec.maintenance.clusterBy.length)
+                  await run(c, lake.setSortedBy(alias, table, spec.maintenance.clusterBy));
+              },
+            },
+          ),
+        request.signal,
       );
       const [snapshot] = await queryRows<{ id: bigint }>(conn, lake.lastCommittedSnapshot(alias));
       return {
@@ -97,8 +107,8 @@ export async function commitToLake(
         );
       }
       conflicts += 1;
-      options.onConflict?.();
       await sleep(conflictDelayMs(policy, conflicts), request.signal);
+      options.onConflict?.((performance.now() - attempt) / 1000);
     }
   }
 }

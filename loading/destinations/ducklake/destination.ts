@@ -14,6 +14,7 @@ import type { StagingEngine } from '../../staging/engine';
 import type { CommitRequest, CommitResult, Destination, TargetColumn } from '../destination';
 import { attachStatement, prepareLakeAccess } from './access';
 import { commitToLake, type ConflictPolicy } from './commit';
+import { NO_COMMIT_LOCK, PostgresCommitLock, type CommitLock } from './commit-lock';
 import { configurationProblem, isUnreachable, unreachable } from './errors';
 import { lakeIdentity, lakeLocation, lakeTarget, type LakeLocation } from './location';
 import { maintainLake } from './maintain';
@@ -25,7 +26,10 @@ export interface LakeOptions {
   /** How long an unreachable catalog is waited for before it is a configuration error. */
   connectWindowMs?: number;
   conflictPolicy?: ConflictPolicy;
-  onConflict?: () => void;
+  /** A conflict retried, with the seconds its refused attempt and the wait before the re-run took. */
+  onConflict?: (seconds: number) => void;
+  /** Seconds a commit waited for the table's commit lock. */
+  onLockWait?: (seconds: number) => void;
 }
 
 const DEFAULT_CONNECT_WINDOW_MS = 20_000;
@@ -35,6 +39,8 @@ const RACED_INIT_WINDOW_MS = 60_000;
 export class DuckLakeDestination implements Destination {
   /** The lake's catalog name in the staging instance; a new one after a failed attach (see attach). */
   private alias: string;
+  /** Commits to a table take turns across processes where the catalog can lock (PostgreSQL). */
+  private readonly lock: CommitLock;
 
   private constructor(
     private readonly engine: StagingEngine,
@@ -45,6 +51,9 @@ export class DuckLakeDestination implements Destination {
     private readonly options: LakeOptions,
   ) {
     this.alias = location.alias;
+    this.lock = location.postgres
+      ? new PostgresCommitLock(engine, () => lake.metadataCatalog(this.alias), options.onLockWait)
+      : NO_COMMIT_LOCK;
   }
 
   /**
@@ -130,6 +139,8 @@ export class DuckLakeDestination implements Destination {
         try {
           return await commitToLake(this.alias, batch, request, {
             where: this.where,
+            // Specs from before the option have none: the lock is the default.
+            lock: lakeTarget(request.spec).commitLock === 'none' ? NO_COMMIT_LOCK : this.lock,
             ...(this.options.conflictPolicy ? { policy: this.options.conflictPolicy } : {}),
             ...(this.options.onConflict ? { onConflict: this.options.onConflict } : {}),
           });
@@ -143,8 +154,11 @@ export class DuckLakeDestination implements Destination {
   }
 
   maintain(spec: BackfillSpec) {
+    // Maintenance rewrites the table's files: under the commit lock, it never makes a commit re-run.
     return this.commits.run(this.identity, () =>
-      this.withConnection((conn) => maintainLake(conn, this.alias, spec)),
+      this.lock.hold(spec.target.table, () =>
+        this.withConnection((conn) => maintainLake(conn, this.alias, spec)),
+      ),
     );
   }
 

@@ -35,6 +35,19 @@ export const bumpGuard = (catalog: string, table: string): Statement => ({
   sql: `UPDATE ${qualified(catalog, guardTable(table))} SET commits = commits + 1`,
 });
 
+/**
+ * The commit lock (commit-lock.ts), taken in the caller's open transaction on the catalog's
+ * PostgreSQL database: waits at most `waitMs`, then fails with a lock timeout. The key is a
+ * computed integer, the database a bound value.
+ */
+export const takeCommitLock = (database: string, key: bigint, waitMs: number): Statement => ({
+  sql: 'CALL postgres_execute($database, $statement)',
+  params: {
+    database,
+    statement: `SET LOCAL lock_timeout = ${Math.round(waitMs)}; SELECT pg_advisory_xact_lock(${key.toString()})`,
+  },
+});
+
 export const setPartitionedBy = (catalog: string, table: string, columns: string[]): Statement => ({
   sql: `ALTER TABLE ${qualified(catalog, table)} SET PARTITIONED BY (${columns.map(ident).join(', ')})`,
 });
