@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { startBackfill } from '../../client/backfills';
+import { gzipSync } from 'node:zlib';
+import { retryPartitions, startBackfill } from '../../client/backfills';
 import { generateTransactions } from '../../testkit/dataset';
 import { startTestEnv } from '../../testkit/env';
 import { generatedTransactions, uniqueId } from '../../testkit/fixtures';
@@ -125,6 +126,13 @@ async function main() {
     await (await startBackfill(env.client, failed, { taskQueue: worker.taskQueue })).result();
     await save(env.client, 'backfill-failed', failed.name);
     await save(env.client, 'partition-failed', `${failed.name}/2019-02`);
+
+    // the failed backfill retried once its file is fixed: a new run carrying the earlier run's
+    // outcomes into its details (patch details-over-runs)
+    writeFileSync(path.join(broken, 'year=2019/month=02/bad.ndjson.gz'), gzipSync('\n'));
+    await retryPartitions(env.client, failed.name, { failed: true }, worker.taskQueue);
+    await env.client.workflow.getHandle(failed.name).result();
+    await save(env.client, 'backfill-retried-over-runs', failed.name);
 
     // batched
     const batched = spec('batched', { partitionsPerChild: 2 });
