@@ -100,15 +100,18 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
     }
     c.finishBatch(batch, settled);
   };
-  const render = (force = false) => {
-    if (c.renderDue(force))
+  // Details are metadata, not commands: what they say may change without a patch.
+  const render = (force = false, finished = false) => {
+    if (c.renderDue(force)) {
+      const progress = c.progress({ statuses: ['running', 'failed'] });
       setCurrentDetails(
         renderDetails(
-          c.progress({ statuses: ['running', 'failed'] }),
+          finished ? { ...progress, state: 'finished' } : progress,
           Date.now(),
           earlier && overRuns(c.state.partitions, planned, earlier),
         ),
       );
+    }
   };
   const mustDrain = () =>
     workflowInfo().historyLength >= c.drainAt() || workflowInfo().continueAsNewSuggested;
@@ -146,7 +149,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
   }
   const maintenance = await maintain(spec, countStatuses(c.state.partitions).succeeded > 0);
   await condition(allHandlersFinished);
-  render(true);
+  render(true, true);
   return c.summary(maintenance);
 }
 

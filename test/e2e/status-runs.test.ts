@@ -77,6 +77,7 @@ describe('status reads a backfill across its runs, and from the server when no w
         .getHandle(spec.name)
         .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
       const details = metadata.currentDetails ?? '';
+      assert.match(details, new RegExp(`^## Backfill ${spec.name} — finished\n`), details);
       assert.match(details, /\*\*24 \/ 24\*\* partitions done over 2 runs/, details);
       assert.ok(
         details.includes(`| 24 | 0 | 0 | 0 | 0 | ${data.rows} | ${parsed.totals.rowsAccepted} |`),
