@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { getStatus, startBackfill } from '../../client/backfills';
 import { useTestEnv } from '../../testkit/env';
 import { prepareTransactionsBackfill } from '../../testkit/fixtures';
+import { assertNoSecret, workflowRecords } from '../../testkit/inspect';
 import { startMinio } from '../../testkit/minio-server';
 import { assertTargetEqualsOracle } from '../../testkit/oracle';
 import { freePort } from '../../testkit/ports';
@@ -88,18 +88,9 @@ describe('operating the worker', () => {
         `SDK log lines: ${JSON.stringify(sdk.slice(0, 3))}`,
       );
 
-      const places: string[] = [worker.logs.join('\n')];
       const ids = [spec.name, `${spec.name}/2020-01`, `${spec.name}/2020-02`, `${spec.name}/2020-03`];
-      for (const id of ids) {
-        const handle = env.client.workflow.getHandle(id);
-        places.push(historyToJSON(await handle.fetchHistory()));
-        const description = await handle.describe();
-        places.push(
-          JSON.stringify(description.memo ?? {}),
-          JSON.stringify(description.raw.workflowExecutionInfo?.searchAttributes ?? {}),
-        );
-      }
-      for (const text of places) assert.ok(!text.includes(SECRET), 'the secret leaked');
+      const places = [worker.logs.join('\n'), ...(await workflowRecords(env.client, ids))];
+      assertNoSecret(places, { 'S3 secret': SECRET });
       assert.ok(places[1]!.includes(spec.name), 'the haystack is real');
     } finally {
       await worker.kill();
