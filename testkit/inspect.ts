@@ -1,6 +1,11 @@
-/** What tests and benchmarks read from Temporal about a backfill: heartbeats, statuses, history sizes. */
+/**
+ * What tests and benchmarks read from Temporal about a backfill: heartbeats, statuses, history
+ * sizes, and everything it records that a secret must never reach.
+ */
+import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
-import { getStatus } from '../client/backfills';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { getStatus, type BackfillStatus } from '../client/backfills';
 import type { PartitionStatus } from '../common/types';
 import type { TestEnv } from './env';
 import { waitFor } from './wait';
@@ -27,6 +32,25 @@ export function waitForPartitionStatus(
   });
 }
 
+/**
+ * Waits until the backfill's workflow is no longer running (through restarts of the server or the
+ * workers: a status that cannot be read yet is polled again); resolves with its last status.
+ */
+export function waitForBackfillClosed(
+  client: Client,
+  backfillId: string,
+  timeoutMs = 600_000,
+): Promise<BackfillStatus> {
+  return waitFor(
+    'the backfill to close',
+    async () => {
+      const s = await getStatus(client, backfillId).catch(() => undefined);
+      return s && s.workflowStatus !== 'RUNNING' ? s : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 /** The history length of every run of a workflow ID (its continue-as-new chain). */
 export async function historyLengths(client: Client, workflowId: string): Promise<number[]> {
   const lengths: number[] = [];
@@ -35,4 +59,27 @@ export async function historyLengths(client: Client, workflowId: string): Promis
   for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
     lengths.push((await client.workflow.getHandle(workflowId, run.runId).describe()).historyLength);
   return lengths;
+}
+
+/** What Temporal keeps of each workflow, as text: its history (JSON), memo and search attributes. */
+export async function workflowRecords(client: Client, workflowIds: string[]): Promise<string[]> {
+  const records: string[] = [];
+  for (const id of workflowIds) {
+    const handle = client.workflow.getHandle(id);
+    const description = await handle.describe();
+    records.push(
+      historyToJSON(await handle.fetchHistory()),
+      JSON.stringify(description.memo ?? {}),
+      JSON.stringify(description.raw.workflowExecutionInfo?.searchAttributes ?? {}),
+    );
+  }
+  return records;
+}
+
+/** Asserts no text holds any of the secrets (named by what they are, for the failure message). */
+export function assertNoSecret(texts: string[], secrets: Record<string, string>): void {
+  for (const [what, secret] of Object.entries(secrets)) {
+    assert.ok(secret.length >= 8, `the ${what} is too short to search for`);
+    for (const text of texts) assert.ok(!text.includes(secret), `the ${what} leaked`);
+  }
 }

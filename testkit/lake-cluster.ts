@@ -6,53 +6,29 @@
  */
 import { Client } from '@temporalio/client';
 import { startDevServer, type DevServer } from '../client/dev-server';
-import { startMinio, type Minio } from './minio-server';
-import { startPostgres, type Postgres } from './postgres-server';
+import { startLakeServers, type LakeServers } from './lake-servers';
 import { freePort } from './ports';
 import { spawnWorker, type WorkerProcess } from './processes';
 import { uniqueId } from './fixtures';
 
-export interface LakeCluster {
-  pg: Postgres;
-  minio: Minio;
+/** The lake's servers (PostgreSQL, MinIO) and the Temporal dev server with a client. */
+export interface LakeCluster extends LakeServers {
   server: DevServer;
   client: Client;
-  /** The bucket lake data paths go under. */
-  bucket: string;
-  /** What a worker (or `backfill query`) needs to reach the lake: PGPASSWORD and the AWS keys. */
-  lakeEnv: () => Record<string, string>;
-  /** A fresh lake: its own catalog database and data path. */
-  newLake: (name: string) => { catalog: string; dataPath: string };
-  stop: () => Promise<void>;
 }
 
 export async function startLakeCluster(options: { dbFile?: string } = {}): Promise<LakeCluster> {
-  const [pg, minio, server] = await Promise.all([
-    startPostgres(),
-    startMinio(),
+  const [lake, server] = await Promise.all([
+    startLakeServers(),
     startDevServer(options.dbFile ? { dbFile: options.dbFile } : {}),
   ]);
-  const bucket = 'lake';
-  await minio.createBucket(bucket);
   return {
-    pg,
-    minio,
+    ...lake,
     server,
     client: new Client({ connection: server.connection, namespace: server.namespace }),
-    bucket,
-    lakeEnv: () => ({
-      PGPASSWORD: pg.password,
-      AWS_ACCESS_KEY_ID: minio.accessKey,
-      AWS_SECRET_ACCESS_KEY: minio.secretKey,
-    }),
-    newLake: (name) => ({
-      catalog: `postgres:${pg.createDatabase(name)}`,
-      dataPath: `s3://${bucket}/${name}/`,
-    }),
     async stop() {
       await server.stop();
-      pg.stop();
-      await minio.stop();
+      await lake.stop();
     },
   };
 }

@@ -1,30 +1,42 @@
 /** Spec builders for the generated transactions data: the one place that spells out its target. */
 import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../common/spec';
 import { TRANSACTIONS_SCHEMA } from './dataset';
+import type { LakeLocation } from './lake-servers';
 
 type SourceInput = BackfillSpecInput['source'];
 /** The DuckDB file target these builders spell out. */
 type TargetInput = Extract<BackfillSpecInput['target'], { path: string }>;
+/** The DuckLake target: a lake's location and its S3 endpoint. */
+type LakeTargetInput = Extract<BackfillSpecInput['target'], { type: 'ducklake' }>;
+/** What every target takes beside where it is: table, keys, write mode, deletes ... */
+type WriteOptions = Omit<TargetInput, 'type' | 'path'>;
 
-/** A DuckDB-file target partitioned by year and month, merged on `key`, the newest `ordering` winning. */
-export const monthlyTarget = (file: string, table: string, key: string, ordering: string): TargetInput => ({
-  path: file,
+/** Partitioned by year and month, merged on `key`, the newest `ordering` winning. */
+const monthlyWrite = (table: string, key: string, ordering: string): WriteOptions => ({
   table,
   partitionColumns: ['year', 'month'],
   keyColumns: [key],
   orderingColumn: ordering,
 });
 
+/** A DuckDB-file target partitioned by year and month, merged on `key`, the newest `ordering` winning. */
+export const monthlyTarget = (file: string, table: string, key: string, ordering: string): TargetInput => ({
+  path: file,
+  ...monthlyWrite(table, key, ordering),
+});
+
 export interface TransactionsSpecOptions {
   name: string;
   /** A local directory or an s3:// URI, or a whole source (endpoint, format, ...). */
   source: string | SourceInput;
-  /** The DuckDB file. */
-  target: string;
+  /** The DuckDB file, or a DuckLake (its location; `endpoint` for data on MinIO). */
+  target: string | (LakeLocation & Pick<LakeTargetInput, 'endpoint'>);
   from: string;
   to: string;
-  /** Target fields beside the path and the transactions keys (e.g. writeMode). */
-  targetOptions?: Partial<TargetInput>;
+  /** The generator's `deleted` flag (lateDeleteRate) is a column, and a row carrying it a delete. */
+  deletes?: boolean;
+  /** Target fields beside the location and the transactions keys (e.g. writeMode). */
+  targetOptions?: Partial<WriteOptions>;
 }
 
 /**
@@ -32,14 +44,19 @@ export interface TransactionsSpecOptions {
  * keeps its default. The benchmarks and the demo run it as is.
  */
 export function transactionsSpecInput(options: TransactionsSpecOptions): BackfillSpecInput {
+  const write: WriteOptions = {
+    ...monthlyWrite('transactions', 'transaction_id', 'updated_at'),
+    ...(options.deletes ? { deleteColumn: 'deleted' } : {}),
+    ...options.targetOptions,
+  };
   return {
     name: options.name,
     source: typeof options.source === 'string' ? { uri: options.source } : options.source,
-    schema: { ...TRANSACTIONS_SCHEMA },
-    target: {
-      ...monthlyTarget(options.target, 'transactions', 'transaction_id', 'updated_at'),
-      ...options.targetOptions,
-    },
+    schema: { ...TRANSACTIONS_SCHEMA, ...(options.deletes ? { deleted: 'BOOLEAN' } : {}) },
+    target:
+      typeof options.target === 'string'
+        ? { path: options.target, ...write }
+        : { type: 'ducklake', ...options.target, ...write },
     range: { from: options.from, to: options.to },
   };
 }

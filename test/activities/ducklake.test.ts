@@ -9,16 +9,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../../common/failures';
 import type { LoadPartitionResult } from '../../common/types';
 import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../../common/spec';
-import { freePort, tempDir } from '../helpers';
-import { startMinio, type Minio } from '../minio-server';
-import { startPostgres, type Postgres } from '../postgres-server';
-import { catalogFiles, openLakeReader, type LakeAccess } from '../ducklake-reader';
+import { catalogFiles } from '../../testkit/ducklake-reader';
+import { tempDir } from '../../testkit/fixtures';
+import { startLakeServers, type LakeLocation, type LakeServers } from '../../testkit/lake-servers';
+import { freePort } from '../../testkit/ports';
 import type { Destination } from '../../loading/destinations';
 import { createLoader, type Loader } from './loading';
 
@@ -69,26 +68,18 @@ function meetingPoint(): (d: Destination) => Destination {
 }
 
 describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
-  let pg: Postgres;
-  let minio: Minio;
+  let servers: LakeServers;
   let lakes = 0;
   const loaders: Loader[] = [];
   before(async () => {
-    pg = await startPostgres();
-    minio = await startMinio();
-    await minio.createBucket(BUCKET);
+    servers = await startLakeServers(BUCKET);
   });
   after(async () => {
     for (const l of loaders) await l.close();
-    pg?.stop();
-    await minio?.stop();
+    await servers?.stop();
   });
 
-  const workerEnv = () => ({
-    PGPASSWORD: pg.password,
-    AWS_ACCESS_KEY_ID: minio.accessKey,
-    AWS_SECRET_ACCESS_KEY: minio.secretKey,
-  });
+  const workerEnv = () => servers.lakeEnv();
   const loader = (
     env: NodeJS.ProcessEnv = workerEnv(),
     connectWindowMs = 2000,
@@ -102,31 +93,12 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
     return l;
   };
   /** A fresh lake: its own catalog database and data prefix. */
-  const newLake = () => {
-    const name = `lake${++lakes}`;
-    return { catalog: `postgres:${pg.createDatabase(name)}`, dataPath: `s3://${BUCKET}/${name}/`, name };
-  };
-  const access = (l: { catalog: string; dataPath: string }): LakeAccess => ({
-    ...l,
-    s3: { endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey },
-    pgPassword: pg.password,
-  });
-  const read = async <T>(l: { catalog: string; dataPath: string }, sql: string) => {
-    const reader = await openLakeReader(access(l));
-    try {
-      return await reader.query<T>(sql);
-    } finally {
-      reader.close();
-    }
-  };
-  const spec = (
-    dir: string,
-    l: { catalog: string; dataPath: string },
-    extra: Partial<BackfillSpecInput> = {},
-  ) =>
+  const newLake = () => servers.newLake(`lake${++lakes}`);
+  const read = <T>(l: LakeLocation, sql: string) => servers.read<T>(l, sql);
+  const spec = (dir: string, l: LakeLocation, extra: Partial<BackfillSpecInput> = {}) =>
     parseSpec({
       name: 'lake',
-      source: { uri: path.join(dir, 'raw'), endpoint: minio.endpoint },
+      source: { uri: path.join(dir, 'raw'), endpoint: servers.minio.endpoint },
       schema: { id: 'VARCHAR', qty: 'INTEGER', ts: 'TIMESTAMP', deleted: 'BOOLEAN' },
       target: {
         type: 'ducklake',
@@ -201,18 +173,12 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
     assert.deepEqual(await read(l, 'SELECT partition_key, reason FROM items__rejects'), [
       { partition_key: '2020-01', reason: 'column "qty": lots is not a number, INTEGER takes whole numbers' },
     ]);
-    const listed = await minio.client.send(
-      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${l.name}/` }),
-    );
-    const keys = (listed.Contents ?? []).map((o) => o.Key!);
-    assert.ok(
-      keys.some((k) => k.startsWith(`${l.name}/main/items/year=2020/month=1/`)),
-      keys.join('\n'),
-    );
-    assert.ok(
-      keys.some((k) => k.startsWith(`${l.name}/main/items/year=2020/month=2/`)),
-      keys.join('\n'),
-    );
+    const files = await servers.dataFiles(l);
+    for (const month of [1, 2])
+      assert.ok(
+        files.some((f) => f.startsWith(`${l.dataPath}main/items/year=2020/month=${month}/`)),
+        files.join('\n'),
+      );
   });
 
   it('overwrite replaces a partition; two workers committing at once without the commit lock conflict, re-run and converge', async () => {
@@ -354,21 +320,18 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
     await loadAs(w, s, '2020-02');
     await loadAs(w, s, '2020-02'); // a re-run: February's first files are now only in old snapshots
     // What a worker killed after writing a data file but before its commit leaves behind.
-    const orphan = `${l.name}/main/items/year=2020/month=1/ducklake-orphan.parquet`;
-    await minio.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: orphan, Body: 'PAR1' }));
+    const orphan = `${l.dataPath}main/items/year=2020/month=1/ducklake-orphan.parquet`;
+    await servers.minio.putObject(BUCKET, orphan.slice(`s3://${BUCKET}/`.length), 'PAR1');
     const report = await w.maintain(s);
     process.stdout.write(`# maintenance: ${JSON.stringify(report)}\n`);
     assert.equal(report.rowCount, 600);
     assert.match(report.steps.join(), /cleanup old files: [1-9]/, "the re-run's replaced files were deleted");
     assert.equal(report.steps[0], 'sorted by id');
     assert.ok(report.steps.includes('merge adjacent files'), report.steps.join());
-    const listed = await minio.client.send(
-      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${l.name}/` }),
-    );
-    const inBucket = (listed.Contents ?? []).map((o) => `s3://${BUCKET}/${o.Key}`).sort();
-    const reader = await openLakeReader(access(l));
+    const inBucket = (await servers.dataFiles(l)).sort();
+    const reader = await servers.reader(l);
     const inCatalog = await catalogFiles(reader, l.dataPath).finally(() => reader.close());
-    assert.ok(!inBucket.includes(`s3://${BUCKET}/${orphan}`), 'the orphaned file was removed');
+    assert.ok(!inBucket.includes(orphan), 'the orphaned file was removed');
     for (const file of inBucket)
       assert.ok(inCatalog.has(file), `${file} is in the bucket but not in the catalog`);
   });
@@ -382,7 +345,7 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
     return err;
   };
   /** Nothing written: the lake holds no table, or was never even created. */
-  const noTable = async (l: { catalog: string; dataPath: string }) => {
+  const noTable = async (l: LakeLocation) => {
     const tables = await read(l, "SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake'").catch(
       (e: Error) => {
         assert.match(e.message, /Existing DuckLake at metadata catalog .* does not exist/);
@@ -442,7 +405,7 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
       assert.match(err.message, message, what);
       assert.ok(!err.message.includes('\n'), `${what}: one line`);
       assert.ok(
-        !err.message.includes(pg.password) && !err.message.includes(minio.secretKey),
+        !err.message.includes(servers.pg.password) && !err.message.includes(servers.minio.secretKey),
         `${what}: no secret`,
       );
     }

@@ -14,6 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import { getStatus, startBackfill } from '../../client/backfills';
 import { oracleLines, prng } from '../../testkit/dataset';
 import { prepareTransactionsBackfill, uniqueId } from '../../testkit/fixtures';
+import { waitForBackfillClosed } from '../../testkit/inspect';
 import { startMinio } from '../../testkit/minio-server';
 import { queryFile, targetLines } from '../../testkit/oracle';
 import { startTemporalProcess } from '../../testkit/temporal-process';
@@ -119,14 +120,7 @@ describe('chaos', () => {
         log(`${event} done (succeeded ${counts?.succeeded ?? '?'}/48, running ${counts?.running ?? '?'})`);
       }
 
-      const status = await waitFor(
-        'the backfill to close',
-        async () => {
-          const s = await getStatus(client, spec.name).catch(() => undefined);
-          return s && s.workflowStatus !== 'RUNNING' ? s : undefined;
-        },
-        600_000,
-      );
+      const status = await waitForBackfillClosed(client, spec.name);
       log(`events: ${JSON.stringify(done)}; worker restarts by exit: ${workers.unexpectedExits()}`);
       assert.equal(done['kill-worker'], kills, 'every worker kill happened while the backfill ran');
       assert.equal(done['kill-server'] + done['restart-server'], 2, 'two server restarts');

@@ -9,22 +9,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { getStatus, startBackfill } from '../../client/backfills';
 import type { backfillWorkflow } from '../../workflows';
 import { parseSpec } from '../../common/spec';
-import {
-  generateTransactions,
-  oracleLines,
-  prng,
-  TARGET_LINES_SQL,
-  TRANSACTIONS_SCHEMA,
-} from '../../scripts/dataset';
-import { catalogFiles, openLakeReader } from '../ducklake-reader';
-import { spawnWorker, startTestEnv, tempDir, uniqueId, waitFor, type WorkerProcess } from '../helpers';
-import { startMinio } from '../minio-server';
-import { startPostgres } from '../postgres-server';
+import { oracleLines, prng, TARGET_LINES_SQL } from '../../testkit/dataset';
+import { catalogFiles } from '../../testkit/ducklake-reader';
+import { startTestEnv } from '../../testkit/env';
+import { uniqueId } from '../../testkit/fixtures';
+import { waitForBackfillClosed } from '../../testkit/inspect';
+import { lakeTransactionsSpecInput, uploadLakeTransactions } from '../../testkit/lake-dataset';
+import { startLakeServers } from '../../testkit/lake-servers';
+import { spawnWorker, type WorkerProcess } from '../../testkit/processes';
 
 const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 const kills = Number(process.env.CHAOS_KILLS ?? 6);
@@ -36,51 +31,22 @@ describe('DuckLake under faults', () => {
   it(`worker kills (one mid-commit) and a PostgreSQL crash leave the lake equal to the oracle and no orphaned file (seed ${seed})`, async () => {
     const random = prng(seed);
     const log = (line: string) => process.stdout.write(`# lake faults: ${line}\n`);
-    const dir = tempDir('lake-faults-');
-    const data = generateTransactions({
-      dir: path.join(dir, 'raw'),
-      from: '2016-01',
-      to: '2019-12',
-      rowsPerPartition: 150,
-      filesPerPartition: 2,
-      lateUpdateRate: 0.15,
-      lateDeleteRate: 0.3,
-      seed,
-    });
-    const pg = await startPostgres();
-    const minio = await startMinio();
-    const env = await startTestEnv();
+    const [servers, env] = await Promise.all([startLakeServers(BUCKET), startTestEnv()]);
     const workers: WorkerProcess[] = [];
     try {
-      await minio.createBucket(BUCKET);
-      await minio.uploadDir(BUCKET, 'raw/', path.join(dir, 'raw'));
-      const lake = { catalog: `postgres:${pg.createDatabase('faults')}`, dataPath: `s3://${BUCKET}/faults/` };
+      const { data } = await uploadLakeTransactions(servers, seed);
+      const lake = servers.newLake('faults');
       const taskQueue = uniqueId('lake-faults');
       const server = { address: env.server.address, namespace: env.server.namespace };
       const workerEnv = {
-        PGPASSWORD: pg.password,
-        AWS_ACCESS_KEY_ID: minio.accessKey,
-        AWS_SECRET_ACCESS_KEY: minio.secretKey,
+        ...servers.lakeEnv(),
         BACKFILL_MAX_CONCURRENT_ACTIVITIES: '2',
         // Each commit waits inside its transaction, data files already written: kills land mid-commit.
         BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS: '400',
       };
       for (let i = 0; i < 3; i++) workers.push(spawnWorker(server, taskQueue, workerEnv));
       const spec = parseSpec({
-        name: uniqueId('lake-faults'),
-        source: { uri: `s3://${BUCKET}/raw`, endpoint: minio.endpoint, forcePathStyle: true },
-        schema: { ...TRANSACTIONS_SCHEMA, deleted: 'BOOLEAN' },
-        target: {
-          type: 'ducklake',
-          ...lake,
-          table: 'transactions',
-          partitionColumns: ['year', 'month'],
-          keyColumns: ['transaction_id'],
-          orderingColumn: 'updated_at',
-          deleteColumn: 'deleted',
-        },
-        range: { from: '2016-01', to: '2019-12' },
-        maxConcurrency: 6,
+        ...lakeTransactionsSpecInput(servers, lake, uniqueId('lake-faults')),
         retry: {
           maximumAttempts: 60,
           initialInterval: '200ms',
@@ -140,20 +106,13 @@ describe('DuckLake under faults', () => {
         done += 1;
         log(`kill ${done}${index !== undefined ? ' (mid-commit)' : ''}: succeeded ${s.counts.succeeded}/48`);
         if (k === restartAfter) {
-          pg.halt({ mode: 'immediate' });
+          servers.pg.halt({ mode: 'immediate' });
           await sleep(3000);
-          pg.resume();
+          servers.pg.resume();
           log('PostgreSQL crashed (immediate) and restarted');
         }
       }
-      const status = await waitFor(
-        'the backfill to close',
-        async () => {
-          const s = await getStatus(env.client, spec.name).catch(() => undefined);
-          return s && s.workflowStatus !== 'RUNNING' ? s : undefined;
-        },
-        600_000,
-      );
+      const status = await waitForBackfillClosed(env.client, spec.name);
       const conflicts = (status.partitions ?? []).reduce((n, p) => n + (p.stats?.conflictsRetried ?? 0), 0);
       const retried = (status.partitions ?? []).filter((p) => (p.stats?.attempts ?? 1) > 1).length;
       log(
@@ -170,11 +129,7 @@ describe('DuckLake under faults', () => {
       // A kill mid-commit leaves the data files it had written and no catalog entry for them.
       assert.ok(removed >= 1, `maintenance removed no orphaned file: ${JSON.stringify(summary.maintenance)}`);
 
-      const reader = await openLakeReader({
-        ...lake,
-        s3: { endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey },
-        pgPassword: pg.password,
-      });
+      const reader = await servers.reader(lake);
       try {
         const expected = oracleLines(data.oracle);
         const actual = (await reader.query<{ line: string }>(TARGET_LINES_SQL('transactions'))).map(
@@ -187,10 +142,7 @@ describe('DuckLake under faults', () => {
         assert.equal(sha256(actual), sha256(expected), 'checksum over all values');
 
         const known = await catalogFiles(reader, lake.dataPath);
-        const listed = await minio.client.send(
-          new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'faults/' }),
-        );
-        const inBucket = (listed.Contents ?? []).map((o) => `s3://${BUCKET}/${o.Key}`);
+        const inBucket = await servers.dataFiles(lake);
         const orphans = inBucket.filter((f) => !known.has(f));
         log(
           `files: ${inBucket.length} in the bucket, ${known.size} in the catalog, orphans ${orphans.length}`,
@@ -206,8 +158,7 @@ describe('DuckLake under faults', () => {
         await w.exited;
       }
       await env.server.stop();
-      pg.stop();
-      await minio.stop();
+      await servers.stop();
     }
   });
 });

@@ -10,12 +10,13 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { getStatus, startBackfill } from '../../client/backfills';
 import { parseSpec, type BackfillSpecInput } from '../../common/spec';
-import { generateTransactions, TRANSACTIONS_SCHEMA, type Dataset } from '../../testkit/dataset';
+import { generateTransactions, type Dataset } from '../../testkit/dataset';
 import { runCliProcess } from '../../testkit/cli';
 import { startTestEnv, type TestEnv } from '../../testkit/env';
 import { tempDir, uniqueId, writeSpecFile } from '../../testkit/fixtures';
-import { startMinio, type Minio } from '../../testkit/minio-server';
-import { startPostgres, type Postgres } from '../../testkit/postgres-server';
+import { waitForBackfillClosed } from '../../testkit/inspect';
+import { startLakeServers, type LakeServers } from '../../testkit/lake-servers';
+import { transactionsSpecInput } from '../../testkit/specs';
 import { waitFor } from '../../testkit/wait';
 import { startWorker, type RunningWorker } from '../../testkit/worker';
 
@@ -24,8 +25,7 @@ const BUCKET = 'querylake';
 const HELD = '2020-04';
 
 describe('backfill query on a DuckLake target (PostgreSQL catalog, data on MinIO)', () => {
-  let pg: Postgres;
-  let minio: Minio;
+  let servers: LakeServers;
   let env: TestEnv;
   let worker: RunningWorker | undefined;
   let data: Dataset;
@@ -36,8 +36,7 @@ describe('backfill query on a DuckLake target (PostgreSQL catalog, data on MinIO
   let holding = false;
 
   before(async () => {
-    [pg, minio, env] = await Promise.all([startPostgres(), startMinio(), startTestEnv()]);
-    await minio.createBucket(BUCKET);
+    [servers, env] = await Promise.all([startLakeServers(BUCKET), startTestEnv()]);
     const dir = tempDir('lake-query-');
     data = generateTransactions({
       dir: path.join(dir, 'raw'),
@@ -47,26 +46,19 @@ describe('backfill query on a DuckLake target (PostgreSQL catalog, data on MinIO
       lateUpdateRate: 0,
     });
     input = {
-      name: uniqueId('lake-query'),
-      source: { uri: path.join(dir, 'raw') },
-      schema: { ...TRANSACTIONS_SCHEMA },
-      target: {
-        type: 'ducklake',
-        catalog: `postgres:${pg.createDatabase('querylake')}`,
-        dataPath: `s3://${BUCKET}/lake/`,
-        endpoint: minio.endpoint,
-        table: 'transactions',
-        partitionColumns: ['year', 'month'],
-        keyColumns: ['transaction_id'],
-        orderingColumn: 'updated_at',
-      },
-      range: { from: '2020-01', to: '2020-04' },
+      ...transactionsSpecInput({
+        name: uniqueId('lake-query'),
+        source: path.join(dir, 'raw'),
+        target: { ...servers.newLake('querylake'), endpoint: servers.minio.endpoint },
+        from: '2020-01',
+        to: '2020-04',
+      }),
       maxConcurrency: 1,
       heartbeatTimeout: '5s',
     };
     specFile = writeSpecFile(dir, input);
     // The in-process worker takes the lake's credentials from this process's environment.
-    Object.assign(process.env, lakeEnv());
+    Object.assign(process.env, servers.lakeEnv());
     worker = await startWorker(env, {
       faults: {
         holdBeforeCommit: (key) => {
@@ -81,15 +73,10 @@ describe('backfill query on a DuckLake target (PostgreSQL catalog, data on MinIO
     release();
     await worker?.stop();
     await env?.server.stop();
-    pg?.stop();
-    await minio?.stop();
+    await servers?.stop();
   });
 
-  const lakeEnv = () => ({
-    PGPASSWORD: pg.password,
-    AWS_ACCESS_KEY_ID: minio.accessKey,
-    AWS_SECRET_ACCESS_KEY: minio.secretKey,
-  });
+  const lakeEnv = () => servers.lakeEnv();
   const query = (sql: string, extra: string[] = [], queryEnv: Record<string, string> = lakeEnv()) =>
     runCliProcess(['query', specFile, sql, ...extra], queryEnv);
   const counts = async () => {
@@ -119,14 +106,7 @@ describe('backfill query on a DuckLake target (PostgreSQL catalog, data on MinIO
     assert.equal(running.workflowStatus, 'RUNNING');
 
     release();
-    await waitFor(
-      'the backfill to close',
-      async () => {
-        const s = await getStatus(env.client, spec.name).catch(() => undefined);
-        return s && s.workflowStatus !== 'RUNNING' ? s : undefined;
-      },
-      120_000,
-    );
+    await waitForBackfillClosed(env.client, spec.name, 120_000);
     const total = await query('SELECT count(*)::INTEGER AS n FROM transactions', ['--csv']);
     assert.equal(total.code, 0, total.stderr);
     assert.equal(total.stdout, `n\n${data.oracle.size}`);
@@ -161,7 +141,7 @@ describe('backfill query on a DuckLake target (PostgreSQL catalog, data on MinIO
     assert.equal(wrong.stderr.split('\n').length, 1, wrong.stderr);
     assert.match(wrong.stderr, /^error: DuckLake postgres:.*: the catalog refused the login/);
     const output = wrong.stderr + (await query('SELECT count(*) FROM transactions')).stdout;
-    for (const secret of [pg.password, minio.secretKey])
+    for (const secret of [servers.pg.password, servers.minio.secretKey])
       assert.ok(!output.includes(secret), 'a secret leaked');
   });
 });

@@ -12,29 +12,16 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { getStatus, startBackfill } from '../../client/backfills';
-import { parseSpec, type BackfillSpec } from '../../common/spec';
-import {
-  generateTransactions,
-  oracleLines,
-  TRANSACTIONS_SCHEMA,
-  TARGET_LINES_SQL,
-  type Dataset,
-} from '../../scripts/dataset';
-import { openLakeReader, type LakeAccess } from '../ducklake-reader';
-import {
-  runCliProcess,
-  spawnWorker,
-  startTestEnv,
-  tempDir,
-  uniqueId,
-  waitFor,
-  type TestEnv,
-  type WorkerProcess,
-} from '../helpers';
-import { startMinio, type Minio } from '../minio-server';
-import { startPostgres, type Postgres } from '../postgres-server';
+import { startBackfill } from '../../client/backfills';
+import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../../common/spec';
+import { oracleLines, TARGET_LINES_SQL, type Dataset } from '../../testkit/dataset';
+import { runCliProcess } from '../../testkit/cli';
+import { startTestEnv, type TestEnv } from '../../testkit/env';
+import { uniqueId } from '../../testkit/fixtures';
+import { assertNoSecret, waitForBackfillClosed, workflowRecords } from '../../testkit/inspect';
+import { lakeTransactionsSpecInput, uploadLakeTransactions } from '../../testkit/lake-dataset';
+import { startLakeServers, type LakeLocation, type LakeServers } from '../../testkit/lake-servers';
+import { spawnWorker, type WorkerProcess } from '../../testkit/processes';
 
 const sha256 = (lines: string[]) => createHash('sha256').update(lines.join('\n')).digest('hex');
 const BUCKET = 'lakehouse';
@@ -63,73 +50,42 @@ function overwriteOracle(rawDir: string): string[] {
 }
 
 describe('DuckLake: three worker processes, one backfill, one lake', () => {
-  let pg: Postgres;
-  let minio: Minio;
+  let servers: LakeServers;
   let env: TestEnv;
   let data: Dataset;
   let rawDir: string;
   let lakes = 0;
   before(async () => {
-    pg = await startPostgres();
-    minio = await startMinio();
-    env = await startTestEnv();
-    const dir = tempDir('lake-e2e-');
-    rawDir = path.join(dir, 'raw');
-    data = generateTransactions({
-      dir: rawDir,
-      from: '2016-01',
-      to: '2019-12',
-      rowsPerPartition: 150,
-      filesPerPartition: 2,
-      lateUpdateRate: 0.15,
-      lateDeleteRate: 0.3,
-      seed: 11,
-    });
+    [servers, env] = await Promise.all([startLakeServers(BUCKET), startTestEnv()]);
+    ({ raw: rawDir, data } = await uploadLakeTransactions(servers, 11));
     assert.equal(data.partitions.length, 48);
-    await minio.createBucket(BUCKET);
-    await minio.uploadDir(BUCKET, 'raw/', rawDir);
   });
   after(async () => {
     await env?.server.stop();
-    pg?.stop();
-    await minio?.stop();
+    await servers?.stop();
   });
 
   const workerEnv = () => ({
-    PGPASSWORD: pg.password,
-    AWS_ACCESS_KEY_ID: minio.accessKey,
-    AWS_SECRET_ACCESS_KEY: minio.secretKey,
+    ...servers.lakeEnv(),
     BACKFILL_MAX_CONCURRENT_ACTIVITIES: '2',
     LOG_LEVEL: 'info',
   });
 
   const lakeSpec = (
     mode: 'merge' | 'overwrite',
-    lake: { catalog: string; dataPath: string },
+    lake: LakeLocation,
     commitLock: 'catalog' | 'none',
-  ): BackfillSpec =>
-    parseSpec({
-      name: uniqueId(`lake-${mode}`),
-      source: { uri: `s3://${BUCKET}/raw`, endpoint: minio.endpoint, forcePathStyle: true },
-      schema: { ...TRANSACTIONS_SCHEMA, deleted: 'BOOLEAN' },
-      target: {
-        type: 'ducklake',
-        ...lake,
-        table: 'transactions',
-        partitionColumns: ['year', 'month'],
-        keyColumns: ['transaction_id'],
-        orderingColumn: 'updated_at',
-        deleteColumn: 'deleted',
-        writeMode: mode,
-        commitLock,
-      },
-      range: { from: '2016-01', to: '2019-12' },
-      maxConcurrency: 6,
+  ): BackfillSpec => {
+    const input = lakeTransactionsSpecInput(servers, lake, uniqueId(`lake-${mode}`), { writeMode: mode });
+    return parseSpec({
+      ...input,
+      target: { ...input.target, commitLock } as BackfillSpecInput['target'],
       retry: { maximumAttempts: 10, initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
       heartbeatTimeout: '5s',
       // Merge keeps its snapshots (time travel is checked); overwrite expires them all after the load.
       maintenance: { snapshotRetention: mode === 'merge' ? '7d' : '0s' },
     });
+  };
 
   // Without the commit lock overlapping commits conflict and are re-run; with it they take turns.
   const cases = [
@@ -139,13 +95,7 @@ describe('DuckLake: three worker processes, one backfill, one lake', () => {
   ] as const;
   for (const [mode, commitLock] of cases) {
     it(`${mode}, commit lock ${commitLock}: the lake equals the oracle, every worker committed, ${commitLock === 'none' ? 'conflicts were retried' : 'no commit conflicted'}${mode === 'overwrite' ? ', a reader never saw half a partition' : ', snapshot ids time-travel'}`, async () => {
-      const name = `lake${++lakes}`;
-      const lake = { catalog: `postgres:${pg.createDatabase(name)}`, dataPath: `s3://${BUCKET}/${name}/` };
-      const access: LakeAccess = {
-        ...lake,
-        s3: { endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey },
-        pgPassword: pg.password,
-      };
+      const lake = servers.newLake(`lake${++lakes}`);
       const spec = lakeSpec(mode, lake, commitLock);
       const taskQueue = uniqueId('lake');
       const server = { address: env.server.address, namespace: env.server.namespace };
@@ -156,7 +106,7 @@ describe('DuckLake: three worker processes, one backfill, one lake', () => {
           ...workerEnv(),
           LAKE_CATALOG: lake.catalog,
           LAKE_DATA_PATH: lake.dataPath,
-          LAKE_S3_ENDPOINT: minio.endpoint,
+          LAKE_S3_ENDPOINT: servers.minio.endpoint,
           LAKE_TABLE: 'transactions',
         },
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -167,14 +117,7 @@ describe('DuckLake: three worker processes, one backfill, one lake', () => {
       try {
         const started = Date.now();
         await startBackfill(env.client, spec, { taskQueue });
-        const status = await waitFor(
-          'the backfill to close',
-          async () => {
-            const s = await getStatus(env.client, spec.name).catch(() => undefined);
-            return s && s.workflowStatus !== 'RUNNING' ? s : undefined;
-          },
-          600_000,
-        );
+        const status = await waitForBackfillClosed(env.client, spec.name);
         const seconds = (Date.now() - started) / 1000;
         assert.equal(status.workflowStatus, 'COMPLETED', JSON.stringify(status.counts));
         assert.equal(status.counts.succeeded, 48, JSON.stringify(status.counts));
@@ -198,7 +141,7 @@ describe('DuckLake: three worker processes, one backfill, one lake', () => {
         if (commitLock === 'none') assert.ok(conflicts > 0, 'three workers never conflicted');
         else assert.equal(conflicts, 0, 'commits under the lock conflicted');
 
-        const reader = await openLakeReader(access);
+        const reader = await servers.reader(lake);
         try {
           const expected = mode === 'merge' ? oracleLines(data.oracle) : overwriteOracle(rawDir);
           const actual = (await reader.query<{ line: string }>(TARGET_LINES_SQL('transactions'))).map(
@@ -272,20 +215,20 @@ describe('DuckLake: three worker processes, one backfill, one lake', () => {
         });
         assert.equal(cli.code, 0, cli.stderr);
         assert.match(cli.stdout, /"conflictsRetried"/);
-        const places = [...workers.map((w) => w.logs.join('\n')), cli.stdout, cli.stderr, polled];
-        for (const id of [spec.name, ...partitions.map((p) => `${spec.name}/${p.key}`)]) {
-          const handle = env.client.workflow.getHandle(id);
-          places.push(historyToJSON(await handle.fetchHistory()));
-          const description = await handle.describe();
-          places.push(
-            JSON.stringify(description.memo ?? {}),
-            JSON.stringify(description.raw.workflowExecutionInfo?.searchAttributes ?? {}),
-          );
-        }
-        for (const text of places) {
-          assert.ok(!text.includes(pg.password), 'the PostgreSQL password leaked');
-          assert.ok(!text.includes(minio.secretKey), 'the S3 secret leaked');
-        }
+        const places = [
+          ...workers.map((w) => w.logs.join('\n')),
+          cli.stdout,
+          cli.stderr,
+          polled,
+          ...(await workflowRecords(env.client, [
+            spec.name,
+            ...partitions.map((p) => `${spec.name}/${p.key}`),
+          ])),
+        ];
+        assertNoSecret(places, {
+          'PostgreSQL password': servers.pg.password,
+          'S3 secret': servers.minio.secretKey,
+        });
         assert.ok(
           places.some((t) => t.includes(lake.catalog.slice(9, 30))),
           'the haystack is real',
