@@ -147,7 +147,8 @@ async function commitBatch(
   hooks: LoadHooks,
 ) {
   const { spec, partitionKey } = input;
-  hooks.progress.stage = 'committing';
+  // Until its turn comes (another partition of this process, or another worker, is committing).
+  hooks.progress.stage = 'waiting to commit';
   const delay = hooks.faults?.delayBeforeCommitMs?.(partitionKey) ?? 0;
   const started = Date.now();
   const result = await destination.commit(batch, {
@@ -158,6 +159,7 @@ async function commitBatch(
     loadedAt,
     keepRejects: spec.readMode === 'permissive',
     signal: hooks.signal,
+    onTurn: () => void (hooks.progress.stage = 'committing'),
     beforeCommit: async () => {
       if (delay > 0) await hooks.sleep(delay);
       const hold = hooks.faults?.holdBeforeCommit?.(partitionKey);

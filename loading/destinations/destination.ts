@@ -21,6 +21,8 @@ export interface CommitRequest {
   beforeCommit: () => Promise<void>;
   /** Aborts a commit still waiting for its turn on the target (the partition was cancelled). */
   signal?: AbortSignal;
+  /** Called when the commit's turn comes (after the waits for other commits), as its transaction starts. */
+  onTurn?: () => void;
 }
 
 export interface CommitResult {

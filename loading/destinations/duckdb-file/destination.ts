@@ -56,7 +56,10 @@ export class DuckDbFileDestination implements Destination {
   commit(batch: StagedBatch, request: CommitRequest): Promise<CommitResult> {
     return this.commits.run(
       this.file,
-      () => writeBatch(batch.conn, this.catalog, batch, request),
+      () => {
+        request.onTurn?.();
+        return writeBatch(batch.conn, this.catalog, batch, request);
+      },
       request.signal,
     );
   }

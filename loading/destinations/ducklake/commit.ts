@@ -62,8 +62,9 @@ export async function commitToLake(
     try {
       const result = await lock.hold(
         table,
-        () =>
-          writeBatch(
+        () => {
+          request.onTurn?.();
+          return writeBatch(
             conn,
             alias,
             batch,
@@ -85,7 +86,8 @@ export async function commitToLake(
                   await run(c, lake.setSortedBy(alias, table, spec.maintenance.clusterBy));
               },
             },
-          ),
+          );
+        },
         request.signal,
       );
       const [snapshot] = await queryRows<{ id: bigint }>(conn, lake.lastCommittedSnapshot(alias));
