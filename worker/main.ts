@@ -45,6 +45,7 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
       ...(config.BACKFILL_STAGING_DIR ? { stagingDir: config.BACKFILL_STAGING_DIR } : {}),
       downloadConcurrency: config.BACKFILL_DOWNLOAD_CONCURRENCY,
       resumeMinBytes: sizeBytes(config.BACKFILL_RESUME_MIN_BYTES),
+      readPath: config.BACKFILL_READ_PATH,
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.BACKFILL_TASK_QUEUE,

@@ -10,6 +10,7 @@ import type { Faults, ActivityMetrics } from '../activities/deps';
 import { createDestinations } from '../loading/destinations';
 import { createSources, type Source } from '../loading/sources';
 import { StagingEngine, type DuckDbSettings } from '../loading/staging/engine';
+import type { ReadPath } from '../loading/staging/fast-read';
 
 export interface BackfillWorkerOptions {
   connection: NativeConnection;
@@ -30,6 +31,8 @@ export interface BackfillWorkerOptions {
   downloadConcurrency?: number;
   /** Partitions of at least this many source bytes keep staged files for file-level resume. */
   resumeMinBytes?: number;
+  /** auto: clean files take the optimistic read; line: every file is read line by line. */
+  readPath?: ReadPath;
   /** Prebuilt workflow bundle (tests build it once); default bundles ../workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -57,6 +60,7 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
     ...(options.stagingDir ? { stagingDir: options.stagingDir } : {}),
     ...(options.downloadConcurrency ? { downloadConcurrency: options.downloadConcurrency } : {}),
     ...(options.resumeMinBytes !== undefined ? { resumeMinBytes: options.resumeMinBytes } : {}),
+    ...(options.readPath ? { readPath: options.readPath } : {}),
   });
   const worker = await Worker.create({
     connection: options.connection,

@@ -7,7 +7,7 @@ import { DEFAULT_TYPING, exactCast, type TypingOptions } from './exact-cast';
 import { lastValueWins, repeatsKey } from './json-duplicates';
 import { ident, literal } from './quote';
 import type { Statement } from './statement';
-import { RAW_TABLE, RECORDS_TABLE, STAGE_TABLE, type ColumnTypes } from './tables';
+import { FAST_TABLE, RAW_TABLE, RECORDS_TABLE, STAGE_TABLE, type ColumnTypes } from './tables';
 
 const VALID_OBJECT = `"__reason" IS NULL AND json_valid("__raw") AND json_type("__raw") = 'OBJECT'`;
 
@@ -78,6 +78,7 @@ export function stageFromRaw(
 export const dropRawTables: Statement[] = [
   { sql: `DROP TABLE IF EXISTS ${ident(RAW_TABLE)}` },
   { sql: `DROP TABLE IF EXISTS ${ident(RECORDS_TABLE)}` },
+  { sql: `DROP TABLE IF EXISTS ${ident(FAST_TABLE)}` },
 ];
 
 /** Counts of the staged rows: total, rejected. */

@@ -14,6 +14,8 @@ import { materialize } from '../sources/materialize';
 import { prefetchInOrder } from '../sources/prefetch';
 import type { Source, SourceFile } from '../sources';
 import * as sql from '../sql';
+import { byteOrder } from './discover';
+import { readFast, type ReadPath } from './fast-read';
 import { readRawFile } from './read';
 import { fingerprint, reusableFiles, stagedFile, stagedFilesGlob } from './resume';
 
@@ -25,11 +27,22 @@ export interface StageFilesOptions {
   workDir: string;
   /** Partitions of at least this many source bytes keep staged files for file-level resume. */
   resumeMinBytes: number;
+  /** auto: clean files take the optimistic read (fast-read.ts); line: every file is read line by line. */
+  readPath: ReadPath;
+}
+
+export interface StagedFiles {
+  /** Files taken from an interrupted attempt's staged files. */
+  reused: number;
+  /** Every record's keys, when every file was read here and each told them (Parquet, fast read). */
+  keys?: string[];
+  /** Files the optimistic read took (their rows are in the fast table), and their records' keys. */
+  fast: { files: number; keys: string[] };
 }
 
 /**
- * Stages every file into the records table; returns how many were taken from an interrupted attempt
- * and, when every file was read here and its schema tells them (Parquet), the records' keys.
+ * Stages every file: clean ones (fast-read.ts) into the fast table, the others line by line into
+ * the records table.
  */
 export async function stageFiles(
   conn: DuckDBConnection,
@@ -37,13 +50,18 @@ export async function stageFiles(
   files: SourceFile[],
   options: StageFilesOptions,
   hooks: LoadHooks,
-): Promise<{ reused: number; keys?: string[] }> {
+): Promise<StagedFiles> {
   const { progress, resume } = hooks;
   const attemptDir = await mkdtemp(path.join(options.workDir, 'backfill-attempt-'));
   const resumable = files.reduce((sum, f) => sum + f.size, 0) >= options.resumeMinBytes;
   try {
     if (resumable) await mkdir(resume.dir, { recursive: true });
     else await run(conn, sql.createRecordsTable);
+    // Resumable partitions stage line-level records as Parquet, so only smaller ones read fast.
+    const fast = options.readPath === 'auto' && !resumable;
+    if (fast) await run(conn, sql.createFastTable(spec.schema));
+    const fastKeys = new Set<string>();
+    let fastFiles = 0;
     // Below the threshold the heartbeat never reports staged files, so there is nothing to reuse.
     const reusable = resumable ? await reusableFiles(resume.previous, files, resume.dir) : 0;
     if (reusable > 0)
@@ -63,15 +81,27 @@ export async function stageFiles(
     for await (const local of ready) {
       hooks.signal.throwIfAborted();
       const file = files[index]!;
-      await run(conn, sql.createRawTable);
-      const fileKeys = await readRawFile(conn, spec, file, local.path, index, options.maxLineBytes);
-      if (fileKeys) fileKeys.forEach((k) => keys?.add(k));
-      else keys = undefined;
-      if (resumable) await run(conn, sql.saveRawFile(stagedFile(resume.dir, index)));
-      else await run(conn, sql.appendRawFile);
+      const taken = fast
+        ? await readFast(conn, spec, file, local.path, options.maxLineBytes, hooks.signal)
+        : undefined;
+      if (taken) {
+        taken.keys.forEach((k) => (keys?.add(k), fastKeys.add(k)));
+      } else {
+        await run(conn, sql.createRawTable);
+        const fileKeys = await readRawFile(conn, spec, file, local.path, index, options.maxLineBytes);
+        if (fileKeys) fileKeys.forEach((k) => keys?.add(k));
+        else keys = undefined;
+        if (resumable) await run(conn, sql.saveRawFile(stagedFile(resume.dir, index)));
+        else await run(conn, sql.appendRawFile);
+      }
+      if (taken) fastFiles++;
+      hooks.metrics?.fileRead?.(taken ? 'fast' : 'line');
       await Promise.all(local.temporary.map((f) => rm(f, { force: true })));
       hooks.metrics?.fileStaged(file.size);
-      hooks.log.debug({ file: file.name, bytes: file.size, etag: file.etag, index }, 'file staged');
+      hooks.log.debug(
+        { file: file.name, bytes: file.size, etag: file.etag, index, fast: taken !== undefined },
+        'file staged',
+      );
       if (resumable) {
         progress.filesStaged = index + 1;
         progress.fingerprint = fingerprint(files.slice(0, index + 1));
@@ -81,9 +111,12 @@ export async function stageFiles(
       index++;
     }
     if (resumable) await run(conn, sql.loadRecords(stagedFilesGlob(resume.dir)));
-    // The order discovery's ORDER BY gives (DuckDB compares strings by their UTF-8 bytes).
-    const sorted = keys && [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    return { reused: reusable, ...(sorted ? { keys: sorted } : {}) };
+    const sorted = keys && byteOrder([...keys]);
+    return {
+      reused: reusable,
+      ...(sorted ? { keys: sorted } : {}),
+      fast: { files: fastFiles, keys: [...fastKeys] },
+    };
   } finally {
     await rm(attemptDir, { recursive: true, force: true });
   }

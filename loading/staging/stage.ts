@@ -14,11 +14,15 @@ export interface StageCounts {
   rowsRejected: number;
 }
 
-/** Fills the stage table from the staged records; returns how many were read and rejected. */
+/**
+ * Fills the stage table from the staged records (and the fast table's rows, when the optimistic
+ * read took any file); returns how many were read and rejected.
+ */
 export async function stageRecords(
   conn: DuckDBConnection,
   spec: BackfillSpec,
   schema: sql.ColumnTypes,
+  fastRows = false,
 ): Promise<StageCounts> {
   await run(conn, sql.createStageTable(schema));
   await run(
@@ -28,6 +32,7 @@ export async function stageRecords(
       timestampOffsets: spec.timestampOffsets ?? 'convert',
     }),
   );
+  if (fastRows) await run(conn, sql.stageFromFast(Object.keys(spec.schema)));
   // The raw text is in the stage table now; free its memory before the dedupe sorts.
   for (const statement of sql.dropRawTables) await run(conn, statement);
 
