@@ -84,6 +84,7 @@ export async function stageFiles(
       const taken = fast
         ? await readFast(conn, spec, file, local.path, options.maxLineBytes, hooks.signal)
         : undefined;
+      hooks.metrics?.fileRead?.(taken ? 'fast' : 'line');
       if (taken) {
         taken.keys.forEach((k) => (keys?.add(k), fastKeys.add(k)));
       } else {
@@ -95,7 +96,6 @@ export async function stageFiles(
         else await run(conn, sql.appendRawFile);
       }
       if (taken) fastFiles++;
-      hooks.metrics?.fileRead?.(taken ? 'fast' : 'line');
       await Promise.all(local.temporary.map((f) => rm(f, { force: true })));
       hooks.metrics?.fileStaged(file.size);
       hooks.log.debug(
