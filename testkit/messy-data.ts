@@ -6,7 +6,7 @@
  * invalid UTF-8), duplicates within and across files, and late updates of earlier months' keys. The
  * same seed writes the same bytes, so a failing comparison can be replayed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { prng } from './dataset';
@@ -168,10 +168,45 @@ function writeFile(
 /** CSV of the records' text fields; with `random`, a few lines with the wrong number of fields. */
 function csv(records: Record<string, unknown>[], random?: Rng): string {
   const cols = Object.keys(MESSY_SCHEMA);
-  const field = (v: unknown) => (v === null || v === undefined ? '' : `"${String(v).replaceAll('"', '""')}"`);
+  const field = (v: unknown) =>
+    v === null || v === undefined
+      ? ''
+      : `"${(typeof v === 'string' ? v : JSON.stringify(v)).replaceAll(`"`, `""`)}"`;
   const rows = records.map((r) => {
     const line = cols.map((c) => field(r[c])).join(',');
     return random && random() < 0.1 ? `${line},"surplus"` : line;
   });
   return `${cols.join(',')}\n${rows.join('\n')}\n`;
+}
+
+/**
+ * The benchmark's messy data (b'): a copy of a clean transactions data set where every third file
+ * carries `badPerFile` bad records (malformed, an amount with too many decimals, a null key) and
+ * the first file is gzipped; the set's own duplicates and late updates stay. Returns the bad count.
+ */
+export function messyCopy(src: string, dst: string, seed: number, badPerFile = 3): { bad: number } {
+  const random = prng(seed);
+  const files = (readdirSync(src, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ndjson'))
+    .sort();
+  let bad = 0;
+  for (const [i, rel] of files.entries()) {
+    const lines = readFileSync(path.join(src, rel), 'utf8').trimEnd().split('\n');
+    for (let b = 0; i % 3 === 0 && b < badPerFile; b++, bad++) {
+      const at = Math.floor(random() * lines.length);
+      const record = JSON.parse(lines[at]!) as Record<string, unknown>;
+      const broken = [
+        JSON.stringify(record).slice(0, 40),
+        JSON.stringify({ ...record, amount: '12.345' }),
+        JSON.stringify({ ...record, transaction_id: null }),
+      ][b % 3]!;
+      lines.splice(at, 0, broken);
+    }
+    const out = path.join(dst, rel);
+    mkdirSync(path.dirname(out), { recursive: true });
+    const text = `${lines.join('\n')}\n`;
+    if (i === 0) writeFileSync(`${out}.gz`, gzipSync(text));
+    else writeFileSync(out, text);
+  }
+  return { bad };
 }
