@@ -7,7 +7,7 @@ import { DEFAULT_TYPING, exactCast, type TypingOptions } from './exact-cast';
 import { lastValueWins, repeatsKey } from './json-duplicates';
 import { ident, literal } from './quote';
 import type { Statement } from './statement';
-import { FAST_TABLE, RAW_TABLE, RECORDS_TABLE, STAGE_TABLE, type ColumnTypes } from './tables';
+import { RAW_TABLE, RECORDS_TABLE, STAGE_TABLE, type ColumnTypes } from './tables';
 
 const VALID_OBJECT = `"__reason" IS NULL AND json_valid("__raw") AND json_type("__raw") = 'OBJECT'`;
 
@@ -33,6 +33,11 @@ export function createStageTable(schema: ColumnTypes): Statement {
       '"__file" VARCHAR, "__line" BIGINT, "__raw" VARCHAR, "__reason" VARCHAR)',
   };
 }
+
+/** A column the schema contract added, on a stage table the optimistic read already filled. */
+export const addStageColumn = (name: string, type: string): Statement => ({
+  sql: `ALTER TABLE ${ident(STAGE_TABLE)} ADD COLUMN ${ident(name)} ${type}`,
+});
 
 /**
  * Parses every raw record, types each column exactly (exact-cast.ts: a value that does not fit is
@@ -78,7 +83,6 @@ export function stageFromRaw(
 export const dropRawTables: Statement[] = [
   { sql: `DROP TABLE IF EXISTS ${ident(RAW_TABLE)}` },
   { sql: `DROP TABLE IF EXISTS ${ident(RECORDS_TABLE)}` },
-  { sql: `DROP TABLE IF EXISTS ${ident(FAST_TABLE)}` },
 ];
 
 /** Counts of the staged rows: total, rejected. */

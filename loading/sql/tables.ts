@@ -11,8 +11,6 @@ export type ColumnTypes = Record<string, string>;
 export const RAW_TABLE = '__backfill_raw';
 /** Raw records of every staged file of the partition. */
 export const RECORDS_TABLE = '__backfill_records';
-/** Typed rows of the files the optimistic read took (clean files; see fast-read.ts). */
-export const FAST_TABLE = '__backfill_fast';
 /** Typed records, rejects kept with their reason. */
 export const STAGE_TABLE = '__backfill_stage';
 /** The deduped rows to write. */

@@ -15,7 +15,7 @@ import { prefetchInOrder } from '../sources/prefetch';
 import type { Source, SourceFile } from '../sources';
 import * as sql from '../sql';
 import { byteOrder } from './discover';
-import { readFast, type ReadPath } from './fast-read';
+import { fastCandidate, readFast, type ReadPath } from './fast-read';
 import { readRawFile } from './read';
 import { fingerprint, reusableFiles, stagedFile, stagedFilesGlob } from './resume';
 
@@ -58,10 +58,11 @@ export async function stageFiles(
     if (resumable) await mkdir(resume.dir, { recursive: true });
     else await run(conn, sql.createRecordsTable);
     // Resumable partitions stage line-level records as Parquet, so only smaller ones read fast.
+    // The optimistic read fills the stage table (declared columns) as it goes; see stageRecords.
     const fast = options.readPath === 'auto' && !resumable;
-    if (fast) await run(conn, sql.createFastTable(spec.schema));
-    const fastKeys = new Set<string>();
-    let fastFiles = 0;
+    if (fast) await run(conn, sql.createStageTable(spec.schema));
+    // Fast candidates wait (on disk: below the threshold) to be read in one statement at the end.
+    const candidates: { index: number; file: SourceFile; local: Materialized }[] = [];
     // Below the threshold the heartbeat never reports staged files, so there is nothing to reuse.
     const reusable = resumable ? await reusableFiles(resume.previous, files, resume.dir) : 0;
     if (reusable > 0)
@@ -75,33 +76,30 @@ export async function stageFiles(
     const ready = prefetchInOrder(files.slice(reusable), options.downloadConcurrency, (file, i, signal) =>
       materialize(options.source, spec, file, attemptDir, reusable + i, signal),
     );
-    let index = reusable;
     // Keys known from the files themselves; a reused file's are not, so discovery scans then.
     let keys: Set<string> | undefined = reusable === 0 ? new Set() : undefined;
+    /** The line-level read of one file, into the records table (or a staged Parquet file). */
+    const readLines = async (index: number, file: SourceFile, local: Materialized) => {
+      hooks.metrics?.fileRead?.('line');
+      await run(conn, sql.createRawTable);
+      const fileKeys = await readRawFile(conn, spec, file, local.path, index, options.maxLineBytes);
+      if (fileKeys) fileKeys.forEach((k) => keys?.add(k));
+      else keys = undefined;
+      if (resumable) await run(conn, sql.saveRawFile(stagedFile(resume.dir, index)));
+      else await run(conn, sql.appendRawFile);
+      await removeTemporary(local);
+      hooks.log.debug({ file: file.name, bytes: file.size, etag: file.etag, index }, 'file staged');
+    };
+    let index = reusable;
     for await (const local of ready) {
       hooks.signal.throwIfAborted();
       const file = files[index]!;
-      const taken = fast
-        ? await readFast(conn, spec, file, local.path, options.maxLineBytes, hooks.signal)
-        : undefined;
-      hooks.metrics?.fileRead?.(taken ? 'fast' : 'line');
-      if (taken) {
-        taken.keys.forEach((k) => (keys?.add(k), fastKeys.add(k)));
+      if (fast && (await fastCandidate(conn, spec, file, local.path, options.maxLineBytes))) {
+        candidates.push({ index, file, local });
       } else {
-        await run(conn, sql.createRawTable);
-        const fileKeys = await readRawFile(conn, spec, file, local.path, index, options.maxLineBytes);
-        if (fileKeys) fileKeys.forEach((k) => keys?.add(k));
-        else keys = undefined;
-        if (resumable) await run(conn, sql.saveRawFile(stagedFile(resume.dir, index)));
-        else await run(conn, sql.appendRawFile);
+        await readLines(index, file, local);
       }
-      if (taken) fastFiles++;
-      await Promise.all(local.temporary.map((f) => rm(f, { force: true })));
       hooks.metrics?.fileStaged(file.size);
-      hooks.log.debug(
-        { file: file.name, bytes: file.size, etag: file.etag, index, fast: taken !== undefined },
-        'file staged',
-      );
       if (resumable) {
         progress.filesStaged = index + 1;
         progress.fingerprint = fingerprint(files.slice(0, index + 1));
@@ -110,14 +108,34 @@ export async function stageFiles(
       if (pause > 0) await hooks.sleep(pause);
       index++;
     }
+    const read = await readFast(
+      conn,
+      spec,
+      candidates.map((c) => ({ path: c.local.path, display: c.file.name })),
+      options.maxLineBytes,
+      hooks.signal,
+    );
+    read.keys.forEach((k) => keys?.add(k));
+    for (const [i, c] of candidates.entries()) {
+      if (read.taken.has(i)) {
+        hooks.metrics?.fileRead?.('fast');
+        hooks.log.debug({ file: c.file.name, index: c.index }, 'file read fast');
+        await removeTemporary(c.local);
+      } else await readLines(c.index, c.file, c.local);
+    }
     if (resumable) await run(conn, sql.loadRecords(stagedFilesGlob(resume.dir)));
     const sorted = keys && byteOrder([...keys]);
     return {
       reused: reusable,
       ...(sorted ? { keys: sorted } : {}),
-      fast: { files: fastFiles, keys: [...fastKeys] },
+      fast: { files: read.taken.size, keys: read.keys },
     };
   } finally {
     await rm(attemptDir, { recursive: true, force: true });
   }
 }
+
+type Materialized = Awaited<ReturnType<typeof materialize>>;
+
+const removeTemporary = (local: Materialized) =>
+  Promise.all(local.temporary.map((f) => rm(f, { force: true })));

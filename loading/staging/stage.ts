@@ -15,8 +15,8 @@ export interface StageCounts {
 }
 
 /**
- * Fills the stage table from the staged records (and the fast table's rows, when the optimistic
- * read took any file); returns how many were read and rejected.
+ * Fills the stage table from the staged records (the optimistic read, when it took any file, has
+ * put its rows there already); returns how many were read and rejected.
  */
 export async function stageRecords(
   conn: DuckDBConnection,
@@ -24,7 +24,12 @@ export async function stageRecords(
   schema: sql.ColumnTypes,
   fastRows = false,
 ): Promise<StageCounts> {
-  await run(conn, sql.createStageTable(schema));
+  if (!fastRows) await run(conn, sql.createStageTable(schema));
+  else {
+    // The optimistic read's rows are there (declared columns); new columns are NULL for them.
+    for (const [name, type] of Object.entries(schema))
+      if (!(name in spec.schema)) await run(conn, sql.addStageColumn(name, type));
+  }
   await run(
     conn,
     // Specs from before the option (recorded workflow inputs) convert, the default.
@@ -32,7 +37,6 @@ export async function stageRecords(
       timestampOffsets: spec.timestampOffsets ?? 'convert',
     }),
   );
-  if (fastRows) await run(conn, sql.stageFromFast(Object.keys(spec.schema)));
   // The raw text is in the stage table now; free its memory before the dedupe sorts.
   for (const statement of sql.dropRawTables) await run(conn, statement);
 

@@ -84,7 +84,9 @@ const conditions: {
   body: string | Buffer;
   path: 'fast' | 'line';
   spec?: Partial<BackfillSpecInput>;
+  file?: string;
 }[] = [
+  { name: 'a glob character in the file name', body: `${rec('a')}\n`, path: 'line', file: 'a[1].ndjson' },
   { name: 'a clean file', body: `${rec('a')}\n${rec('b', '2')}\n`, path: 'fast' },
   {
     name: 'CRLF line ends, blank and space-only lines',
@@ -101,6 +103,11 @@ const conditions: {
     body: `{"id":"a","qty":1,"extra":true}\n`,
     path: 'fast',
     spec: { schemaContract: 'discard' },
+  },
+  {
+    name: 'LF and CRLF line ends mixed (the line reader fails the file)',
+    body: `${rec('a')}\r\n${rec('b')}\n`,
+    path: 'line',
   },
   { name: 'a line holding only a tab', body: `${rec('a')}\n\t\n`, path: 'line' },
   { name: 'a carriage return inside a record', body: `{"id":"a",\r"qty":1}\n${rec('b')}\n`, path: 'line' },
@@ -142,7 +149,7 @@ describe('each condition of the optimistic read decides the path and keeps the r
       const dir = tempDir();
       const month = path.join(dir, 'raw', 'year=2020', 'month=02');
       mkdirSync(month, { recursive: true });
-      writeFileSync(path.join(month, 'a.ndjson'), c.body);
+      writeFileSync(path.join(month, c.file ?? 'a.ndjson'), c.body);
       const spec = parseSpec({
         name: 'conditions',
         source: { uri: path.join(dir, 'raw') },
