@@ -30,10 +30,9 @@ function step(sql: string): string {
     return 'Parquet staging read back';
   if (s.startsWith('INSERT INTO "__backfill_records"')) return 'append to records (no resume)';
   if (/json_keys\("__raw"\)\) AS name|list\(DISTINCT json_type|list_has_all/.test(s)) return 'key discovery';
-  if (s.startsWith('INSERT INTO "__backfill_fast"')) return 'optimistic read (typed reader, checks)';
+  if (s.startsWith('INSERT INTO "__backfill_stage"') && s.includes('read_json('))
+    return 'optimistic read (typed reader, checks)';
   if (s.includes('read_ndjson_objects')) return 'optimistic read: keys (evolve)';
-  if (s.startsWith('INSERT INTO "__backfill_stage"') && s.includes('FROM "__backfill_fast"'))
-    return 'optimistic rows into the stage table';
   if (s.startsWith('INSERT INTO "__backfill_stage"')) return 'typed pass (reasons)';
   if (s.includes('count("__reason")')) return 'stage counts';
   if (s.startsWith('CREATE OR REPLACE TEMP TABLE "__backfill_batch"')) return 'dedupe, key-sorted batch';
