@@ -49,17 +49,18 @@ export function fastNdjson(
     : '"__ord"';
   const params: Params = {};
   const list = fileList(files, params);
-  const names_ = files.map((f, i) => ((params[`d${i}`] = f.display), `($f${i}, $d${i})`)).join(', ');
+  const displays = files.map((f, i) => ((params[`d${i}`] = f.display), `($f${i}, $d${i})`)).join(', ');
   const columns = names.map((c) => `${literal(c)}: 'VARCHAR'`).join(', ');
   return {
     sql:
       `INSERT INTO ${ident(STAGE_TABLE)} (${names.map(ident).join(', ')}, "__file", "__line") ` +
-      `SELECT ${typed.map((t) => t.value).join(', ')}, f.display, ${line} FROM (` +
+      // A path the reader names differently would match no file: it fails, never drops the rows.
+      `SELECT ${typed.map((t) => t.value).join(', ')}, coalesce(f.display, error('unknown file')), ${line} FROM (` +
       `SELECT *, ${typed.map((t, i) => `${t.cast} AS ${ident(`__x${i}`)}`).join(', ')} FROM read_json(${list}, ` +
       `format = 'newline_delimited', records = true, columns = {${columns}}, auto_detect = false, ` +
       `ignore_errors = false, maximum_object_size = ${Math.floor(maxLineBytes)}, hive_partitioning = false, ` +
       `filename = '__backfill_file') WITH ORDINALITY AS r(${names.map((_, i) => text(i)).join(', ')}, "__path", "__ord")) ` +
-      `JOIN (VALUES ${names_}) AS f(path, display) ON "__path" = f.path`,
+      `LEFT JOIN (VALUES ${displays}) AS f(path, display) ON "__path" = f.path`,
     params,
   };
 }
