@@ -213,7 +213,7 @@ async function main() {
     results.push({
       name: '(e) partition time, first vs last 10 % (medians)',
       seconds: 0,
-      note: `${firstTenth.toFixed(0)} ms vs ${lastTenth.toFixed(0)} ms (${(lastTenth / firstTenth).toFixed(2)}x)`,
+      note: `${firstTenth.toFixed(0)} ms vs ${lastTenth.toFixed(0)} ms (${(lastTenth / firstTenth).toFixed(2)}x); all: median ${median(durations).toFixed(0)} ms`,
     });
   } finally {
     const rss = peakRss(worker.process.pid!);
