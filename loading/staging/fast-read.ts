@@ -1,7 +1,8 @@
 /**
- * The optimistic read: a clean file goes straight from DuckDB's typed reader into the fast table,
- * and only a file the fast path cannot prove clean is read line by line (read.ts), where each bad
- * record keeps its file, line, raw text and reason. Both give the same rows (see sql/fast-read.ts).
+ * The optimistic read: clean files go straight from DuckDB's typed reader into the stage table as
+ * good rows, and only a file the fast path cannot prove clean is read line by line (read.ts), where
+ * each bad record keeps its file, line, raw text and reason. Both give the same rows (see
+ * sql/fast-read.ts).
  *
  * A file takes the fast path only when every condition holds; otherwise, or when the fast
  * statement fails for any reason, the line-level path reads it and the result is what it always was:

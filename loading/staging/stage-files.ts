@@ -36,13 +36,13 @@ export interface StagedFiles {
   reused: number;
   /** Every record's keys, when every file was read here and each told them (Parquet, fast read). */
   keys?: string[];
-  /** Files the optimistic read took (their rows are in the fast table), and their records' keys. */
+  /** Files the optimistic read took (their rows are in the stage table already), and their keys. */
   fast: { files: number; keys: string[] };
 }
 
 /**
- * Stages every file: clean ones (fast-read.ts) into the fast table, the others line by line into
- * the records table.
+ * Stages every file: clean ones (fast-read.ts) straight into the stage table, the others line by
+ * line into the records table.
  */
 export async function stageFiles(
   conn: DuckDBConnection,
