@@ -119,7 +119,8 @@ export async function stageFiles(
     for (const [i, c] of candidates.entries()) {
       if (read.taken.has(i)) {
         hooks.metrics?.fileRead?.('fast');
-        hooks.log.debug({ file: c.file.name, index: c.index }, 'file read fast');
+        const { name, size, etag } = c.file;
+        hooks.log.debug({ file: name, bytes: size, etag, index: c.index, fast: true }, 'file staged');
         await removeTemporary(c.local);
       } else await readLines(c.index, c.file, c.local);
     }
