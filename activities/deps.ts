@@ -5,6 +5,7 @@ import type { Destinations } from '../loading/destinations';
 import type { Faults, LoadMetrics } from '../loading/hooks';
 import type { Source } from '../loading/sources';
 import type { StagingEngine } from '../loading/staging/engine';
+import type { ReadPath } from '../loading/staging/fast-read';
 
 export type { Faults } from '../loading/hooks';
 
@@ -38,4 +39,6 @@ export interface ActivityDeps {
   stagingDir?: string;
   /** Partitions of at least this many source bytes keep staged files for resume; default 64 MiB. */
   resumeMinBytes?: number;
+  /** auto (default): clean files take the optimistic read; line: every file is read line by line. */
+  readPath?: ReadPath;
 }

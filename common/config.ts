@@ -30,6 +30,8 @@ export const ENV_VARS = {
   BACKFILL_RESUME_MIN_BYTES:
     'Partitions of at least this many source bytes keep staged files for file-level resume; smaller ones are re-read whole after a crash',
   BACKFILL_DOWNLOAD_CONCURRENCY: 'Files of one partition downloaded (or gunzipped) at once, ahead of staging',
+  BACKFILL_READ_PATH:
+    'auto = clean files take the optimistic read (DuckDB typed reader), others line by line; line = every file line by line',
   BACKFILL_METRICS_HOST: 'Bind address of the worker /metrics and /healthz server',
   BACKFILL_METRICS_PORT: 'Port of that server (0 disables it)',
   BACKFILL_SHUTDOWN_GRACE: 'How long running loads may finish after SIGTERM',
@@ -75,6 +77,7 @@ const ConfigSchema = z.object({
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i, 'must be a size such as 64MiB (or bytes)')
     .default('64MiB'),
   BACKFILL_DOWNLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  BACKFILL_READ_PATH: z.enum(['auto', 'line']).default('auto'),
   BACKFILL_METRICS_HOST: z.string().default('127.0.0.1'),
   BACKFILL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   BACKFILL_SHUTDOWN_GRACE: z

@@ -9,6 +9,8 @@ import type { LoadProgress } from './staging/resume';
 export interface LoadMetrics {
   fileStaged: (bytes: number) => void;
   merged: (durationMs: number) => void;
+  /** Which way a file was read: the optimistic read (fast) or line by line (staging/fast-read.ts). */
+  fileRead?: (path: 'fast' | 'line') => void;
 }
 
 /** Fault injection for chaos and cancellation tests; never set in production. */

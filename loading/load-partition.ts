@@ -17,6 +17,7 @@ import { partitionPrefix, type Source, type SourceFile } from './sources';
 import * as sql from './sql';
 import { buildBatch, type StagedBatch } from './staging/batch';
 import { discoverColumns } from './staging/discover';
+import type { ReadPath } from './staging/fast-read';
 import type { StagingEngine } from './staging/engine';
 import { stageRecords } from './staging/stage';
 import { stageFiles } from './staging/stage-files';
@@ -32,6 +33,8 @@ export interface LoadDeps {
   workDir?: string;
   /** Partitions of at least this many source bytes keep staged files for resume; default 64 MiB. */
   resumeMinBytes?: number;
+  /** auto (default): clean files take the optimistic read; line: every file is read line by line. */
+  readPath?: ReadPath;
 }
 
 /** See README (BACKFILL_RESUME_MIN_BYTES) and BENCHMARKS.md for how it was chosen. */
@@ -119,13 +122,14 @@ async function stagePartition(
       downloadConcurrency: deps.downloadConcurrency ?? 4,
       workDir: deps.workDir ?? tmpdir(),
       resumeMinBytes: deps.resumeMinBytes ?? DEFAULT_RESUME_MIN_BYTES,
+      readPath: deps.readPath ?? 'auto',
     },
     hooks,
   );
-  const discovered = await discoverColumns(conn, spec, staged.keys);
+  const discovered = await discoverColumns(conn, spec, staged.keys, staged.fast.keys);
   const { schema, added } = effectiveSchema(spec, discovered);
   if (added.length) hooks.log.info({ added }, 'new source columns (schema contract evolve)');
-  const counts = await stageRecords(conn, spec, schema);
+  const counts = await stageRecords(conn, spec, schema, staged.fast.files > 0);
   const batch = await buildBatch(conn, {
     spec,
     schema,

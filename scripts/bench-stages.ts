@@ -1,10 +1,11 @@
 /**
  * `npm run bench:stages [-- --rows 40000 --files 6 --repeat 5]`
  * One partition loaded by the real activity (local files, a DuckDB file target), timed statement by
- * statement: where a partition's time goes. Each repeat loads it twice, alternating, with every
- * partition kept resumable (BACKFILL_RESUME_MIN_BYTES 0, the behaviour before the threshold) and
- * with the default threshold (no Parquet staging at this size); medians of --repeat. Prints the
- * table; the figures go into BENCHMARKS.md by hand.
+ * statement: where a partition's time goes. Each repeat loads it three times, in turn (the order
+ * rotating), kept resumable (BACKFILL_RESUME_MIN_BYTES 0: staged as Parquet, read line by line),
+ * with the default threshold read line by line (BACKFILL_READ_PATH=line), and with the default
+ * threshold and the optimistic read (the default); medians of --repeat. Prints the table; the
+ * figures go into BENCHMARKS.md by hand.
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -29,6 +30,9 @@ function step(sql: string): string {
     return 'Parquet staging read back';
   if (s.startsWith('INSERT INTO "__backfill_records"')) return 'append to records (no resume)';
   if (/json_keys\("__raw"\)\) AS name|list\(DISTINCT json_type|list_has_all/.test(s)) return 'key discovery';
+  if (s.startsWith('INSERT INTO "__backfill_stage"') && s.includes('read_json('))
+    return 'optimistic read (typed reader, checks)';
+  if (s.includes('read_ndjson_objects')) return 'optimistic read: keys (evolve)';
   if (s.startsWith('INSERT INTO "__backfill_stage"')) return 'typed pass (reasons)';
   if (s.includes('count("__reason")')) return 'stage counts';
   if (s.startsWith('CREATE OR REPLACE TEMP TABLE "__backfill_batch"')) return 'dedupe, key-sorted batch';
@@ -75,24 +79,26 @@ async function main() {
   const bytes = readdirSync(dir).reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
   const spent = instrument();
   const modes = [
-    ['resumable (old: every file staged as Parquet)', 0],
-    [`default threshold (${DEFAULT_RESUME_MIN_BYTES} bytes)`, DEFAULT_RESUME_MIN_BYTES],
+    ['resumable, line-level read', 0, 'line'],
+    ['default threshold, line-level read (before)', DEFAULT_RESUME_MIN_BYTES, 'line'],
+    ['default threshold, optimistic read (after)', DEFAULT_RESUME_MIN_BYTES, 'auto'],
   ] as const;
   const totals = new Map<string, number[]>();
   const steps = new Map<string, Map<string, number[]>>();
   for (let i = 0; i < flags.repeat; i++) {
-    for (const [mode, resumeMinBytes] of i % 2 ? [...modes].reverse() : modes) {
+    for (const [mode, resumeMinBytes, readPath] of [...modes.slice(i % 3), ...modes.slice(0, i % 3)]) {
       const spec = parseSpec(
         transactionsSpecInput({
           name: 'bench-stages',
           source: path.join(work, 'raw'),
-          target: path.join(work, `t-${i}-${resumeMinBytes}.duckdb`),
+          target: path.join(work, `t-${i}-${resumeMinBytes}-${readPath}.duckdb`),
           from: '2019-01',
           to: '2019-01',
         }),
       );
       const loader = createLoader({ memoryLimit: '2GB', threads: 2 }, undefined, {
         resumeMinBytes,
+        readPath,
         workDir: work,
       });
       // A first load attaches the target and warms the instance; the second is measured.
@@ -129,7 +135,7 @@ async function main() {
       )
       .join(' | ')} |`,
     '',
-    `Ratio default / resumable: ${(median(totals.get(modes[1][0])!) / median(totals.get(modes[0][0])!)).toFixed(2)}x`,
+    `Ratio optimistic / line-level read (default threshold): ${(median(totals.get(modes[2][0])!) / median(totals.get(modes[1][0])!)).toFixed(2)}x`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   rmSync(work, { recursive: true, force: true });

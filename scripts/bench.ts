@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --partitions 24 --rows 40000 --files 6 --concurrency 2 --noop 10000 [--noop-100k]]`
+ * `npm run bench [-- --partitions 24 --rows 40000 --files 6 --concurrency 2 --noop 10000 [--noop-100k] [--messy]]`
  * (`--noop 0` leaves out the no-op runs)
  * One run, one machine, ratios against a baseline measured in the same run:
  *  (a) baseline: one hand-written DuckDB statement loading every file with the same types, bad-record
  *      filter and dedupe; (b) the full backfill through the dev server and one worker process;
+ *      (b') with --messy, the same data with bad records in a third of the files and a gzip file;
  *  (c) an idempotent re-run; (d) no-op partitions, one child each and batched (50 per child),
  *      batched with one empty file each (a load activity per partition), and with --noop-100k also
  *      100,000 batched ones (the largest history per parent run reported);
@@ -20,6 +21,7 @@ import { startDevServer } from '../client/dev-server';
 import { planPartitionKeys } from '../common/partitions';
 import { parseSpec } from '../common/spec';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from '../testkit/dataset';
+import { messyBackfill } from './bench-messy';
 import { historyLengths } from '../testkit/inspect';
 import { spawnWorker } from '../testkit/processes';
 import { transactionsSpecInput } from '../testkit/specs';
@@ -27,6 +29,7 @@ import { benchFlags, machineLine, runBench } from './bench-common';
 
 const flags = benchFlags({ partitions: 24, rows: 40_000, files: 6, noop: 10_000, concurrency: 2 }, [
   'noop-100k',
+  'messy',
 ]);
 const [PARTITIONS, ROWS, FILES, NOOP] = [flags.partitions, flags.rows, flags.files, flags.noop];
 const root = path.resolve(__dirname, '..', '..');
@@ -139,6 +142,7 @@ async function main() {
       rows: summary.totals.rowsRead,
       note: `${summary.counts.succeeded}/${summary.total} succeeded`,
     });
+    if (flags.messy) results.push(await messyBackfill(client, work, range, flags.concurrency, full));
     const durations = summary.partitions!.map((p) => p.stats!.durationMs).filter((d) => d > 0);
     // Medians of at least 3: with 24 partitions one checkpoint-heavy commit would swing a mean.
     const tenth = Math.max(3, Math.ceil(durations.length / 10));
@@ -209,7 +213,7 @@ async function main() {
     results.push({
       name: '(e) partition time, first vs last 10 % (medians)',
       seconds: 0,
-      note: `${firstTenth.toFixed(0)} ms vs ${lastTenth.toFixed(0)} ms (${(lastTenth / firstTenth).toFixed(2)}x)`,
+      note: `${firstTenth.toFixed(0)} ms vs ${lastTenth.toFixed(0)} ms (${(lastTenth / firstTenth).toFixed(2)}x); all: median ${median(durations).toFixed(0)} ms`,
     });
   } finally {
     const rss = peakRss(worker.process.pid!);

@@ -33,7 +33,10 @@ export interface Loader {
 export function createLoader(
   settings: DuckDbSettings = { memoryLimit: '1GB', threads: 1 },
   s3?: Source,
-  extra: Pick<ActivityDeps, 'workDir' | 'downloadConcurrency' | 'stagingDir' | 'resumeMinBytes'> & {
+  extra: Pick<
+    ActivityDeps,
+    'workDir' | 'downloadConcurrency' | 'stagingDir' | 'resumeMinBytes' | 'readPath' | 'metrics'
+  > & {
     /** Instruments the real destination (e.g. to skew what it is told), never replaces it. */
     wrapDestination?: (destination: Destination) => Destination;
     /** DuckLake destinations: the worker environment (credentials) and policies. */
@@ -59,6 +62,8 @@ export function createLoader(
     ...(extra.workDir ? { workDir: extra.workDir } : {}),
     ...(extra.downloadConcurrency ? { downloadConcurrency: extra.downloadConcurrency } : {}),
     ...(extra.resumeMinBytes !== undefined ? { resumeMinBytes: extra.resumeMinBytes } : {}),
+    ...(extra.readPath ? { readPath: extra.readPath } : {}),
+    ...(extra.metrics ? { metrics: extra.metrics } : {}),
   });
   const onTarget = async <T>(file: string, sql: string, params?: Record<string, string>) => {
     const catalog = await duckDbFiles.attach(file);

@@ -46,6 +46,7 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
       downloadConcurrency: config.BACKFILL_DOWNLOAD_CONCURRENCY,
       resumeMinBytes: sizeBytes(config.BACKFILL_RESUME_MIN_BYTES),
       lakeConnectWindowMs: durationMs(config.BACKFILL_LAKE_CONNECT_TIMEOUT),
+      readPath: config.BACKFILL_READ_PATH,
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.BACKFILL_TASK_QUEUE,

@@ -10,6 +10,7 @@ import type { Faults, ActivityMetrics } from '../activities/deps';
 import { createDestinations } from '../loading/destinations';
 import { sourceByScheme, type Source } from '../loading/sources';
 import { StagingEngine, type DuckDbSettings } from '../loading/staging/engine';
+import type { ReadPath } from '../loading/staging/fast-read';
 
 export interface BackfillWorkerOptions {
   connection: NativeConnection;
@@ -32,6 +33,8 @@ export interface BackfillWorkerOptions {
   resumeMinBytes?: number;
   /** How long a DuckLake commit waits for an unreachable catalog (BACKFILL_LAKE_CONNECT_TIMEOUT). */
   lakeConnectWindowMs?: number;
+  /** auto: clean files take the optimistic read; line: every file is read line by line. */
+  readPath?: ReadPath;
   /** Prebuilt workflow bundle (tests build it once); default bundles ../workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -63,6 +66,7 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
     ...(options.stagingDir ? { stagingDir: options.stagingDir } : {}),
     ...(options.downloadConcurrency ? { downloadConcurrency: options.downloadConcurrency } : {}),
     ...(options.resumeMinBytes !== undefined ? { resumeMinBytes: options.resumeMinBytes } : {}),
+    ...(options.readPath ? { readPath: options.readPath } : {}),
   });
   const worker = await Worker.create({
     connection: options.connection,

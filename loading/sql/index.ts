@@ -7,6 +7,7 @@ export * from './quote';
 export * from './tables';
 export * from './read';
 export * from './stage';
+export * from './fast-read';
 export * from './batch';
 export * from './write';
 export * from './ddl';

@@ -34,6 +34,11 @@ export function createStageTable(schema: ColumnTypes): Statement {
   };
 }
 
+/** A column the schema contract added, on a stage table the optimistic read already filled. */
+export const addStageColumn = (name: string, type: string): Statement => ({
+  sql: `ALTER TABLE ${ident(STAGE_TABLE)} ADD COLUMN ${ident(name)} ${type}`,
+});
+
 /**
  * Parses every raw record, types each column exactly (exact-cast.ts: a value that does not fit is
  * never changed) and records the first reason a record is bad: unparseable, not an object, a null

@@ -13,17 +13,21 @@ import * as sql from '../sql';
 
 /**
  * Source keys, and the value kinds of those the spec does not declare (only they need a type).
- * `fileKeys`: the keys of the partition's records when the files' schemas tell them (see stageFiles).
+ * `fileKeys`: the keys of the partition's records when the files tell them (see stageFiles);
+ * `fastKeys`: the keys of the records the optimistic read took (all known: see fast-read.ts), which
+ * are not in the records table the scan reads.
  */
 export async function discoverColumns(
   conn: DuckDBConnection,
   spec: BackfillSpec,
   fileKeys?: string[],
+  fastKeys: string[] = [],
 ): Promise<DiscoveredColumn[]> {
   if (spec.schemaContract === 'discard') return [];
   const known = new Set([...Object.keys(spec.schema), ...reservedColumns(spec)]);
   if (fileKeys && fileKeys.every((k) => known.has(k))) return fileKeys.map((name) => ({ name, kinds: [] }));
-  const keys = fileKeys ?? (await queryRows<{ name: string }>(conn, sql.discoverKeys)).map((r) => r.name);
+  const scanned = async () => (await queryRows<{ name: string }>(conn, sql.discoverKeys)).map((r) => r.name);
+  const keys = fileKeys ?? byteOrder([...new Set([...(await scanned()), ...fastKeys])]);
   const columns: DiscoveredColumn[] = [];
   for (const name of keys) {
     const kinds =
@@ -34,3 +38,7 @@ export async function discoverColumns(
   }
   return columns;
 }
+
+/** The order discovery's ORDER BY gives (DuckDB compares strings by their UTF-8 bytes). */
+export const byteOrder = (keys: string[]) =>
+  keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));

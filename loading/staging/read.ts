@@ -97,7 +97,7 @@ async function fileColumns(
 }
 
 /** `.json` files hold either NDJSON or one array: the first non-blank character tells. */
-async function resolveFormat(
+export async function resolveFormat(
   conn: DuckDBConnection,
   spec: BackfillSpec,
   file: SourceFile,

@@ -14,6 +14,8 @@ import { materialize } from '../sources/materialize';
 import { prefetchInOrder } from '../sources/prefetch';
 import type { Source, SourceFile } from '../sources';
 import * as sql from '../sql';
+import { byteOrder } from './discover';
+import { fastCandidate, readFast, type ReadPath } from './fast-read';
 import { readRawFile } from './read';
 import { fingerprint, reusableFiles, stagedFile, stagedFilesGlob } from './resume';
 
@@ -25,11 +27,22 @@ export interface StageFilesOptions {
   workDir: string;
   /** Partitions of at least this many source bytes keep staged files for file-level resume. */
   resumeMinBytes: number;
+  /** auto: clean files take the optimistic read (fast-read.ts); line: every file is read line by line. */
+  readPath: ReadPath;
+}
+
+export interface StagedFiles {
+  /** Files taken from an interrupted attempt's staged files. */
+  reused: number;
+  /** Every record's keys, when every file was read here and each told them (Parquet, fast read). */
+  keys?: string[];
+  /** Files the optimistic read took (their rows are in the stage table already), and their keys. */
+  fast: { files: number; keys: string[] };
 }
 
 /**
- * Stages every file into the records table; returns how many were taken from an interrupted attempt
- * and, when every file was read here and its schema tells them (Parquet), the records' keys.
+ * Stages every file: clean ones (fast-read.ts) straight into the stage table, the others line by
+ * line into the records table.
  */
 export async function stageFiles(
   conn: DuckDBConnection,
@@ -37,13 +50,19 @@ export async function stageFiles(
   files: SourceFile[],
   options: StageFilesOptions,
   hooks: LoadHooks,
-): Promise<{ reused: number; keys?: string[] }> {
+): Promise<StagedFiles> {
   const { progress, resume } = hooks;
   const attemptDir = await mkdtemp(path.join(options.workDir, 'backfill-attempt-'));
   const resumable = files.reduce((sum, f) => sum + f.size, 0) >= options.resumeMinBytes;
   try {
     if (resumable) await mkdir(resume.dir, { recursive: true });
     else await run(conn, sql.createRecordsTable);
+    // Resumable partitions stage line-level records as Parquet, so only smaller ones read fast.
+    // The optimistic read fills the stage table (declared columns) as it goes; see stageRecords.
+    const fast = options.readPath === 'auto' && !resumable;
+    if (fast) await run(conn, sql.createStageTable(spec.schema));
+    // Fast candidates wait (on disk: below the threshold) to be read in one statement at the end.
+    const candidates: { index: number; file: SourceFile; local: Materialized }[] = [];
     // Below the threshold the heartbeat never reports staged files, so there is nothing to reuse.
     const reusable = resumable ? await reusableFiles(resume.previous, files, resume.dir) : 0;
     if (reusable > 0)
@@ -57,21 +76,30 @@ export async function stageFiles(
     const ready = prefetchInOrder(files.slice(reusable), options.downloadConcurrency, (file, i, signal) =>
       materialize(options.source, spec, file, attemptDir, reusable + i, signal),
     );
-    let index = reusable;
     // Keys known from the files themselves; a reused file's are not, so discovery scans then.
     let keys: Set<string> | undefined = reusable === 0 ? new Set() : undefined;
-    for await (const local of ready) {
-      hooks.signal.throwIfAborted();
-      const file = files[index]!;
+    /** The line-level read of one file, into the records table (or a staged Parquet file). */
+    const readLines = async (index: number, file: SourceFile, local: Materialized) => {
+      hooks.metrics?.fileRead?.('line');
       await run(conn, sql.createRawTable);
       const fileKeys = await readRawFile(conn, spec, file, local.path, index, options.maxLineBytes);
       if (fileKeys) fileKeys.forEach((k) => keys?.add(k));
       else keys = undefined;
       if (resumable) await run(conn, sql.saveRawFile(stagedFile(resume.dir, index)));
       else await run(conn, sql.appendRawFile);
-      await Promise.all(local.temporary.map((f) => rm(f, { force: true })));
-      hooks.metrics?.fileStaged(file.size);
+      await removeTemporary(local);
       hooks.log.debug({ file: file.name, bytes: file.size, etag: file.etag, index }, 'file staged');
+    };
+    let index = reusable;
+    for await (const local of ready) {
+      hooks.signal.throwIfAborted();
+      const file = files[index]!;
+      if (fast && (await fastCandidate(conn, spec, file, local.path, options.maxLineBytes))) {
+        candidates.push({ index, file, local });
+      } else {
+        await readLines(index, file, local);
+      }
+      hooks.metrics?.fileStaged(file.size);
       if (resumable) {
         progress.filesStaged = index + 1;
         progress.fingerprint = fingerprint(files.slice(0, index + 1));
@@ -80,11 +108,35 @@ export async function stageFiles(
       if (pause > 0) await hooks.sleep(pause);
       index++;
     }
+    const read = await readFast(
+      conn,
+      spec,
+      candidates.map((c) => ({ path: c.local.path, display: c.file.name })),
+      options.maxLineBytes,
+      hooks.signal,
+    );
+    read.keys.forEach((k) => keys?.add(k));
+    for (const [i, c] of candidates.entries()) {
+      if (read.taken.has(i)) {
+        hooks.metrics?.fileRead?.('fast');
+        const { name, size, etag } = c.file;
+        hooks.log.debug({ file: name, bytes: size, etag, index: c.index, fast: true }, 'file staged');
+        await removeTemporary(c.local);
+      } else await readLines(c.index, c.file, c.local);
+    }
     if (resumable) await run(conn, sql.loadRecords(stagedFilesGlob(resume.dir)));
-    // The order discovery's ORDER BY gives (DuckDB compares strings by their UTF-8 bytes).
-    const sorted = keys && [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    return { reused: reusable, ...(sorted ? { keys: sorted } : {}) };
+    const sorted = keys && byteOrder([...keys]);
+    return {
+      reused: reusable,
+      ...(sorted ? { keys: sorted } : {}),
+      fast: { files: read.taken.size, keys: read.keys },
+    };
   } finally {
     await rm(attemptDir, { recursive: true, force: true });
   }
 }
+
+type Materialized = Awaited<ReturnType<typeof materialize>>;
+
+const removeTemporary = (local: Materialized) =>
+  Promise.all(local.temporary.map((f) => rm(f, { force: true })));

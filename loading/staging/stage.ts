@@ -14,13 +14,22 @@ export interface StageCounts {
   rowsRejected: number;
 }
 
-/** Fills the stage table from the staged records; returns how many were read and rejected. */
+/**
+ * Fills the stage table from the staged records (the optimistic read, when it took any file, has
+ * put its rows there already); returns how many were read and rejected.
+ */
 export async function stageRecords(
   conn: DuckDBConnection,
   spec: BackfillSpec,
   schema: sql.ColumnTypes,
+  fastRows = false,
 ): Promise<StageCounts> {
-  await run(conn, sql.createStageTable(schema));
+  if (!fastRows) await run(conn, sql.createStageTable(schema));
+  else {
+    // The optimistic read's rows are there (declared columns); new columns are NULL for them.
+    for (const [name, type] of Object.entries(schema))
+      if (!(name in spec.schema)) await run(conn, sql.addStageColumn(name, type));
+  }
   await run(
     conn,
     // Specs from before the option (recorded workflow inputs) convert, the default.

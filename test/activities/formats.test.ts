@@ -7,7 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { generateTransactions, oracleLines } from '../../testkit/dataset';
 import { parseSpec } from '../../common/spec';
 import { tempDir } from '../../testkit/fixtures';
-import { createLoader } from '../../testkit/loader';
+import { createComparingLoader } from '../../testkit/read-paths';
 import { targetLines } from '../../testkit/oracle';
 import { targetFile, transactionsSpec } from '../../testkit/specs';
 
@@ -61,7 +61,7 @@ async function convert(ndjsonDir: string, outDir: string, format: string): Promi
 }
 
 describe('every format and compression loads the same oracle table', () => {
-  const loader = createLoader();
+  const loader = createComparingLoader();
   after(() => loader.close());
   const dir = tempDir();
   const data = generateTransactions({
@@ -127,7 +127,7 @@ describe('every format and compression loads the same oracle table', () => {
 });
 
 describe('CSV dialect', () => {
-  const loader = createLoader();
+  const loader = createComparingLoader();
   after(() => loader.close());
 
   const dialectSpec = (dir: string, csv: object) =>

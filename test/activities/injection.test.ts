@@ -4,9 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSpec, SpecError } from '../../common/spec';
 import { tempDir } from '../../testkit/fixtures';
-import { createLoader } from '../../testkit/loader';
+import { createComparingLoader } from '../../testkit/read-paths';
 
-const loader = createLoader();
+const loader = createComparingLoader();
 after(() => loader.close());
 
 const HOSTILE = `x'); DROP TABLE victim; --`;

@@ -8,10 +8,11 @@ import type { MaintenanceReport } from '../../common/types';
 import { oracleLines } from '../../testkit/dataset';
 import { prepareTransactionsBackfill, tempDir } from '../../testkit/fixtures';
 import { createLoader } from '../../testkit/loader';
+import { createComparingLoader } from '../../testkit/read-paths';
 import { targetLines } from '../../testkit/oracle';
 import { monthlyTarget, targetFile } from '../../testkit/specs';
 
-const loader = createLoader();
+const loader = createComparingLoader();
 after(() => loader.close());
 
 function write(dir: string, rel: string, lines: string[]) {

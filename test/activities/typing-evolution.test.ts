@@ -8,9 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSpec } from '../../common/spec';
 import { tempDir } from '../helpers';
-import { createLoader } from '../../testkit/loader';
+import { createComparingLoader } from '../../testkit/read-paths';
 
-const loader = createLoader();
+const loader = createComparingLoader();
 after(() => loader.close());
 
 function write(dir: string, month: string, lines: string[]) {

@@ -12,7 +12,7 @@ import { parseSpec } from '../../common/spec';
 import { prng } from '../../scripts/dataset';
 import { tempDir } from '../helpers';
 import { targetFile } from '../../testkit/specs';
-import { createLoader } from '../../testkit/loader';
+import { createComparingLoader } from '../../testkit/read-paths';
 import { useScratchDuckDB } from '../../testkit/scratch-duckdb';
 
 const SEED = Number(process.env.TYPING_SEED ?? 20261125);
@@ -281,7 +281,7 @@ async function write(conn: DuckDBConnection, dir: string, format: Format, rows: 
   }
 }
 
-const loader = createLoader();
+const loader = createComparingLoader();
 const scratch = useScratchDuckDB();
 after(() => loader.close());
 

@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { parseSpec, type BackfillSpecInput } from '../../common/spec';
 import { tempDir } from '../helpers';
 import { targetFile } from '../../testkit/specs';
-import { createLoader } from '../../testkit/loader';
+import { createComparingLoader } from '../../testkit/read-paths';
 import { useScratchDuckDB } from '../../testkit/scratch-duckdb';
 import {
   FORMATS,
@@ -25,7 +25,7 @@ import {
   type TypedColumn,
 } from './typing-cases';
 
-const loader = createLoader();
+const loader = createComparingLoader();
 const scratch = useScratchDuckDB();
 after(() => loader.close());
 

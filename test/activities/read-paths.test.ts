@@ -1,0 +1,176 @@
+/**
+ * The optimistic read against the line-level path on seeded messy data (testkit/messy-data.ts):
+ * every partition is loaded both ways (testkit/read-paths.ts) and must leave the same target rows,
+ * the same rejects (file, line, raw text, reason), the same counts, or the same failure. Read and
+ * schema-contract modes vary with the seed. Three fixed seeds and one fresh one run each time;
+ * replay one with READ_PATHS_SEED=<seed> npm test -- activities/read-paths. Each condition that
+ * sends a file to the line-level path (loading/staging/fast-read.ts) has its own case below.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseSpec, type BackfillSpecInput } from '../../common/spec';
+import { prng } from '../../testkit/dataset';
+import { tempDir } from '../../testkit/fixtures';
+import { MESSY_SCHEMA, writeMessyData } from '../../testkit/messy-data';
+import { createComparingLoader } from '../../testkit/read-paths';
+
+const loader = createComparingLoader();
+after(() => loader.close());
+
+const fresh = Math.floor(Math.random() * 2 ** 31);
+const seeds = process.env.READ_PATHS_SEED ? [Number(process.env.READ_PATHS_SEED)] : [1, 2, 3, fresh];
+const MONTHS = ['2021-01', '2021-02', '2021-03'];
+
+describe('optimistic read and line-level read give the same table and rejects on messy data', () => {
+  for (const seed of seeds) {
+    it(`seed ${seed}`, async () => {
+      const dir = tempDir();
+      writeMessyData({
+        dir,
+        seed,
+        months: MONTHS,
+        filesPerMonth: 4,
+        recordsPerFile: 40,
+        dirtyFileRate: 1 / 3,
+        dirtyRecordRate: 0.1,
+        mixedFormats: true,
+      });
+      const random = prng(seed ^ 0x5eed);
+      const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
+      const spec = parseSpec({
+        name: `messy-${seed}`,
+        source: { uri: path.join(dir, 'raw') },
+        schema: MESSY_SCHEMA,
+        target: {
+          path: path.join(dir, 't.duckdb'),
+          table: 'items',
+          partitionColumns: ['year', 'month'],
+          keyColumns: ['id'],
+          orderingColumn: 'ts',
+          writeMode: pick(['merge', 'merge', 'overwrite']),
+        },
+        range: { from: MONTHS[0]!, to: MONTHS.at(-1)! },
+        readMode: pick(['permissive', 'permissive', 'dropmalformed', 'failfast']),
+        schemaContract: pick(['evolve', 'evolve', 'discard', 'freeze']),
+        timestampOffsets: pick(['convert', 'reject']),
+      });
+      for (const month of MONTHS) {
+        try {
+          // A failure (failfast, freeze) is fine as long as both paths fail alike.
+          await loader.load(spec, month);
+        } catch (err) {
+          if (err instanceof assert.AssertionError) {
+            err.message = `${err.message}\nreplay: READ_PATHS_SEED=${seed} npm test -- activities/read-paths`;
+            throw err;
+          }
+        }
+      }
+    });
+  }
+
+  it('took both paths', () => {
+    assert.ok(loader.reads.fast > 0, `fast reads: ${loader.reads.fast}`);
+    assert.ok(loader.reads.line > 0, `line-level reads: ${loader.reads.line}`);
+  });
+});
+
+const rec = (id: string, qty: unknown = 1, ts = '2020-02-01T00:00:00') => JSON.stringify({ id, qty, ts });
+
+/** One file each; the path the file must take, and (through the comparing loader) the same result both ways. */
+const conditions: {
+  name: string;
+  body: string | Buffer;
+  path: 'fast' | 'line';
+  spec?: Partial<BackfillSpecInput>;
+  file?: string;
+}[] = [
+  { name: 'a glob character in the file name', body: `${rec('a')}\n`, path: 'line', file: 'a[1].ndjson' },
+  { name: 'a clean file', body: `${rec('a')}\n${rec('b', '2')}\n`, path: 'fast' },
+  {
+    name: 'CRLF line ends, blank and space-only lines',
+    body: `${rec('a')}\r\n\r\n   \r\n${rec('b')}\r\n`,
+    path: 'fast',
+  },
+  {
+    name: 'a key twice in a file at the same time (the later line wins)',
+    body: `${rec('a', 1)}\n${rec('a', 2)}\n`,
+    path: 'fast',
+  },
+  {
+    name: 'an undeclared key under discard',
+    body: `{"id":"a","qty":1,"extra":true}\n`,
+    path: 'fast',
+    spec: { schemaContract: 'discard' },
+  },
+  {
+    name: 'LF and CRLF line ends mixed (the line reader fails the file)',
+    body: `${rec('a')}\r\n${rec('b')}\n`,
+    path: 'line',
+  },
+  { name: 'a line holding only a tab', body: `${rec('a')}\n\t\n`, path: 'line' },
+  { name: 'a carriage return inside a record', body: `{"id":"a",\r"qty":1}\n${rec('b')}\n`, path: 'line' },
+  // DuckDB's JSON reader skips a BOM at the start of a file, as the line reader does.
+  { name: 'a byte order mark at the start', body: `\ufeff${rec('a')}\n`, path: 'fast' },
+  { name: 'a byte order mark on a later line', body: `${rec('a')}\n\ufeff${rec('b')}\n`, path: 'line' },
+  {
+    name: 'a declared key given twice (the last value counts)',
+    body: `{"id":"a","qty":1,"qty":2}\n`,
+    path: 'line',
+  },
+  { name: 'an undeclared key under evolve', body: `{"id":"a","qty":1,"extra":2.5}\n`, path: 'line' },
+  {
+    name: 'an undeclared key under freeze',
+    body: `{"id":"a","qty":1,"extra":2.5}\n`,
+    path: 'line',
+    spec: { schemaContract: 'freeze' },
+  },
+  { name: 'a null key', body: `${rec('a')}\n{"id":null,"qty":1}\n`, path: 'line' },
+  { name: 'a fraction in an INTEGER', body: `${rec('a', 1.5)}\n`, path: 'line' },
+  {
+    name: 'a timestamp with an offset under timestampOffsets reject',
+    body: `${rec('a', 1, '2020-02-01T00:00:00Z')}\n`,
+    path: 'line',
+    spec: { timestampOffsets: 'reject' },
+  },
+  { name: 'a record that is not an object', body: `${rec('a')}\n[1]\n`, path: 'line' },
+  { name: 'a malformed line', body: `${rec('a')}\n{"id":\n`, path: 'line' },
+  {
+    name: 'invalid UTF-8',
+    body: Buffer.concat([Buffer.from(`${rec('a')}\n{"id":"`), Buffer.from([0xff]), Buffer.from('"}\n')]),
+    path: 'line',
+  },
+];
+
+describe('each condition of the optimistic read decides the path and keeps the result', () => {
+  for (const c of conditions) {
+    it(`${c.name}: ${c.path}`, async () => {
+      const dir = tempDir();
+      const month = path.join(dir, 'raw', 'year=2020', 'month=02');
+      mkdirSync(month, { recursive: true });
+      writeFileSync(path.join(month, c.file ?? 'a.ndjson'), c.body);
+      const spec = parseSpec({
+        name: 'conditions',
+        source: { uri: path.join(dir, 'raw') },
+        schema: { id: 'VARCHAR', qty: 'INTEGER', ts: 'TIMESTAMP' },
+        target: {
+          path: path.join(dir, 't.duckdb'),
+          table: 'items',
+          partitionColumns: ['year', 'month'],
+          keyColumns: ['id'],
+          orderingColumn: 'ts',
+        },
+        range: { from: '2020-02', to: '2020-02' },
+        ...c.spec,
+      });
+      const before = { ...loader.reads };
+      await loader.load(spec, '2020-02').catch((err: unknown) => {
+        if (err instanceof assert.AssertionError) throw err;
+      });
+      const other = c.path === 'fast' ? 'line' : 'fast';
+      assert.equal(loader.reads[c.path] - before[c.path], 1, `read ${c.path}`);
+      assert.equal(loader.reads[other] - before[other], 0, `not read ${other}`);
+    });
+  }
+});
