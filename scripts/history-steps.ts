@@ -28,7 +28,8 @@ function workflowTasks(events: Event[], prefix: string, steps: Steps): void {
   const byId = new Map(events.map((e) => [idOf(e), e]));
   for (const e of events) {
     const started = e.workflowTaskStartedEventAttributes;
-    if (started) add(steps, `${prefix} WFT dispatch`, at(e) - at(byId.get(Number(started.scheduledEventId))!));
+    if (started)
+      add(steps, `${prefix} WFT dispatch`, at(e) - at(byId.get(Number(started.scheduledEventId))!));
     const completed = e.workflowTaskCompletedEventAttributes;
     if (completed) add(steps, `${prefix} WFT run`, at(e) - at(byId.get(Number(completed.startedEventId))!));
   }

@@ -1,0 +1,86 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startBackfill } from '../../client/backfills';
+import type { BackfillSpecInput } from '../../common/spec';
+import { SMALL_PARTITION_BYTES } from '../../common/small-partitions';
+import { generateTransactions } from '../../testkit/dataset';
+import { useTestEnv } from '../../testkit/env';
+import { generatedTransactions, uniqueId } from '../../testkit/fixtures';
+import { transactionsSpec } from '../../testkit/specs';
+import { withWorker } from '../../testkit/worker';
+
+describe('batched children: small partitions load in one activity', () => {
+  const env = useTestEnv();
+
+  it('settles the small and empty partitions of a batch in one activity; a large one and one that fails there get their own, with the outcomes of one child each', async () => {
+    // 2019-01 small, 2019-02 over the limit, 2019-03 a broken file, 2019-04 no files.
+    const { dir, raw } = generatedTransactions({
+      from: '2019-01',
+      to: '2019-01',
+      rowsPerPartition: 40,
+      filesPerPartition: 2,
+    });
+    generateTransactions({
+      dir: raw,
+      from: '2019-02',
+      to: '2019-02',
+      rowsPerPartition: 12_000,
+      filesPerPartition: 1,
+      seed: 7,
+    });
+    const february = path.join(raw, 'year=2019', 'month=02');
+    const februaryBytes = readdirSync(february).reduce(
+      (sum, f) => sum + statSync(path.join(february, f)).size,
+      0,
+    );
+    assert.ok(februaryBytes > SMALL_PARTITION_BYTES, `2019-02 holds ${februaryBytes} bytes`);
+    mkdirSync(path.join(raw, 'year=2019', 'month=03'), { recursive: true });
+    writeFileSync(path.join(raw, 'year=2019', 'month=03', 'bad.ndjson.gz'), 'not gzip');
+    const make = (name: string, extra: Partial<BackfillSpecInput>) =>
+      transactionsSpec({
+        name: uniqueId(name),
+        source: raw,
+        target: path.join(dir, `${name}.duckdb`),
+        from: '2019-01',
+        to: '2019-04',
+        extra,
+      });
+
+    await withWorker(env, async ({ taskQueue }) => {
+      const batchedSpec = make('small-batch', { partitionsPerChild: 4 });
+      const batched = await (await startBackfill(env.client, batchedSpec, { taskQueue })).result();
+      const plain = await (await startBackfill(env.client, make('small-plain', {}), { taskQueue })).result();
+      const outcomes = (s: typeof plain) =>
+        s.partitions!.map((p) => [
+          p.key,
+          p.status,
+          p.lastError,
+          p.stats!.files,
+          p.stats!.bytes,
+          p.stats!.rowsRead,
+          p.stats!.rowsAccepted,
+          p.stats!.duplicatesRemoved,
+          p.stats!.rowsRejected,
+          p.stats!.rowsWritten,
+          p.stats!.attempts,
+        ]);
+      assert.deepEqual(
+        batched.partitions!.map((p) => p.status),
+        ['succeeded', 'succeeded', 'failed', 'empty'],
+      );
+      assert.deepEqual(outcomes(batched), outcomes(plain));
+
+      const history = await env.client.workflow
+        .getHandle(`${batchedSpec.name}/2019-01..2019-04`)
+        .fetchHistory();
+      const scheduled = (history.events ?? [])
+        .map((e) => e.activityTaskScheduledEventAttributes)
+        .filter((a) => a !== null && a !== undefined)
+        .map((a) => a.activityType!.name);
+      // One activity for 2019-01 and 2019-04; 2019-02 (large) and 2019-03 (failed there) on their own.
+      assert.deepEqual(scheduled, ['loadSmallPartitions', 'loadPartition', 'loadPartition']);
+    });
+  });
+});
