@@ -24,6 +24,12 @@ import { loadPartition as load } from '../loading/load-partition';
 import type { LoadProgress } from '../loading/staging/resume';
 import type { ActivityDeps } from './deps';
 
+interface SmallBatchProgress {
+  settled: number;
+  partition?: string;
+  progress?: LoadProgress;
+}
+
 /** Listings in flight at once: S3 LIST calls are cheap but not free. */
 const LISTING_CONCURRENCY = 8;
 
@@ -36,9 +42,10 @@ export function createLoadSmallPartitions(deps: ActivityDeps) {
     const { spec, partitionKeys, backfillId } = input;
     const listings = await mapLimit(partitionKeys, LISTING_CONCURRENCY, (key) => deps.source.list(spec, key));
     const results: Record<string, LoadPartitionResult> = {};
-    let settled = 0;
-    ctx.heartbeat(settled);
-    const beat = setInterval(() => ctx.heartbeat(settled), 1000);
+    // What the UI shows: how many are settled, and the partition loading now with its stage.
+    const beatDetails: SmallBatchProgress = { settled: 0 };
+    ctx.heartbeat(beatDetails);
+    const beat = setInterval(() => ctx.heartbeat(beatDetails), 1000);
     const budgetMs = ctx.info.startToCloseTimeoutMs / 2;
     try {
       for (const [i, partitionKey] of partitionKeys.entries()) {
@@ -48,10 +55,14 @@ export function createLoadSmallPartitions(deps: ActivityDeps) {
           deps.metrics?.partitionStarted();
           deps.metrics?.partitionLoaded(results[partitionKey]);
         } else if (kind === 'small' && Date.now() - started < budgetMs) {
-          const result = await loadOne(deps, ctx, { backfillId, spec, partitionKey });
-          if (result) results[partitionKey] = result;
+          beatDetails.partition = partitionKey;
+          beatDetails.progress = { stage: 'listing', filesStaged: 0, fingerprint: '' };
+          const result = await loadOne(deps, ctx, { backfillId, spec, partitionKey }, beatDetails.progress);
+          if (!result) continue;
+          results[partitionKey] = result;
         } else continue;
-        ctx.heartbeat(++settled);
+        beatDetails.settled += 1;
+        ctx.heartbeat(beatDetails);
       }
     } finally {
       clearInterval(beat);
@@ -69,6 +80,7 @@ async function loadOne(
   deps: ActivityDeps,
   ctx: Context,
   input: { backfillId: string; spec: LoadSmallPartitionsInput['spec']; partitionKey: string },
+  progress: LoadProgress,
 ): Promise<LoadPartitionResult | undefined> {
   const started = Date.now();
   const { partitionKey } = input;
@@ -79,7 +91,6 @@ async function loadOne(
     partition: partitionKey,
   });
   deps.metrics?.partitionStarted();
-  const progress: LoadProgress = { stage: 'listing', filesStaged: 0, fingerprint: '' };
   // Small partitions stay under the resume threshold, so nothing is kept here for a retry.
   const stagingDir = path.join(
     deps.stagingDir ?? path.join(tmpdir(), 'temporal-backfill-staging'),

@@ -7,8 +7,11 @@ import type { BackfillSpecInput } from '../../common/spec';
 import { SMALL_PARTITION_BYTES } from '../../common/small-partitions';
 import { generateTransactions } from '../../testkit/dataset';
 import { useTestEnv } from '../../testkit/env';
-import { generatedTransactions, uniqueId } from '../../testkit/fixtures';
+import { generatedTransactions, prepareTransactionsBackfill, uniqueId } from '../../testkit/fixtures';
+import { partitionHeartbeat } from '../../testkit/inspect';
+import { queryFile } from '../../testkit/oracle';
 import { transactionsSpec } from '../../testkit/specs';
+import { waitFor } from '../../testkit/wait';
 import { withWorker } from '../../testkit/worker';
 
 describe('batched children: small partitions load in one activity', () => {
@@ -82,5 +85,42 @@ describe('batched children: small partitions load in one activity', () => {
       // One activity for 2019-01 and 2019-04; 2019-02 (large) and 2019-03 (failed there) on their own.
       assert.deepEqual(scheduled, ['loadSmallPartitions', 'loadPartition', 'loadPartition']);
     });
+  });
+
+  it('cancelling a partition while its batch loads it stops that load before COMMIT: nothing of it is written, the batch is cancelled', async () => {
+    const { spec, target } = prepareTransactionsBackfill({
+      name: 'small-cancel',
+      from: '2019-01',
+      to: '2019-03',
+      data: { rowsPerPartition: 100, filesPerPartition: 1 },
+      extra: { partitionsPerChild: 3 },
+    });
+    const faults = { delayBeforeCommitMs: (key: string) => (key === '2019-02' ? 60_000 : 0) };
+    await withWorker(env, { faults }, async ({ taskQueue }) => {
+      const started = Date.now();
+      const handle = await startBackfill(env.client, spec, { taskQueue });
+      const childId = `${spec.name}/2019-01..2019-03`;
+      await waitFor('2019-02 about to commit in its batch', async () => {
+        const beat = (await partitionHeartbeat(env, childId).catch(() => undefined)) as
+          { partition?: string; progress?: { stage?: string } } | undefined;
+        return beat?.partition === '2019-02' && beat.progress?.stage === 'committing';
+      });
+      await handle.executeUpdate('cancelPartitions', { args: [{ partitions: ['2019-02'] }] });
+      const summary = await handle.result();
+      assert.ok(Date.now() - started < 50_000, 'the held commit was interrupted, not waited out');
+      assert.deepEqual(
+        summary.partitions!.map((p) => p.status),
+        ['cancelled', 'cancelled', 'cancelled'],
+      );
+    });
+    const months = await queryFile<{ month: number }>(
+      target,
+      'SELECT DISTINCT month FROM transactions ORDER BY month',
+    );
+    assert.deepEqual(
+      months.map((m) => m.month),
+      [1],
+      'the batch committed 2019-01 before the cancel, and nothing of 2019-02',
+    );
   });
 });
