@@ -123,4 +123,28 @@ describe('batched children: small partitions load in one activity', () => {
       'the batch committed 2019-01 before the cancel, and nothing of 2019-02',
     );
   });
+
+  it('takes no new partition once half its timeout has passed: the rest load on their own', async () => {
+    const { spec } = prepareTransactionsBackfill({
+      name: 'small-budget',
+      from: '2019-01',
+      to: '2019-03',
+      data: { rowsPerPartition: 50, filesPerPartition: 1 },
+      extra: { partitionsPerChild: 3, partitionTimeout: '6s' },
+    });
+    // 2019-01 alone takes past half of the 6 s timeout.
+    const faults = { delayBeforeCommitMs: (key: string) => (key === '2019-01' ? 3_500 : 0) };
+    await withWorker(env, { faults }, async ({ taskQueue }) => {
+      const summary = await (await startBackfill(env.client, spec, { taskQueue })).result();
+      assert.deepEqual(
+        summary.partitions!.map((p) => p.status),
+        ['succeeded', 'succeeded', 'succeeded'],
+      );
+      const history = await env.client.workflow.getHandle(`${spec.name}/2019-01..2019-03`).fetchHistory();
+      const scheduled = (history.events ?? [])
+        .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+        .filter(Boolean);
+      assert.deepEqual(scheduled, ['loadSmallPartitions', 'loadPartition', 'loadPartition']);
+    });
+  });
 });
