@@ -2,7 +2,8 @@
  * findEmptyPartitions: for a batched child, lists its partitions up front and names those with no
  * files, so the child records them as empty without one loadPartition activity each. Sparse ranges
  * (hourly partitions, quiet days) are common; each skipped activity saves a server round trip and
- * ~4 history events.
+ * ~4 history events. Children started since patch batch-loads-small-partitions call
+ * loadSmallPartitions instead; this stays for the children started before it.
  */
 import { Context } from '@temporalio/activity';
 import { mapLimit } from '../common/map-limit';

@@ -7,6 +7,7 @@ import { createFindEmptyPartitions } from './find-empty-partitions';
 import { createFindFinishedChildren } from './find-finished-children';
 import { createListPartitions } from './list-partitions';
 import { createLoadPartition } from './load-partition';
+import { createLoadSmallPartitions } from './load-small-partitions';
 import { createMaintainTarget } from './maintain-target';
 
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     findFinishedChildren: createFindFinishedChildren(),
     listPartitions: createListPartitions(deps),
     loadPartition: createLoadPartition(deps),
+    loadSmallPartitions: createLoadSmallPartitions(deps),
     maintainTarget: createMaintainTarget(deps),
   };
 }

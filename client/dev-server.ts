@@ -22,6 +22,8 @@ export interface DevServerOptions {
   namespace?: string;
   retentionDays?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** More `temporal server start-dev` flags (benchmarks try dynamic config values with it). */
+  extraArgs?: string[];
 }
 
 export interface DevServer {
@@ -66,7 +68,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : { ui: false }),
       searchAttributes: SEARCH_ATTRIBUTES,
       log: { format: 'json', level: options.logLevel ?? 'error' },
-      extraArgs: SQLITE_SPEED_ARGS,
+      extraArgs: [...SQLITE_SPEED_ARGS, ...(options.extraArgs ?? [])],
     },
   });
   await setRetention(env.connection, namespace, options.retentionDays ?? 30);

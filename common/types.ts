@@ -91,6 +91,23 @@ export const emptyStats = (): PartitionStats => ({
   durationMs: 0,
 });
 
+/**
+ * A batched child's partitions, for one activity that lists them all, records the empty ones and
+ * loads those of at most `maxBytes` (each in its own transaction); every other partition is left
+ * to its own loadPartition activity.
+ */
+export interface LoadSmallPartitionsInput {
+  backfillId: string;
+  spec: BackfillSpec;
+  partitionKeys: string[];
+  maxBytes: number;
+}
+
+/** The partitions the batch activity settled (loaded or empty); the rest load on their own. */
+export interface LoadSmallPartitionsResult {
+  results: Record<string, LoadPartitionResult>;
+}
+
 /** A batched child's partitions, listed up front to find the empty ones. */
 export interface FindEmptyPartitionsInput {
   backfillId: string;

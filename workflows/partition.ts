@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { activityOptions } from './activity-options';
+import { loadSmallPartitions } from './small-partitions';
 import { normalizeCounts } from '../common/counts';
 import {
   emptyStats,
@@ -27,10 +28,11 @@ import {
 export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<PartitionWorkflowResult> {
   const { spec, backfillId } = input;
   const results: Record<string, PartitionOutcome> = {};
-  const empty = await findEmpty(input);
+  const settled = (await loadSmallPartitions(input)) ?? emptyOutcomes(await findEmpty(input));
   for (const partitionKey of input.partitionKeys) {
-    if (empty.has(partitionKey)) {
-      results[partitionKey] = { status: 'empty', ...emptyStats(), attempts: 1 };
+    const done = settled[partitionKey];
+    if (done) {
+      results[partitionKey] = done;
       continue;
     }
     const { loadPartition } = proxyActivities<Activities>(
@@ -72,8 +74,11 @@ export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<
   return { results };
 }
 
+const emptyOutcomes = (keys: Set<string>): Record<string, PartitionOutcome> =>
+  Object.fromEntries([...keys].map((key) => [key, { status: 'empty', ...emptyStats(), attempts: 1 }]));
+
 /**
- * A batch lists its partitions first and skips the empty ones: one activity instead of one per
+ * Before patch batch-loads-small-partitions: a batch lists its partitions first and skips the empty ones: one activity instead of one per
  * partition. Patched, so runs recorded before it replay. A failed listing only costs the shortcut.
  */
 async function findEmpty(input: PartitionWorkflowInput): Promise<Set<string>> {

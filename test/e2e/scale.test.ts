@@ -39,12 +39,12 @@ describe('scale: 10,000 no-op partitions', () => {
       });
       assert.ok(Math.min(...lengths) > 0, `every run has a history: ${lengths.join(', ')}`);
       assert.ok(Math.max(...lengths) < 10_000, `largest run history: ${Math.max(...lengths)} events`);
-      // A batch of empty partitions costs one listing activity, not one load each.
+      // A batch of empty partitions costs one activity, not one load each.
       const child = await env.client.workflow.getHandle(`${spec.name}/2000-01-01..2000-01-04`).fetchHistory();
       const activities = (child.events ?? [])
         .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
         .filter(Boolean);
-      assert.deepEqual(activities, ['findEmptyPartitions']);
+      assert.deepEqual(activities, ['loadSmallPartitions']);
       process.stdout.write(
         `# 10,000 partitions in ${seconds.toFixed(1)} s (${((seconds * 1000) / 10_000).toFixed(1)} ms/partition), ${lengths.length} runs, largest history ${Math.max(...lengths)} events\n`,
       );

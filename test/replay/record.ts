@@ -127,6 +127,20 @@ async function main() {
     await save(env.client, 'backfill-failed', failed.name);
     await save(env.client, 'partition-failed', `${failed.name}/2019-02`);
 
+    // batched small partitions (patch batch-loads-small-partitions): one activity loads 2019-01 and
+    // records 2019-03 empty; 2019-02's broken file fails it there, then on its own activity
+    const small = transactionsSpec({
+      name: uniqueId('replay-batched-small'),
+      source: broken,
+      target: path.join(dir, 'batched-small.duckdb'),
+      from: '2019-01',
+      to: '2019-03',
+      extra: { partitionsPerChild: 3 },
+    });
+    await (await startBackfill(env.client, small, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'backfill-batched-small', small.name);
+    await save(env.client, 'partition-batched-small', `${small.name}/2019-01..2019-03`);
+
     // the failed backfill retried once its file is fixed: a new run carrying the earlier run's
     // outcomes into its details (patch details-over-runs)
     writeFileSync(path.join(broken, 'year=2019/month=02/bad.ndjson.gz'), gzipSync('\n'));

@@ -25,13 +25,14 @@ describe('recorded histories replay against the current workflow code', () => {
       'failed',
       'batched',
       'batched-sparse',
+      'batched-small',
       'rerun-skipped',
       'continued-first-run',
       'continued-last-run',
     ]) {
       assert.ok(files.includes(`backfill-${shape}.json`), `missing backfill-${shape}.json`);
     }
-    for (const shape of ['normal', 'cancelled', 'failed', 'batched', 'batched-sparse'])
+    for (const shape of ['normal', 'cancelled', 'failed', 'batched', 'batched-sparse', 'batched-small'])
       assert.ok(files.includes(`partition-${shape}.json`), `missing partition-${shape}.json`);
   });
 
