@@ -11,10 +11,10 @@ import path from 'node:path';
 import { Context, CancelledFailure } from '@temporalio/activity';
 import { BackfillError, FAILURE_TYPES } from '../common/failures';
 import type { LoadPartitionInput, LoadPartitionResult } from '../common/types';
-import { loadPartition as load } from '../loading/load-partition';
 import type { LoadProgress } from '../loading/staging/resume';
 import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './failure';
+import { runLoad } from './run-load';
 
 export function createLoadPartition(deps: ActivityDeps) {
   return async function loadPartition(input: LoadPartitionInput): Promise<LoadPartitionResult> {
@@ -40,35 +40,16 @@ export function createLoadPartition(deps: ActivityDeps) {
     );
     let keepStaging = false;
     try {
-      const result = await load(
-        deps,
-        input,
-        {
-          partitionKey,
-          log,
-          signal: ctx.cancellationSignal,
-          sleep: (ms) => ctx.sleep(ms),
-          progress,
-          resume: { dir: stagingDir, previous: ctx.info.heartbeatDetails as LoadProgress | undefined },
-          metrics: deps.metrics,
-          faults: deps.faults,
-        },
-        { number: attempt, started },
-      );
-      if (result.status === 'succeeded') log.info({ ...result }, 'partition loaded');
-      deps.metrics?.partitionLoaded(result);
-      return result;
+      return await runLoad(deps, ctx, input, {
+        log,
+        progress,
+        resume: { dir: stagingDir, previous: ctx.info.heartbeatDetails as LoadProgress | undefined },
+        attempt,
+        started,
+      });
     } catch (err) {
-      if (ctx.cancellationSignal.aborted) {
-        log.warn('partition load cancelled; nothing was written');
-        deps.metrics?.partitionCancelled();
-        throw new CancelledFailure('partition load cancelled');
-      }
+      if (err instanceof CancelledFailure) throw err;
       log.error({ err }, 'partition load failed');
-      deps.metrics?.partitionFailed(
-        err instanceof BackfillError ? err.type : (err as Error).name,
-        Date.now() - started,
-      );
       // Keep the staged files for the next attempt unless there will be none.
       keepStaging =
         !(err instanceof BackfillError && !FAILURE_TYPES[err.type].retryable) &&

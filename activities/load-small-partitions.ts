@@ -11,7 +11,6 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CancelledFailure, Context } from '@temporalio/activity';
-import { BackfillError } from '../common/failures';
 import { mapLimit } from '../common/map-limit';
 import { classifyListing } from '../common/small-partitions';
 import {
@@ -20,9 +19,9 @@ import {
   type LoadSmallPartitionsInput,
   type LoadSmallPartitionsResult,
 } from '../common/types';
-import { loadPartition as load } from '../loading/load-partition';
 import type { LoadProgress } from '../loading/staging/resume';
 import type { ActivityDeps } from './deps';
+import { runLoad } from './run-load';
 
 interface SmallBatchProgress {
   settled: number;
@@ -97,36 +96,17 @@ async function loadOne(
     `${ctx.info.workflowExecution?.runId ?? 'standalone'}-${ctx.info.activityId}-${partitionKey}`,
   );
   try {
-    const result = await load(
-      deps,
-      input,
-      {
-        partitionKey,
-        log,
-        signal: ctx.cancellationSignal,
-        sleep: (ms) => ctx.sleep(ms),
-        progress,
-        resume: { dir: stagingDir },
-        metrics: deps.metrics,
-        faults: deps.faults,
-      },
-      { number: 1, started },
-    );
-    if (result.status === 'succeeded') log.info({ ...result }, 'partition loaded');
-    deps.metrics?.partitionLoaded(result);
-    return result;
+    return await runLoad(deps, ctx, input, {
+      log,
+      progress,
+      resume: { dir: stagingDir },
+      attempt: 1,
+      started,
+    });
   } catch (err) {
-    if (ctx.cancellationSignal.aborted) {
-      log.warn('partition load cancelled; nothing was written');
-      deps.metrics?.partitionCancelled();
-      throw new CancelledFailure('partition load cancelled');
-    }
+    if (err instanceof CancelledFailure) throw err;
     // Not a failure yet: the partition's own activity runs it again under the retry policy.
     log.warn({ err }, 'partition load failed in its batch; it will load on its own');
-    deps.metrics?.partitionFailed(
-      err instanceof BackfillError ? err.type : (err as Error).name,
-      Date.now() - started,
-    );
     return undefined;
   } finally {
     await rm(stagingDir, { recursive: true, force: true });

@@ -18,6 +18,7 @@ import { startDevServer } from '../client/dev-server';
 import { planPartitionKeys } from '../common/partitions';
 import { parseSpec } from '../common/spec';
 import { spawnWorker } from '../testkit/processes';
+import { pollersReady } from '../testkit/pollers';
 import { benchFlags, machineLine, runBench } from './bench-common';
 import { childSteps, median, parentSteps, type Steps } from './history-steps';
 
@@ -49,23 +50,6 @@ function childPids(): number[] {
     .map(Number);
 }
 
-async function workerReady(client: Client, taskQueue: string): Promise<void> {
-  for (;;) {
-    const polling = await Promise.all(
-      [1, 2].map(async (taskQueueType) => {
-        const { pollers } = await client.workflowService.describeTaskQueue({
-          namespace: client.options.namespace,
-          taskQueue: { name: taskQueue },
-          taskQueueType,
-        });
-        return (pollers?.length ?? 0) > 0;
-      }),
-    );
-    if (polling.every(Boolean)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 function emptyFiles(dir: string, to: string): void {
   for (const key of planPartitionKeys('1800-01-01', to, 'day')) {
     mkdirSync(path.join(dir, key), { recursive: true });
@@ -93,7 +77,7 @@ async function main() {
   });
   const rows: string[] = [];
   try {
-    await workerReady(client, 'bench');
+    await pollersReady(client, 'bench');
     const runs = [{ count: flags.count, perChild: flags['per-child'], concurrency: flags.concurrency }];
     if (flags.single > 0) runs.push({ count: flags.single, perChild: 1, concurrency: 200 });
     for (const run of runs) {

@@ -25,6 +25,7 @@ import { messyBackfill } from './bench-messy';
 import { historyLengths } from '../testkit/inspect';
 import { spawnWorker } from '../testkit/processes';
 import { transactionsSpecInput } from '../testkit/specs';
+import { pollersReady } from '../testkit/pollers';
 import { benchFlags, machineLine, runBench } from './bench-common';
 
 const flags = benchFlags({ partitions: 24, rows: 40_000, files: 6, noop: 10_000, concurrency: 2 }, [
@@ -59,24 +60,6 @@ async function duck(file: string, sql: string) {
   conn.closeSync();
   db.closeSync();
   return seconds;
-}
-
-/** Resolves once a worker polls the bench task queue for both workflow and activity tasks. */
-async function workerReady(client: Client): Promise<void> {
-  for (;;) {
-    const polling = await Promise.all(
-      [1, 2].map(async (taskQueueType) => {
-        const { pollers } = await client.workflowService.describeTaskQueue({
-          namespace: client.options.namespace,
-          taskQueue: { name: 'bench' },
-          taskQueueType,
-        });
-        return (pollers?.length ?? 0) > 0;
-      }),
-    );
-    if (polling.every(Boolean)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 function peakRss(pid: number): number {
@@ -131,7 +114,7 @@ async function main() {
       maintenance: { enabled: false },
     });
     // The worker's start-up (bundling the workflow code) is not part of any measurement.
-    await workerReady(client);
+    await pollersReady(client, 'bench');
     // (b) full backfill
     const [summary, full] = await time(async () =>
       (await startBackfill(client, spec, { taskQueue: 'bench' })).result(),

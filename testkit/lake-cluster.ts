@@ -7,6 +7,7 @@
 import { Client } from '@temporalio/client';
 import { startDevServer, type DevServer } from '../client/dev-server';
 import { startLakeServers, type LakeServers } from './lake-servers';
+import { pollersReady } from './pollers';
 import { freePort } from './ports';
 import { spawnWorker, type WorkerProcess } from './processes';
 import { uniqueId } from './fixtures';
@@ -93,23 +94,4 @@ export async function startWorkerPool(
       await Promise.all(workers.map((w) => w.kill('SIGTERM')));
     },
   };
-}
-
-async function pollersReady(client: Client, taskQueue: string, count: number): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const polling = await Promise.all(
-      [1, 2].map(async (taskQueueType) => {
-        const { pollers } = await client.workflowService.describeTaskQueue({
-          namespace: client.options.namespace,
-          taskQueue: { name: taskQueue },
-          taskQueueType,
-        });
-        return new Set((pollers ?? []).map((p) => p.identity)).size >= count;
-      }),
-    );
-    if (polling.every(Boolean)) return;
-    if (Date.now() > deadline) throw new Error(`${count} workers did not start polling ${taskQueue}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

@@ -1,6 +1,8 @@
 /** Spec builders for the generated transactions data: the one place that spells out its target. */
 import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../common/spec';
+import path from 'node:path';
 import { TRANSACTIONS_SCHEMA } from './dataset';
+import { uniqueId } from './fixtures';
 import type { LakeLocation } from './lake-servers';
 
 type SourceInput = BackfillSpecInput['source'];
@@ -81,6 +83,18 @@ export function transactionsSpec(
     ...options.extra,
   });
 }
+
+/** Specs for more backfills of the same files over one range, each into its own DuckDB file under `dir`. */
+export const specsOver =
+  (raw: string, dir: string, range: { from: string; to: string }) =>
+  (name: string, extra: Partial<BackfillSpecInput> = {}): BackfillSpec =>
+    transactionsSpec({
+      name: uniqueId(name),
+      source: raw,
+      target: path.join(dir, `${name}.duckdb`),
+      ...range,
+      extra,
+    });
 
 /** The DuckDB file a spec's target writes (the default target type). */
 export function targetFile(spec: BackfillSpec): string {

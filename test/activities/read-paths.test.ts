@@ -23,6 +23,15 @@ const fresh = Math.floor(Math.random() * 2 ** 31);
 const seeds = process.env.READ_PATHS_SEED ? [Number(process.env.READ_PATHS_SEED)] : [1, 2, 3, fresh];
 const MONTHS = ['2021-01', '2021-02', '2021-03'];
 
+/** The DuckDB-file target both tests load: monthly partitions of `items` keyed by id, latest ts wins. */
+const itemsTarget = (dir: string) => ({
+  path: path.join(dir, 't.duckdb'),
+  table: 'items',
+  partitionColumns: ['year', 'month'] as ('year' | 'month')[],
+  keyColumns: ['id'],
+  orderingColumn: 'ts',
+});
+
 describe('optimistic read and line-level read give the same table and rejects on messy data', () => {
   for (const seed of seeds) {
     it(`seed ${seed}`, async () => {
@@ -43,14 +52,7 @@ describe('optimistic read and line-level read give the same table and rejects on
         name: `messy-${seed}`,
         source: { uri: path.join(dir, 'raw') },
         schema: MESSY_SCHEMA,
-        target: {
-          path: path.join(dir, 't.duckdb'),
-          table: 'items',
-          partitionColumns: ['year', 'month'],
-          keyColumns: ['id'],
-          orderingColumn: 'ts',
-          writeMode: pick(['merge', 'merge', 'overwrite']),
-        },
+        target: { ...itemsTarget(dir), writeMode: pick(['merge', 'merge', 'overwrite']) },
         range: { from: MONTHS[0]!, to: MONTHS.at(-1)! },
         readMode: pick(['permissive', 'permissive', 'dropmalformed', 'failfast']),
         schemaContract: pick(['evolve', 'evolve', 'discard', 'freeze']),
@@ -154,13 +156,7 @@ describe('each condition of the optimistic read decides the path and keeps the r
         name: 'conditions',
         source: { uri: path.join(dir, 'raw') },
         schema: { id: 'VARCHAR', qty: 'INTEGER', ts: 'TIMESTAMP' },
-        target: {
-          path: path.join(dir, 't.duckdb'),
-          table: 'items',
-          partitionColumns: ['year', 'month'],
-          keyColumns: ['id'],
-          orderingColumn: 'ts',
-        },
+        target: itemsTarget(dir),
         range: { from: '2020-02', to: '2020-02' },
         ...c.spec,
       });

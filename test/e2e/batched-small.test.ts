@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startBackfill } from '../../client/backfills';
-import type { BackfillSpecInput } from '../../common/spec';
 import { SMALL_PARTITION_BYTES } from '../../common/small-partitions';
 import { generateTransactions } from '../../testkit/dataset';
 import { useTestEnv } from '../../testkit/env';
-import { generatedTransactions, prepareTransactionsBackfill, uniqueId } from '../../testkit/fixtures';
+import { generatedTransactions, prepareTransactionsBackfill } from '../../testkit/fixtures';
 import { partitionHeartbeat } from '../../testkit/inspect';
 import { queryFile } from '../../testkit/oracle';
-import { transactionsSpec } from '../../testkit/specs';
+import { specsOver } from '../../testkit/specs';
 import { waitFor } from '../../testkit/wait';
 import { withWorker } from '../../testkit/worker';
 
@@ -41,15 +40,7 @@ describe('batched children: small partitions load in one activity', () => {
     assert.ok(februaryBytes > SMALL_PARTITION_BYTES, `2019-02 holds ${februaryBytes} bytes`);
     mkdirSync(path.join(raw, 'year=2019', 'month=03'), { recursive: true });
     writeFileSync(path.join(raw, 'year=2019', 'month=03', 'bad.ndjson.gz'), 'not gzip');
-    const make = (name: string, extra: Partial<BackfillSpecInput>) =>
-      transactionsSpec({
-        name: uniqueId(name),
-        source: raw,
-        target: path.join(dir, `${name}.duckdb`),
-        from: '2019-01',
-        to: '2019-04',
-        extra,
-      });
+    const make = specsOver(raw, dir, { from: '2019-01', to: '2019-04' });
 
     await withWorker(env, async ({ taskQueue }) => {
       const batchedSpec = make('small-batch', { partitionsPerChild: 4 });

@@ -9,7 +9,7 @@ import { useTestEnv, type TestEnv } from '../../testkit/env';
 import { withWorkerProcess } from '../../testkit/processes';
 import { prepareTransactionsBackfill, uniqueId } from '../../testkit/fixtures';
 import { waitForPartitionStatus } from '../../testkit/inspect';
-import { transactionsSpec } from '../../testkit/specs';
+import { specsOver } from '../../testkit/specs';
 import { sleep, waitFor } from '../../testkit/wait';
 import { withWorker } from '../../testkit/worker';
 
@@ -225,15 +225,7 @@ describe('steering a running backfill', () => {
       data: { rowsPerPartition: 120, duplicateRate: 0.2 },
     });
     // More backfills of the same files, each into its own target.
-    const make = (name: string, extra: Partial<BackfillSpecInput>) =>
-      transactionsSpec({
-        name: uniqueId(name),
-        source: raw,
-        target: path.join(dir, `${name}.duckdb`),
-        from: '2015-01',
-        to: '2015-12',
-        extra,
-      });
+    const make = specsOver(raw, dir, { from: '2015-01', to: '2015-12' });
     await withWorker(env, async ({ taskQueue }) => {
       const plain = await (await startBackfill(env.client, plainSpec, { taskQueue })).result();
       const batchedSpec = make('batched', { partitionsPerChild: 5 });
