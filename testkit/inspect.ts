@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { getStatus, type BackfillStatus } from '../client/backfills';
 import type { PartitionStatus } from '../common/types';
+import type { PartitionState } from '../workflows/state';
 import type { TestEnv } from './env';
 import { waitFor } from './wait';
 
@@ -82,4 +83,18 @@ export function assertNoSecret(texts: string[], secrets: Record<string, string>)
     assert.ok(secret.length >= 8, `the ${what} is too short to search for`);
     for (const text of texts) assert.ok(!text.includes(secret), `the ${what} leaked`);
   }
+}
+
+/** Each partition's outcome and counts, in order: two backfills of the same files compare equal by them. */
+export function partitionCounts(summary: { partitions?: PartitionState[] | undefined }) {
+  return (summary.partitions ?? []).map((p) => [
+    p.key,
+    p.status,
+    p.stats?.files,
+    p.stats?.bytes,
+    p.stats?.rowsRead,
+    p.stats?.rowsAccepted,
+    p.stats?.duplicatesRemoved,
+    p.stats?.rowsRejected,
+  ]);
 }

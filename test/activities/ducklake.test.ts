@@ -29,6 +29,18 @@ function write(dir: string, rel: string, rows: object[]) {
   writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
+/** 50 rows in one file for each month of 2020 up to `months`; `row(mm, m, i)` makes row i of month m. */
+function writeMonths(dir: string, months: number, row: (mm: string, m: number, i: number) => object) {
+  for (let m = 1; m <= months; m++) {
+    const mm = String(m).padStart(2, '0');
+    write(
+      dir,
+      `raw/year=2020/month=${mm}/a.ndjson`,
+      Array.from({ length: 50 }, (_, i) => row(mm, m, i)),
+    );
+  }
+}
+
 /** One load as its own activity (id), as on a worker: staged files are kept per activity. */
 const loadAs = (w: Loader, spec: BackfillSpec, key: string): Promise<LoadPartitionResult> =>
   new MockActivityEnvironment({ attempt: 1, activityId: randomUUID() }).run(w.activities.loadPartition, {
@@ -185,14 +197,7 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
     const dir = tempDir();
     const l = newLake();
     const months = 12;
-    for (let m = 1; m <= months; m++) {
-      const mm = String(m).padStart(2, '0');
-      write(
-        dir,
-        `raw/year=2020/month=${mm}/a.ndjson`,
-        Array.from({ length: 50 }, (_, i) => ({ id: `${mm}-${i}`, qty: i, ts: `2020-${mm}-01T00:00:00` })),
-      );
-    }
+    writeMonths(dir, months, (mm, _m, i) => ({ id: `${mm}-${i}`, qty: i, ts: `2020-${mm}-01T00:00:00` }));
     const s = spec(dir, l, { target: { writeMode: 'overwrite', commitLock: 'none' } as never });
     const barrier = meetingPoint();
     const [a, b] = [loader(workerEnv(), 2000, barrier), loader(workerEnv(), 2000, barrier)];
@@ -251,14 +256,7 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
     const dir = tempDir();
     const l = newLake();
     const months = 6;
-    for (let m = 1; m <= months; m++) {
-      const mm = String(m).padStart(2, '0');
-      write(
-        dir,
-        `raw/year=2020/month=${mm}/a.ndjson`,
-        Array.from({ length: 50 }, (_, i) => ({ id: `k${i}`, qty: m, ts: `2020-${mm}-01T00:00:00` })),
-      );
-    }
+    writeMonths(dir, months, (mm, m, i) => ({ id: `k${i}`, qty: m, ts: `2020-${mm}-01T00:00:00` }));
     const s = spec(dir, l);
     // Each commit's time inside its transaction (after its writes, before COMMIT), stretched so
     // that two unlocked commits would overlap.

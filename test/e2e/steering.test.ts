@@ -8,7 +8,7 @@ import { runCli } from '../../testkit/cli';
 import { useTestEnv, type TestEnv } from '../../testkit/env';
 import { withWorkerProcess } from '../../testkit/processes';
 import { prepareTransactionsBackfill, uniqueId } from '../../testkit/fixtures';
-import { waitForPartitionStatus } from '../../testkit/inspect';
+import { partitionCounts, waitForPartitionStatus } from '../../testkit/inspect';
 import { specsOver } from '../../testkit/specs';
 import { sleep, waitFor } from '../../testkit/wait';
 import { withWorker } from '../../testkit/worker';
@@ -230,18 +230,7 @@ describe('steering a running backfill', () => {
       const plain = await (await startBackfill(env.client, plainSpec, { taskQueue })).result();
       const batchedSpec = make('batched', { partitionsPerChild: 5 });
       const batched = await (await startBackfill(env.client, batchedSpec, { taskQueue })).result();
-      const counts = (s: typeof plain) =>
-        s.partitions!.map((p) => [
-          p.key,
-          p.status,
-          p.stats!.files,
-          p.stats!.bytes,
-          p.stats!.rowsRead,
-          p.stats!.rowsAccepted,
-          p.stats!.duplicatesRemoved,
-          p.stats!.rowsRejected,
-        ]);
-      assert.deepEqual(counts(batched), counts(plain));
+      assert.deepEqual(partitionCounts(batched), partitionCounts(plain));
       const children: string[] = [];
       for await (const wf of env.client.workflow.list({
         query: `BackfillId = '${batchedSpec.name}' AND WorkflowType = 'partitionWorkflow'`,
