@@ -58,11 +58,13 @@ export async function commitToLake(
   const lock = options.lock ?? NO_COMMIT_LOCK;
   let conflicts = 0;
   for (;;) {
-    const attempt = performance.now();
+    // A refused attempt costs its transaction (not its wait for the lock, counted apart) and the wait after it.
+    let attempt = performance.now();
     try {
       const result = await lock.hold(
         table,
         () => {
+          attempt = performance.now();
           request.onTurn?.();
           return writeBatch(
             conn,
