@@ -44,12 +44,13 @@ export function fastNdjson(
     ...keyColumns.map((k) => `${text(names.indexOf(k))} IS NULL`),
     ...(misfits.length ? [`coalesce(${misfits.join(', ')}) IS NOT NULL`] : []),
   ];
+  // The message names the file by its index in the list, so the caller sets that file aside.
   const line = bad.length
-    ? `CASE WHEN ${bad.join(' OR ')} THEN error('bad record: read this file line by line') ELSE "__ord" END`
+    ? `CASE WHEN ${bad.join(' OR ')} THEN error(${literal(BAD_FILE_MARK)} || f.i || ')') ELSE "__ord" END`
     : '"__ord"';
   const params: Params = {};
   const list = fileList(files, params);
-  const displays = files.map((f, i) => ((params[`d${i}`] = f.display), `($f${i}, $d${i})`)).join(', ');
+  const displays = files.map((f, i) => ((params[`d${i}`] = f.display), `($f${i}, $d${i}, ${i})`)).join(', ');
   const columns = names.map((c) => `${literal(c)}: 'VARCHAR'`).join(', ');
   return {
     sql:
@@ -60,16 +61,35 @@ export function fastNdjson(
       `format = 'newline_delimited', records = true, columns = {${columns}}, auto_detect = false, ` +
       `ignore_errors = false, maximum_object_size = ${Math.floor(maxLineBytes)}, hive_partitioning = false, ` +
       `filename = '__backfill_file') WITH ORDINALITY AS r(${names.map((_, i) => text(i)).join(', ')}, "__path", "__ord")) ` +
-      `LEFT JOIN (VALUES ${displays}) AS f(path, display) ON "__path" = f.path`,
+      `LEFT JOIN (VALUES ${displays}) AS f(path, display, i) ON "__path" = f.path`,
     params,
   };
 }
 
-/** Every top-level key of the files' records (schema contract: none may be undeclared). */
+/** Every top-level key of each file's records (schema contract: none may be undeclared). */
 export function fastNdjsonKeys(files: FastFile[]): Statement {
   const params: Params = {};
   return {
-    sql: `SELECT DISTINCT unnest(json_keys(json)) AS name FROM read_ndjson_objects(${fileList(files, params)}, hive_partitioning = false)`,
+    sql:
+      `SELECT DISTINCT filename AS path, unnest(json_keys(json)) AS name ` +
+      `FROM read_ndjson_objects(${fileList(files, params)}, hive_partitioning = false, filename = true)`,
     params,
   };
+}
+
+/** How a failed fast read names the file of a bad record (its index in the statement's list). */
+export const BAD_FILE_MARK = 'bad record: read this file line by line (fast-read file #';
+
+/**
+ * The file a failed fast read names, as an index into its list: a bad record's (BAD_FILE_MARK), or
+ * the one DuckDB's JSON reader names (`in file "<path>",`); undefined when no single file is named.
+ */
+export function failedFile(message: string, files: FastFile[]): number | undefined {
+  const marked = message.indexOf(BAD_FILE_MARK);
+  if (marked >= 0) {
+    const index = Number(/^\d+/.exec(message.slice(marked + BAD_FILE_MARK.length))?.[0]);
+    return Number.isInteger(index) && index < files.length ? index : undefined;
+  }
+  const named = [...files.keys()].filter((i) => message.includes(`in file "${files[i]!.path}",`));
+  return named.length === 1 ? named[0] : undefined;
 }

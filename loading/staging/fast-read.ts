@@ -19,8 +19,8 @@
  *    an undeclared one needs the value kinds the line-level records give;
  *  - no malformed line, non-object, repeated declared key, null key or value that does not fit
  *    exactly (the fast statement fails on each).
- * The partition's candidate files are read in one statement (one scan, both threads busy); only if
- * that fails is each tried alone, so a dirty partition pays one more scan of its clean files.
+ * The partition's candidate files are read in one statement (one scan, both threads busy); a file
+ * its failure names is set aside and the rest read again (see readFast).
  */
 import { createReadStream } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -55,10 +55,12 @@ export async function fastCandidate(
 }
 
 /**
- * Reads candidate files the fast way: all in one statement, or, when that fails (some file is not
- * clean), one by one. Returns the indexes of the files taken (their rows are in the stage table)
- * and the keys their records carry (none under discard, where they are not looked at); the others
- * are for the line-level path.
+ * Reads candidate files the fast way, all in one statement. A failure that names its file (a bad
+ * record, a malformed line, an undeclared key) sets that file aside and the rest are tried again,
+ * so a partition with k dirty files pays k failed statements; a failure that names no file has
+ * each remaining file tried alone. Returns the indexes of the files taken (their rows are in the
+ * stage table) and the keys their records carry (none under discard, where they are not looked
+ * at); the others are for the line-level path. Setting a clean file aside only costs speed.
  */
 export async function readFast(
   conn: DuckDBConnection,
@@ -67,15 +69,26 @@ export async function readFast(
   maxLineBytes: number,
   signal: AbortSignal,
 ): Promise<{ taken: Set<number>; keys: string[] }> {
-  if (files.length === 0) return { taken: new Set(), keys: [] };
-  const all = await tryFast(conn, spec, files, maxLineBytes, signal);
-  if (all) return { taken: new Set(files.keys()), keys: all.keys };
+  let rest = [...files.keys()];
+  while (rest.length > 0) {
+    const attempt = await tryFast(
+      conn,
+      spec,
+      rest.map((i) => files[i]!),
+      maxLineBytes,
+      signal,
+    );
+    if ('keys' in attempt) return { taken: new Set(rest), keys: attempt.keys };
+    if (attempt.dirty.length === 0) break;
+    const dirty = new Set(attempt.dirty.map((i) => rest[i]));
+    rest = rest.filter((i) => !dirty.has(i));
+  }
   const taken = new Set<number>();
   const keys = new Set<string>();
-  if (files.length > 1) {
-    for (const [i, file] of files.entries()) {
-      const one = await tryFast(conn, spec, [file], maxLineBytes, signal);
-      if (!one) continue;
+  if (rest.length > 1) {
+    for (const i of rest) {
+      const one = await tryFast(conn, spec, [files[i]!], maxLineBytes, signal);
+      if (!('keys' in one)) continue;
       taken.add(i);
       one.keys.forEach((k) => keys.add(k));
     }
@@ -83,19 +96,23 @@ export async function readFast(
   return { taken, keys: [...keys] };
 }
 
+/** The files' keys when all were read; else the indexes of the files the failure named. */
 async function tryFast(
   conn: DuckDBConnection,
   spec: BackfillSpec,
   files: sql.FastFile[],
   maxLineBytes: number,
   signal: AbortSignal,
-): Promise<{ keys: string[] } | undefined> {
+): Promise<{ keys: string[] } | { dirty: number[] }> {
   try {
     let keys: string[] = [];
     if (spec.schemaContract !== 'discard') {
-      keys = (await queryRows<{ name: string }>(conn, sql.fastNdjsonKeys(files))).map((r) => r.name);
+      const found = await queryRows<{ path: string; name: string }>(conn, sql.fastNdjsonKeys(files));
       const known = new Set([...Object.keys(spec.schema), ...reservedColumns(spec)]);
-      if (!keys.every((k) => known.has(k))) return undefined;
+      const undeclared = new Set(found.filter((r) => !known.has(r.name)).map((r) => r.path));
+      if (undeclared.size > 0)
+        return { dirty: [...files.keys()].filter((i) => undeclared.has(files[i]!.path)) };
+      keys = [...new Set(found.map((r) => r.name))];
     }
     await run(
       conn,
@@ -104,10 +121,11 @@ async function tryFast(
       }),
     );
     return { keys };
-  } catch {
+  } catch (err) {
     // A cancelled load stops here; any other failure only means "not provably clean".
     signal.throwIfAborted();
-    return undefined;
+    const named = sql.failedFile((err as Error).message, files);
+    return { dirty: named === undefined ? [] : [named] };
   }
 }
 
