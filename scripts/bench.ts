@@ -101,8 +101,7 @@ async function main() {
   const worker = spawnWorker(server, 'bench', {
     BACKFILL_MAX_CONCURRENT_ACTIVITIES: '50',
     BACKFILL_DUCKDB_MEMORY_LIMIT: '2GB',
-    // The worker's own default; the kit's test workers run one thread.
-    BACKFILL_DUCKDB_THREADS: '2',
+    // BACKFILL_DUCKDB_THREADS: the worker's own default (cores / concurrent activities, at least 1).
   });
   try {
     const spec = parseSpec({
