@@ -2,7 +2,7 @@
  * A destination receives a partition's staged batch (a table in the staging engine) with the commit
  * request and writes it in one transaction. Staging never knows which destination it feeds;
  * workflows know neither. The DuckDB file is one destination; another (Parquet files on S3 with a
- * catalog, many writers) implements the same four calls and gets a variant of `target.type`.
+ * catalog, many writers) implements the same calls and gets a variant of `target.type`.
  */
 import type { PartitionColumn } from '../../common/partitions';
 import type { BackfillSpec } from '../../common/spec';

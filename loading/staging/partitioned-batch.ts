@@ -91,11 +91,16 @@ export async function buildPartitionedBatches(
   // The per-partition sums must be the whole: no record counted twice or left out.
   const read = batches.reduce((sum, b) => sum + b.counts.rowsRead, 0);
   const written = batches.reduce((sum, b) => sum + b.rowCount, 0);
-  if (read !== request.counts.rowsRead || written !== Number(created.Count)) {
+  const where = `batch ${partitions[0]?.key}..${partitions.at(-1)?.key}`;
+  if (read !== request.counts.rowsRead)
     throw new BackfillError(
       'ReconciliationError',
-      `batch ${partitions[0]?.key}..${partitions.at(-1)?.key}: rows read ${request.counts.rowsRead} != ${read} over its partitions`,
+      `${where}: rows read ${request.counts.rowsRead} != ${read} over its partitions`,
     );
-  }
+  if (written !== Number(created.Count))
+    throw new BackfillError(
+      'ReconciliationError',
+      `${where}: rows accepted ${Number(created.Count)} != ${written} over its partitions`,
+    );
   return batches;
 }
