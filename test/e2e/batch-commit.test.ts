@@ -7,6 +7,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startBackfill } from '../../client/backfills';
 import { useTestEnv } from '../../testkit/env';
 import { generatedTransactions, prepareTransactionsBackfill } from '../../testkit/fixtures';
@@ -51,6 +53,33 @@ describe('batch commit: a batched child commits its partitions in one transactio
       assert.deepEqual(await scheduled(env, `${batchSpec.name}/2019-01..2019-03`), ['loadBatch']);
       assert.deepEqual(await scheduled(env, `${batchSpec.name}/2019-04..2019-06`), ['loadBatch']);
     });
+  });
+
+  it('a batch that fails fails every partition with files, with its error; one without files stays empty; nothing is written', async () => {
+    const { dir, raw } = generatedTransactions({
+      from: '2019-01',
+      to: '2019-02',
+      rowsPerPartition: 40,
+      filesPerPartition: 1,
+    });
+    writeFileSync(path.join(raw, 'year=2019', 'month=02', 'bad.ndjson.gz'), 'not gzip');
+    const spec = specsOver(raw, dir, { from: '2019-01', to: '2019-03' })('commit-batch-failed', {
+      partitionsPerChild: 3,
+      commit: 'batch',
+    });
+    await withWorker(env, async ({ taskQueue }) => {
+      const summary = await (await startBackfill(env.client, spec, { taskQueue })).result();
+      assert.deepEqual(
+        summary.partitions!.map((p) => p.status),
+        ['failed', 'failed', 'empty'],
+      );
+      const [jan, feb] = summary.partitions!;
+      assert.match(jan!.lastError!, /bad\.ndjson\.gz/);
+      assert.equal(jan!.lastError, feb!.lastError);
+    });
+    assert.ok(
+      !existsSync(targetFile(spec)) || (await queryFile(targetFile(spec), 'SHOW TABLES')).length === 0,
+    );
   });
 
   it('cancelling one partition of a batch held before its COMMIT cancels the whole batch, nothing of it written; the other batch succeeds', async () => {
