@@ -14,13 +14,10 @@ import { parsePartitionKey } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
 import { emptyStats, type LoadBatchInput, type LoadPartitionResult } from '../common/types';
 import type { Destination } from './destinations';
-import { run } from './duckdb';
 import { whenAborted, type LoadHooks } from './hooks';
 import type { LoadDeps } from './load-partition';
 import { effectiveSchema } from './schema-contract';
 import { partitionPrefix, type SourceFile } from './sources';
-import * as sql from './sql';
-import { dropPartitionedBatch } from './sql/partitioned-batch';
 import type { StagedBatch } from './staging/batch';
 import { discoverColumns } from './staging/discover';
 import { buildPartitionedBatches } from './staging/partitioned-batch';
@@ -112,7 +109,13 @@ export async function loadBatch(
     const discovered = await discoverColumns(conn, spec, staged.keys, staged.fast.keys);
     const { schema, added } = effectiveSchema(spec, discovered);
     if (added.length) hooks.log.info({ added }, 'new source columns (schema contract evolve)');
-    const counts = await stageRecords(conn, spec, schema, staged.fast.files > 0);
+    const counts = await stageRecords(
+      conn,
+      spec,
+      schema,
+      staged.fast.files > 0,
+      staged.fast.files < loaded.reduce((n, p) => n + p.files.length, 0),
+    );
     const batches = await buildPartitionedBatches(conn, {
       spec,
       schema,
@@ -148,8 +151,7 @@ export async function loadBatch(
     return Object.fromEntries(listing.map((p) => [p.partitionKey, results[p.partitionKey]!]));
   } finally {
     hooks.signal.removeEventListener('abort', interrupt);
-    const drops = [...dropPartitionedBatch(loaded.length), ...sql.dropWorkTables];
-    for (const statement of drops) await run(conn, statement).catch(() => undefined);
+    // Closing the connection drops its TEMP tables and views (as after a partition load).
     conn.closeSync();
   }
 }

@@ -119,12 +119,3 @@ export function createPartitionViews(part: number): Statement[] {
     },
   ];
 }
-
-/** The batch commit's own work objects, views first (they depend on the tables). */
-export function dropPartitionedBatch(parts: number): Statement[] {
-  const views = Array.from({ length: parts }, (_, i) => partitionViews(i)).flatMap((v) => [
-    { sql: `DROP VIEW IF EXISTS ${ident(v.batch)}` },
-    { sql: `DROP VIEW IF EXISTS ${ident(v.stage)}` },
-  ]);
-  return [...views, { sql: `DROP TABLE IF EXISTS ${ident(BATCH_FILES_TABLE)}` }];
-}
