@@ -19,6 +19,7 @@ import type {
   CommitRequest,
   CommitResult,
   PartitionCommit,
+  TargetColumn,
 } from '../destination';
 
 /** What another destination on the same SQL (DuckLake) adds to the transaction. */
@@ -32,6 +33,11 @@ export interface WriteHooks {
     scope: sql.WriteScope,
     tombstones: boolean,
   ) => sql.Statement[];
+  /**
+   * The target's columns as the last commit left them, when no other process can change them (a
+   * DuckDB file has one writer): a commit that changes no column skips describing the table.
+   */
+  columns?: Map<string, TargetColumn[]>;
 }
 
 export async function writeBatch(
@@ -62,18 +68,29 @@ export async function writeBatches(
   hooks: WriteHooks = {},
 ): Promise<BatchCommitResult> {
   const { spec } = request;
+  const table = spec.target.table;
   await run(conn, sql.beginTransaction);
   try {
     const rowsWritten: number[] = [];
+    let known = hooks.columns?.get(table);
+    let changed = false;
     for (const partition of request.partitions) {
       // Partitions of one batch share their columns; a second call finds nothing to change.
-      if (await prepareTable(conn, catalog, spec, partition.batch.schema)) await hooks.tableCreated?.(conn);
+      const prepared = await prepareTable(conn, catalog, spec, partition.batch.schema, known);
+      if (prepared === 'created') await hooks.tableCreated?.(conn);
+      // After a change the next partition describes the table again (inside this transaction).
+      changed ||= typeof prepared !== 'object';
+      known = typeof prepared === 'object' ? prepared : undefined;
       rowsWritten.push(await writePartition(conn, catalog, partition, request, hooks));
     }
     await request.beforeCommit();
+    hooks.columns?.delete(table);
     await run(conn, sql.commitTransaction);
+    // Only columns this commit did not change are kept: after a change the next one describes.
+    if (known && !changed) hooks.columns?.set(table, known);
     return { rowsWritten };
   } catch (err) {
+    hooks.columns?.delete(table);
     await run(conn, sql.rollbackTransaction).catch(() => undefined);
     if (err instanceof BackfillError || (err as Error).name === 'CancelledFailure') throw err;
     throw new BackfillError(
@@ -118,34 +135,35 @@ async function writePartition(
     partitionKey,
     backfillId: request.backfillId,
     at: request.loadedAt,
-    keep: request.keepRejects,
+    // A partition without rejects only clears the ones an earlier load left.
+    keep: request.keepRejects && batch.counts.rowsRejected > 0,
   });
   for (const statement of rejects) await run(conn, statement);
   return rowsWritten;
 }
 
 /**
- * Creates the table (true), or adds and widens columns as the schema contract allows (inside the
- * commit's transaction).
+ * Creates the table ('created'), or adds and widens columns as the schema contract allows (inside
+ * the commit's transaction: 'changed'); the table's columns when nothing changed. `known`: the
+ * columns as the last commit left them, instead of describing the table.
  */
 async function prepareTable(
   conn: DuckDBConnection,
   catalog: string,
   spec: BackfillSpec,
   schema: sql.ColumnTypes,
-): Promise<boolean> {
-  const existing = await queryRows<{ name: string; type: string }>(
-    conn,
-    sql.describeTable(catalog, spec.target.table),
-  );
+  known?: TargetColumn[],
+): Promise<'created' | 'changed' | TargetColumn[]> {
+  const existing =
+    known ?? (await queryRows<TargetColumn>(conn, sql.describeTable(catalog, spec.target.table)));
   if (existing.length === 0) {
     await run(conn, sql.createTargetTable(spec, schema, catalog));
-    return true;
+    return 'created';
   }
   const change = planTargetChanges(spec, sql.targetColumns(spec, schema), existing);
   for (const [name, type] of change.add)
     await run(conn, sql.addColumn(catalog, spec.target.table, name, type));
   for (const [name, type] of change.widen)
     await run(conn, sql.widenColumn(catalog, spec.target.table, name, type));
-  return false;
+  return change.add.length || change.widen.length ? 'changed' : existing;
 }

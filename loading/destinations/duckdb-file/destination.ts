@@ -24,6 +24,9 @@ import { writeBatch, writeBatches } from './commit';
 import { maintainDuckDbFile } from './maintain';
 
 export class DuckDbFileDestination implements Destination {
+  /** The table columns the last commits left (this process is the file's one writer). */
+  private readonly columns = new Map<string, TargetColumn[]>();
+
   private constructor(
     private readonly engine: StagingEngine,
     private readonly file: string,
@@ -65,7 +68,7 @@ export class DuckDbFileDestination implements Destination {
       this.file,
       () => {
         request.onTurn?.();
-        return writeBatch(batch.conn, this.catalog, batch, request);
+        return writeBatch(batch.conn, this.catalog, batch, request, { columns: this.columns });
       },
       request.signal,
     );
@@ -78,7 +81,7 @@ export class DuckDbFileDestination implements Destination {
       this.file,
       () => {
         request.onTurn?.();
-        return writeBatches(conn, this.catalog, request);
+        return writeBatches(conn, this.catalog, request, { columns: this.columns });
       },
       request.signal,
     );
@@ -87,6 +90,8 @@ export class DuckDbFileDestination implements Destination {
   maintain(spec: BackfillSpec) {
     // Serialised with commits: a rewrite must not race a partition's MERGE.
     return this.commits.run(this.file, async () => {
+      // A rewrite recreates the table: the next commit describes it again.
+      this.columns.clear();
       const conn = await this.engine.connect();
       try {
         return await maintainDuckDbFile(conn, this.catalog, spec);
