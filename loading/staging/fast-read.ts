@@ -29,7 +29,7 @@ import { queryRows, run } from '../duckdb';
 import { reservedColumns } from '../schema-contract';
 import type { SourceFile } from '../sources';
 import * as sql from '../sql';
-import { resolveFormat } from './read';
+import { fileColumns, resolveFormat } from './read';
 
 export const READ_PATHS = ['auto', 'line'] as const;
 export type ReadPath = (typeof READ_PATHS)[number];
@@ -44,14 +44,39 @@ export async function fastCandidate(
   file: SourceFile,
   localPath: string,
   maxLineBytes: number,
-): Promise<boolean> {
-  if (/\.(gz|zst)$/i.test(localPath) || /[*?[\]{}]/.test(localPath)) return false;
+): Promise<sql.FastSource | undefined> {
+  if (/\.(gz|zst)$/i.test(localPath) || /[*?[\]{}]/.test(localPath)) return undefined;
   try {
-    if ((await resolveFormat(conn, spec, file, localPath, maxLineBytes)) !== 'ndjson') return false;
-    return await plainLines(localPath, maxLineBytes);
+    const format = await resolveFormat(conn, spec, file, localPath, maxLineBytes);
+    switch (format) {
+      case 'ndjson':
+        return (await plainLines(localPath, maxLineBytes)) ? { format } : undefined;
+      case 'json':
+        return { format };
+      case 'csv':
+      case 'parquet': {
+        const { names, types } = await fileColumns(conn, format, localPath, spec);
+        if (!plainColumns(spec, names)) return undefined;
+        return format === 'csv' ? { format, columns: names } : { format, columns: names, types };
+      }
+      default:
+        return undefined;
+    }
   } catch {
-    return false; // the line-level path reports what is wrong with the file
+    return undefined; // the line-level path reports what is wrong with the file
   }
+}
+
+/**
+ * Whether a CSV or Parquet file's columns are ones the fast path reads as the line path does: no
+ * two equal but for case (DuckDB's names are case-insensitive, the line path's JSON keys are not)
+ * and, under evolve and freeze, none undeclared (the line path would type or name it).
+ */
+function plainColumns(spec: BackfillSpec, columns: string[]): boolean {
+  if (new Set(columns.map((c) => c.toLowerCase())).size !== columns.length) return false;
+  if (spec.schemaContract === 'discard') return true;
+  const known = new Set([...Object.keys(spec.schema), ...reservedColumns(spec)]);
+  return columns.every((c) => known.has(c));
 }
 
 /**
@@ -69,10 +94,9 @@ export async function readFast(
 ): Promise<{ taken: Set<number>; keys: string[] }> {
   if (files.length === 0) return { taken: new Set(), keys: [] };
   const all = await tryFast(conn, spec, files, maxLineBytes, signal);
-  if (all) return { taken: new Set(files.keys()), keys: all.keys };
-  const taken = new Set<number>();
-  const keys = new Set<string>();
-  if (files.length > 1) {
+  const taken = new Set<number>(all ? files.keys() : []);
+  const keys = new Set<string>(all?.keys);
+  if (!all && files.length > 1) {
     for (const [i, file] of files.entries()) {
       const one = await tryFast(conn, spec, [file], maxLineBytes, signal);
       if (!one) continue;
@@ -80,8 +104,18 @@ export async function readFast(
       one.keys.forEach((k) => keys.add(k));
     }
   }
+  // A CSV or Parquet file's records carry its columns, if it has any records.
+  const named = files.filter((f, i) => taken.has(i) && columnsOf(f).length > 0);
+  if (spec.schemaContract !== 'discard' && named.length > 0) {
+    const statement = sql.filesWithRows(named.map((f) => f.display));
+    const withRows = new Set((await queryRows<{ file: string }>(conn, statement)).map((r) => r.file));
+    for (const f of named) if (withRows.has(f.display)) columnsOf(f).forEach((k) => keys.add(k));
+  }
   return { taken, keys: [...keys] };
 }
+
+const columnsOf = (f: sql.FastFile) =>
+  f.source?.format === 'csv' || f.source?.format === 'parquet' ? f.source.columns : [];
 
 async function tryFast(
   conn: DuckDBConnection,
@@ -91,25 +125,34 @@ async function tryFast(
   signal: AbortSignal,
 ): Promise<{ keys: string[] } | undefined> {
   try {
-    let keys: string[] = [];
+    const keys: string[] = [];
     if (spec.schemaContract !== 'discard') {
-      keys = (await queryRows<{ name: string }>(conn, sql.fastNdjsonKeys(files))).map((r) => r.name);
+      // JSON records name their keys one by one; CSV and Parquet files were checked by their columns.
+      const ndjson = files.filter((f) => (f.source?.format ?? 'ndjson') === 'ndjson');
+      const arrays = files.filter((f) => f.source?.format === 'json');
+      if (ndjson.length) keys.push(...(await keysOf(conn, sql.fastNdjsonKeys(ndjson))));
+      if (arrays.length) keys.push(...(await keysOf(conn, sql.fastJsonArrayKeys(arrays))));
       const known = new Set([...Object.keys(spec.schema), ...reservedColumns(spec)]);
       if (!keys.every((k) => known.has(k))) return undefined;
     }
     await run(
       conn,
-      sql.fastNdjson(files, spec.schema, spec.target.keyColumns, maxLineBytes, {
-        timestampOffsets: spec.timestampOffsets ?? 'convert',
+      sql.fastRead(files, spec.schema, spec.target.keyColumns, {
+        maxLineBytes,
+        csv: spec.source.csv,
+        typing: { timestampOffsets: spec.timestampOffsets ?? 'convert' },
       }),
     );
-    return { keys };
+    return { keys: [...new Set(keys)] };
   } catch {
     // A cancelled load stops here; any other failure only means "not provably clean".
     signal.throwIfAborted();
     return undefined;
   }
 }
+
+const keysOf = async (conn: DuckDBConnection, statement: sql.Statement) =>
+  (await queryRows<{ name: string }>(conn, statement)).map((r) => r.name);
 
 const TAB = 0x09;
 const LF = 0x0a;
