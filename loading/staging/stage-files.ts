@@ -119,7 +119,7 @@ export async function stageFiles(
     read.keys.forEach((k) => keys?.add(k));
     for (const [i, c] of candidates.entries()) {
       if (read.taken.has(i)) {
-        hooks.metrics?.fileRead?.('fast');
+        hooks.metrics?.fileRead?.('fast', c.source.format);
         const { name, size, etag } = c.file;
         hooks.log.debug({ file: name, bytes: size, etag, index: c.index, fast: true }, 'file staged');
         await removeTemporary(c.local);
