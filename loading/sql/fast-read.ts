@@ -10,7 +10,9 @@
  *    count, bad quoting): the strict readers (ignore_errors false, no rejects table) fail on each;
  *  - a declared key given twice in a JSON object (the line path keeps the last value, DuckDB's
  *    reader the first): the strict reader fails ("duplicate key");
- *  - a null key or a value that does not fit its column exactly: `error()` in the same pass.
+ *  - a null key or a value that does not fit its column exactly: `error()` in the same pass;
+ *  - without key columns, a row whose declared columns are all null: a JSON `null` record reads as
+ *    such a row (as `{}` does) but is a bad record to the line path, so `error()` too.
  * "__line" is the record's position in its reader's output (not its physical line): clean files have
  * no rejects, and dedupe only needs the order within a file, which is the line path's order.
  */
@@ -105,6 +107,9 @@ function typedInsert(
   const misfits = typed.map((t) => t.reason).filter((r) => r !== 'NULL');
   const bad = [
     ...keyColumns.map((k) => `${text(names.indexOf(k))} IS NULL`),
+    // A JSON null record reads as a row of nulls, like {}; the line path rejects it. Without a key
+    // to be null, a row of nulls is left to the line path.
+    ...(keyColumns.length ? [] : [`coalesce(${names.map((_, i) => text(i)).join(', ')}) IS NULL`]),
     ...(misfits.length ? [`coalesce(${misfits.join(', ')}) IS NOT NULL`] : []),
   ];
   const line = bad.length
