@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { parseSpec, type BackfillSpecInput } from '../../common/spec';
 import { prng } from '../../testkit/dataset';
 import { tempDir } from '../../testkit/fixtures';
@@ -270,6 +271,122 @@ describe('each condition of the optimistic read decides the path and keeps the r
         source: { ...c.spec?.source, uri: path.join(dir, 'raw') },
         schema: c.spec?.schema ?? { id: 'VARCHAR', qty: 'INTEGER', ts: 'TIMESTAMP' },
         target: c.noKeys ? { ...itemsTarget(dir), keyColumns: [], writeMode: 'overwrite' } : itemsTarget(dir),
+        range: { from: '2020-02', to: '2020-02' },
+      });
+      const before = { ...loader.reads };
+      await loader.load(spec, '2020-02').catch((err: unknown) => {
+        if (err instanceof assert.AssertionError) throw err;
+      });
+      const other = c.path === 'fast' ? 'line' : 'fast';
+      assert.equal(loader.reads[c.path] - before[c.path], 1, `read ${c.path}`);
+      assert.equal(loader.reads[other] - before[other], 0, `not read ${other}`);
+    });
+  }
+});
+
+/** Parquet files written by DuckDB from one SELECT: typed values reach the typed pass as the same text. */
+const parquetConditions: {
+  name: string;
+  select: string;
+  path: 'fast' | 'line';
+  spec?: Partial<BackfillSpecInput>;
+}[] = [
+  {
+    name: 'typed columns',
+    select: `'a' AS id, 1::INTEGER AS qty, TIMESTAMP '2020-02-01 10:00:00' AS ts`,
+    path: 'fast',
+  },
+  {
+    name: 'a whole DOUBLE, a DECIMAL, a DATE, an integer key',
+    select: `7::BIGINT AS id, 2.0::DOUBLE AS qty, DATE '2020-02-03' AS ts, 3.10::DECIMAL(10,2) AS note`,
+    path: 'fast',
+  },
+  { name: 'a DOUBLE with a fraction into INTEGER', select: `'a' AS id, 2.5::DOUBLE AS qty`, path: 'line' },
+  {
+    name: 'odd and nested types into VARCHAR',
+    select:
+      `'a' AS id, unnest([{'x': [1.5, 'nan'::DOUBLE]}::VARCHAR, NULL]) AS note0, ` +
+      `unnest(['nan'::DOUBLE, 'inf'::DOUBLE]) AS qty0, unnest([170141183460469231731687303715884105727::HUGEINT, 1]) AS h`,
+    path: 'fast',
+    spec: { schemaContract: 'discard' },
+  },
+  ...[
+    `{'x': [1.5, 'nan'::DOUBLE], 'y': MAP {1: 'a'}}`,
+    `'\\xff\\x00'::BLOB`,
+    `INTERVAL 3 DAY`,
+    `'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID`,
+    `'inf'::DOUBLE`,
+    `TIMESTAMPTZ '2020-02-01 10:00:00+02'`,
+    `TIME '10:00:00'`,
+    `[1, NULL, 3]`,
+  ].map((value) => ({
+    name: `${value} into VARCHAR`,
+    select: `'a' AS id, ${value} AS note`,
+    path: 'fast' as const,
+  })),
+  { name: 'a NaN DOUBLE into INTEGER', select: `'a' AS id, 'nan'::DOUBLE AS qty`, path: 'line' },
+  {
+    name: 'a TIMESTAMPTZ (converted)',
+    select: `'a' AS id, TIMESTAMPTZ '2020-02-01 10:00:00+02' AS ts`,
+    path: 'fast',
+  },
+  {
+    name: 'a TIMESTAMPTZ under timestampOffsets reject',
+    select: `'a' AS id, TIMESTAMPTZ '2020-02-01 10:00:00+02' AS ts`,
+    path: 'line',
+    spec: { timestampOffsets: 'reject' },
+  },
+  {
+    name: 'a TIMESTAMP_NS with nanoseconds',
+    select: `'a' AS id, '2020-02-01 10:00:00.123456789'::TIMESTAMP_NS AS ts`,
+    path: 'line',
+  },
+  {
+    name: 'a TIMESTAMP_NS on the microsecond',
+    select: `'a' AS id, '2020-02-01 10:00:00.5'::TIMESTAMP_NS AS ts`,
+    path: 'fast',
+  },
+  { name: 'no rows', select: `'a' AS id, 1 AS qty LIMIT 0`, path: 'fast' },
+  {
+    name: 'no rows, an undeclared column, freeze',
+    select: `'a' AS id, 1 AS extra LIMIT 0`,
+    path: 'line',
+    spec: { schemaContract: 'freeze' },
+  },
+  { name: 'an undeclared column under evolve', select: `'a' AS id, 1 AS extra`, path: 'line' },
+  {
+    name: 'an undeclared column under discard',
+    select: `'a' AS id, 1 AS extra`,
+    path: 'fast',
+    spec: { schemaContract: 'discard' },
+  },
+  { name: 'a null key', select: `unnest(['a', NULL]) AS id`, path: 'line' },
+  {
+    name: 'a column named like the declared one but for case',
+    select: `'a' AS id, 5 AS QTY`,
+    path: 'fast',
+    spec: { schemaContract: 'discard' },
+  },
+];
+
+describe('each Parquet condition decides the path and keeps the result', () => {
+  for (const c of parquetConditions) {
+    it(`${c.name}: ${c.path}`, async () => {
+      const dir = tempDir();
+      const month = path.join(dir, 'raw', 'year=2020', 'month=02');
+      mkdirSync(month, { recursive: true });
+      const file = path.join(month, 'a.parquet');
+      const db = await DuckDBInstance.create(':memory:');
+      const conn = await db.connect();
+      await conn.run(`COPY (SELECT ${c.select}) TO '${file}' (FORMAT parquet)`);
+      conn.closeSync();
+      db.closeSync();
+      const spec = parseSpec({
+        name: 'parquet-conditions',
+        ...c.spec,
+        source: { uri: path.join(dir, 'raw') },
+        schema: { id: 'VARCHAR', qty: 'INTEGER', ts: 'TIMESTAMP', note: 'VARCHAR' },
+        target: itemsTarget(dir),
         range: { from: '2020-02', to: '2020-02' },
       });
       const before = { ...loader.reads };
