@@ -9,16 +9,28 @@
  *  - BACKFILL_READ_PATH is auto (line forces the line-level path everywhere);
  *  - the partition is below the resume threshold (larger ones keep file-level resume, which stages
  *    the line-level records as Parquet);
- *  - the file is NDJSON (also a .json file holding lines), neither .zst nor still compressed, and
- *    its local path has no glob character (a list of paths would expand it);
- *  - no tab byte, no carriage return outside a CRLF line end, not LF and CRLF mixed, no line near
- *    the line-size limit: the line reader and DuckDB's JSON reader disagree on what a
- *    whitespace-only line is (a line of a tab is a malformed record to one, nothing to the other),
- *    on where a lone CR ends one, and the line reader fails a file of mixed line ends;
- *  - under evolve and freeze, every key of its records is declared (or a partition/lineage column):
- *    an undeclared one needs the value kinds the line-level records give;
- *  - no malformed line, non-object, repeated declared key, null key or value that does not fit
- *    exactly (the fast statement fails on each).
+ *  - the file is not .zst (DuckDB would decompress it as it reads; a gunzipped .gz is fine) and its
+ *    local path has no glob character (a list of paths would expand it);
+ *  - NDJSON (also a .json file holding lines): no tab byte, no carriage return outside a CRLF line
+ *    end, not LF and CRLF mixed, no line near the line-size limit: the line reader and DuckDB's JSON
+ *    reader disagree on what a whitespace-only line is (a line of a tab is a malformed record to
+ *    one, nothing to the other), on where a lone CR ends one, and the line reader fails a file of
+ *    mixed line ends;
+ *  - a JSON array (a .json file starting with `[`): nothing more; the JSON reader reads its
+ *    elements as it reads NDJSON lines, in order;
+ *  - CSV and Parquet: the file's columns (CSV: its header as the line path parses it, or the
+ *    declared columns without one; Parquet: its schema) are readable (else the line path reports
+ *    it), no two differ only in case (DuckDB's names ignore case, the line path's JSON keys do not);
+ *    CSV and Parquet files are read together only with files of the same columns (and types);
+ *  - under evolve and freeze, every key of its records (CSV and Parquet: every column) is declared
+ *    (or a partition/lineage column): an undeclared one needs the value kinds the line-level
+ *    records give, or fails freeze naming the keys found;
+ *  - no malformed record, non-object, repeated declared key, CSV line the line path's reader would
+ *    reject, null key or value that does not fit exactly, and (without key columns) no record whose
+ *    declared columns are all null: the fast statement fails on each.
+ * CSV and Parquet files are candidates whatever their line ends, quoting, byte order mark or value
+ * types: the fast read uses the line path's own read_csv call, and Parquet values become the same
+ * text through the same functions (sql/fast-sources.ts).
  * The partition's candidate files are read in one statement (one scan, both threads busy); only if
  * that fails is each tried alone, so a dirty partition pays one more scan of its clean files.
  */
@@ -35,8 +47,9 @@ export const READ_PATHS = ['auto', 'line'] as const;
 export type ReadPath = (typeof READ_PATHS)[number];
 
 /**
- * Whether a file may try the optimistic read (the conditions a file's bytes and name decide). Glob
- * characters in a local path are left to the line-level path: a list of paths would expand them.
+ * How a file may try the optimistic read (the conditions its bytes, name and columns decide), or
+ * undefined when it may not. Glob characters in a local path are left to the line-level path: a
+ * list of paths would expand them.
  */
 export async function fastCandidate(
   conn: DuckDBConnection,
