@@ -129,7 +129,13 @@ async function stagePartition(
   const discovered = await discoverColumns(conn, spec, staged.keys, staged.fast.keys);
   const { schema, added } = effectiveSchema(spec, discovered);
   if (added.length) hooks.log.info({ added }, 'new source columns (schema contract evolve)');
-  const counts = await stageRecords(conn, spec, schema, staged.fast.files > 0);
+  const counts = await stageRecords(
+    conn,
+    spec,
+    schema,
+    staged.fast.files > 0,
+    staged.fast.files < files.length,
+  );
   const batch = await buildBatch(conn, {
     spec,
     schema,

@@ -9,7 +9,7 @@
  * BENCH_SERVER_ARGS adds dev server flags, comma-separated (e.g. `--dynamic-config-value,
  * system.enableActivityEagerExecution=true`). Prints one JSON line per run and a Markdown table.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
@@ -19,36 +19,11 @@ import { planPartitionKeys } from '../common/partitions';
 import { parseSpec } from '../common/spec';
 import { spawnWorker } from '../testkit/processes';
 import { pollersReady } from '../testkit/pollers';
-import { benchFlags, machineLine, runBench } from './bench-common';
+import { benchFlags, childPids, cpuSeconds, machineLine, runBench } from './bench-common';
 import { childSteps, median, parentSteps, type Steps } from './history-steps';
 
 const flags = benchFlags({ count: 2000, 'per-child': 50, concurrency: 40, single: 400 });
 const work = path.join(os.tmpdir(), `backfill-bench-orch-${process.pid}`);
-
-/** User + system CPU seconds of a process and its threads, from /proc. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** This process's child processes (the dev server), by scanning /proc. */
-function childPids(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === process.pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 function emptyFiles(dir: string, to: string): void {
   for (const key of planPartitionKeys('1800-01-01', to, 'day')) {
