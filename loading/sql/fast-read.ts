@@ -67,7 +67,7 @@ export function fastRead(
     if (s.format === 'ndjson')
       sources.push(jsonSource('newline_delimited', list, names, options.maxLineBytes));
     else if (s.format === 'json') sources.push(jsonSource('array', list, names, MAX_ARRAY_ELEMENT_BYTES));
-    else if (s.format === 'parquet') sources.push(parquetSource(list, names, s.columns));
+    else if (s.format === 'parquet') sources.push(parquetSource(list, names, s.columns, s.types));
     else {
       if (!options.csv) throw new Error('fastRead: CSV files need the CSV dialect');
       bindDialect(options.csv, params);
