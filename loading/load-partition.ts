@@ -10,11 +10,9 @@ import { parsePartitionKey } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
 import { emptyStats, type LoadPartitionInput, type LoadPartitionResult } from '../common/types';
 import type { Destination, Destinations } from './destinations';
-import { run } from './duckdb';
 import { whenAborted, type LoadHooks } from './hooks';
 import { effectiveSchema } from './schema-contract';
 import { partitionPrefix, type Source, type SourceFile } from './sources';
-import * as sql from './sql';
 import { buildBatch, type StagedBatch } from './staging/batch';
 import { discoverColumns } from './staging/discover';
 import type { ReadPath } from './staging/fast-read';
@@ -96,7 +94,7 @@ export async function loadPartition(
     };
   } finally {
     hooks.signal.removeEventListener('abort', interrupt);
-    await Promise.all(sql.dropWorkTables.map((s) => run(conn, s).catch(() => undefined)));
+    // Closing the connection drops its TEMP work tables and frees their memory: no DROP each.
     conn.closeSync();
   }
 }

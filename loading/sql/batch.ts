@@ -5,7 +5,7 @@ import type { PartitionColumn } from '../../common/partitions';
 import type { BackfillSpec } from '../../common/spec';
 import { ident } from './quote';
 import type { Params, Statement } from './statement';
-import { BATCH_TABLE, RAW_TABLE, RECORDS_TABLE, STAGE_TABLE, type ColumnTypes } from './tables';
+import { BATCH_TABLE, STAGE_TABLE, type ColumnTypes } from './tables';
 
 /**
  * Builds the batch to write: good rows, one per key (the latest by the ordering column, then the
@@ -47,8 +47,3 @@ export function createBatch(
     params,
   };
 }
-
-/** Every work table of a load, dropped when the load's connection is done with them. */
-export const dropWorkTables: Statement[] = [RAW_TABLE, RECORDS_TABLE, STAGE_TABLE, BATCH_TABLE].map((t) => ({
-  sql: `DROP TABLE IF EXISTS ${ident(t)}`,
-}));

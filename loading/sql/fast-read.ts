@@ -18,7 +18,7 @@
  */
 import { DEFAULT_TYPING, exactCast, type TypingOptions } from './exact-cast';
 import { bindDialect, csvSource, jsonSource, parquetSource, pathList, type FastSource } from './fast-sources';
-import { ident } from './quote';
+import { ident, literal } from './quote';
 import type { CsvDialect } from './read';
 import type { Params, Statement } from './statement';
 import { STAGE_TABLE, type ColumnTypes } from './tables';
@@ -112,10 +112,13 @@ function typedInsert(
     ...(keyColumns.length ? [] : [`coalesce(${names.map((_, i) => text(i)).join(', ')}) IS NULL`]),
     ...(misfits.length ? [`coalesce(${misfits.join(', ')}) IS NOT NULL`] : []),
   ];
+  // The message names the file by its index in the list, so the caller sets that file aside.
   const line = bad.length
-    ? `CASE WHEN ${bad.join(' OR ')} THEN error('bad record: read this file line by line') ELSE "__ord" END`
+    ? `CASE WHEN ${bad.join(' OR ')} THEN error(${literal(BAD_FILE_MARK)} || f.i || ')') ELSE "__ord" END`
     : '"__ord"';
-  const displays = files.map((f) => ((params[`d${f.at}`] = f.display), `($f${f.at}, $d${f.at})`)).join(', ');
+  const displays = files
+    .map((f) => ((params[`d${f.at}`] = f.display), `($f${f.at}, $d${f.at}, ${f.at})`))
+    .join(', ');
   const union = sources.map((s) => `(${s})`).join(' UNION ALL ');
   return {
     sql:
@@ -123,12 +126,12 @@ function typedInsert(
       // A path the reader names differently would match no file: it fails, never drops the rows.
       `SELECT ${typed.map((t) => t.value).join(', ')}, coalesce(f.display, error('unknown file')), ${line} FROM (` +
       `SELECT *, ${typed.map((t, i) => `${t.cast} AS ${ident(`__x${i}`)}`).join(', ')} FROM (${union})) ` +
-      `LEFT JOIN (VALUES ${displays}) AS f(path, display) ON "__path" = f.path`,
+      `LEFT JOIN (VALUES ${displays}) AS f(path, display, i) ON "__path" = f.path`,
     params,
   };
 }
 
-/** Every top-level key of the NDJSON files' records (schema contract: none may be undeclared). */
+/** Every top-level key of each NDJSON file's records (schema contract: none may be undeclared). */
 export function fastNdjsonKeys(files: FastFile[]): Statement {
   const params: Params = {};
   const list = pathList(
@@ -136,12 +139,14 @@ export function fastNdjsonKeys(files: FastFile[]): Statement {
     params,
   );
   return {
-    sql: `SELECT DISTINCT unnest(json_keys(json)) AS name FROM read_ndjson_objects(${list}, hive_partitioning = false)`,
+    sql:
+      `SELECT DISTINCT filename AS path, unnest(json_keys(json)) AS name ` +
+      `FROM read_ndjson_objects(${list}, hive_partitioning = false, filename = true)`,
     params,
   };
 }
 
-/** Every top-level key of JSON-array files' elements. */
+/** Every top-level key of each JSON-array file's elements. */
 export function fastJsonArrayKeys(files: FastFile[]): Statement {
   const params: Params = {};
   const list = pathList(
@@ -150,10 +155,28 @@ export function fastJsonArrayKeys(files: FastFile[]): Statement {
   );
   return {
     sql:
-      `SELECT DISTINCT unnest(json_keys(json)) AS name FROM read_json_objects(${list}, format = 'array', ` +
-      `maximum_object_size = ${MAX_ARRAY_ELEMENT_BYTES}, hive_partitioning = false)`,
+      `SELECT DISTINCT filename AS path, unnest(json_keys(json)) AS name FROM read_json_objects(${list}, ` +
+      `format = 'array', maximum_object_size = ${MAX_ARRAY_ELEMENT_BYTES}, hive_partitioning = false, filename = true)`,
     params,
   };
+}
+
+/** How a failed fast read names the file of a bad record (its index in the statement's list). */
+export const BAD_FILE_MARK = 'bad record: read this file line by line (fast-read file #';
+
+/**
+ * The file a failed fast read names, as an index into its list: a bad record's (BAD_FILE_MARK), or
+ * the one DuckDB's JSON reader names (`in file "<path>",`); undefined when no single file is named
+ * (the CSV and Parquet readers' messages are not relied on: their files are then tried one by one).
+ */
+export function failedFile(message: string, files: FastFile[]): number | undefined {
+  const marked = message.indexOf(BAD_FILE_MARK);
+  if (marked >= 0) {
+    const index = Number(/^\d+/.exec(message.slice(marked + BAD_FILE_MARK.length))?.[0]);
+    return Number.isInteger(index) && index < files.length ? index : undefined;
+  }
+  const named = [...files.keys()].filter((i) => message.includes(`in file "${files[i]!.path}",`));
+  return named.length === 1 ? named[0] : undefined;
 }
 
 /** Which of these files' rows the stage table holds (a file without records adds no keys). */

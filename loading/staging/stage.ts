@@ -42,7 +42,7 @@ export async function stageRecords(
       }),
     );
   // The raw text is in the stage table now; free its memory before the dedupe sorts.
-  for (const statement of sql.dropRawTables) await run(conn, statement);
+  if (lineRows) for (const statement of sql.dropRawTables) await run(conn, statement);
 
   const [counts] = await queryRows<{ total: bigint; rejected: bigint }>(conn, sql.stageCounts);
   const rowsRead = Number(counts?.total ?? 0);
