@@ -30,9 +30,10 @@
  *    declared columns are all null: the fast statement fails on each.
  * CSV and Parquet files are candidates whatever their line ends, quoting, byte order mark or value
  * types: the fast read uses the line path's own read_csv call, and Parquet values become the same
- * text through the same functions (sql/fast-sources.ts).
- * The partition's candidate files are read in one statement (one scan, both threads busy); only if
- * that fails is each tried alone, so a dirty partition pays one more scan of its clean files.
+ * text through the same functions (or, for plain types, a cast giving the same text: see
+ * sql/fast-sources.ts).
+ * The partition's candidate files are read in one statement (one scan, both threads busy); a file
+ * its failure names is set aside and the rest read again (see readFast).
  */
 import { createReadStream } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
