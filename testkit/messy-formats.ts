@@ -30,8 +30,8 @@ export function messyJsonArray(random: Rng, lines: string[]): string {
 }
 
 /**
- * CSV of the records' text fields under a shuffled header; with `random` (a dirty file), a few lines
- * with a field too many or too few, an empty (null) key or a value that does not fit.
+ * CSV of the records' text fields under a shuffled header; in a dirty file, a few lines with a field
+ * too many or too few, an unterminated quote, an empty (null) key or a value that does not fit.
  */
 export function messyCsv(random: Rng, columns: string[], records: Row[], dirty: boolean): string {
   const cols = random() < 0.3 ? [...columns].sort(() => random() - 0.5) : columns;
@@ -46,8 +46,10 @@ export function messyCsv(random: Rng, columns: string[], records: Row[], dirty: 
     if (random() < 0.05) record.note = 'two\nlines';
     let line = cols.map((c) => field(record[c])).join(',');
     if (dirty && random() < 0.15) {
-      const kind = Math.floor(random() * 5);
-      if (kind === 0) line = `${line},"surplus"`;
+      const kind = Math.floor(random() * 6);
+      // An unterminated quote runs to the end of the file: the rest of it is one bad line.
+      if (kind === 5) line = `${line},"unterminated`;
+      else if (kind === 0) line = `${line},"surplus"`;
       else if (kind === 1) line = line.slice(0, line.lastIndexOf(','));
       else {
         const bad: Row = { ...record, ...[{ id: null }, { n: '1.5' }, { amount: '1.234' }][kind - 2] };

@@ -4,7 +4,8 @@
  * line-level path would see, typed by the same exact-cast rules, straight into the stage table as
  * good rows. The statement succeeds only when every file is clean; anything the line-level path
  * would treat specially makes it fail (nothing is inserted), and the caller tries the files one by
- * one, reading those that fail the line-level way:
+ * one, reading those that fail the line-level way (CSV files each have their own reader, see
+ * fastRead):
  *  - a malformed record, a record that is not an object, a byte order mark after the first line,
  *    invalid UTF-8, a lone surrogate, a CSV line the line path's reader would reject (wrong field
  *    count, bad quoting): the strict readers (ignore_errors false, no rejects table) fail on each;
@@ -62,8 +63,8 @@ export function fastRead(
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   for (const group of groups.values()) {
-    const list = pathList(group, params);
     const s = group[0]!.source;
+    const list = pathList(group, params);
     if (s.format === 'ndjson')
       sources.push(jsonSource('newline_delimited', list, names, options.maxLineBytes));
     else if (s.format === 'json') sources.push(jsonSource('array', list, names, MAX_ARRAY_ELEMENT_BYTES));
@@ -71,7 +72,10 @@ export function fastRead(
     else {
       if (!options.csv) throw new Error('fastRead: CSV files need the CSV dialect');
       bindDialect(options.csv, params);
-      sources.push(csvSource(list, names, s.columns));
+      // One reader per CSV file: with one thread, DuckDB's CSV reader given a list of files lets an
+      // unterminated quote at the end of a file that is not the last pass without an error (the
+      // line is dropped), while the line path's reader of that file alone reports it.
+      for (const f of group) sources.push(csvSource(pathList([f], params), names, s.columns));
     }
   }
   return typedInsert(indexed, schema, keyColumns, options.typing ?? DEFAULT_TYPING, sources, params);
@@ -166,8 +170,9 @@ export const BAD_FILE_MARK = 'bad record: read this file line by line (fast-read
 
 /**
  * The file a failed fast read names, as an index into its list: a bad record's (BAD_FILE_MARK), or
- * the one DuckDB's JSON reader names (`in file "<path>",`); undefined when no single file is named
- * (the CSV and Parquet readers' messages are not relied on: their files are then tried one by one).
+ * the one DuckDB's JSON reader (`in file "<path>",`) or CSV reader (a `  file = <path>` line)
+ * names; undefined when no single file is named (then the files are tried one by one). A wrong
+ * guess only costs speed: a clean file set aside is read line by line, to the same rows.
  */
 export function failedFile(message: string, files: FastFile[]): number | undefined {
   const marked = message.indexOf(BAD_FILE_MARK);
@@ -175,7 +180,10 @@ export function failedFile(message: string, files: FastFile[]): number | undefin
     const index = Number(/^\d+/.exec(message.slice(marked + BAD_FILE_MARK.length))?.[0]);
     return Number.isInteger(index) && index < files.length ? index : undefined;
   }
-  const named = [...files.keys()].filter((i) => message.includes(`in file "${files[i]!.path}",`));
+  const named = [...files.keys()].filter((i) => {
+    const { path } = files[i]!;
+    return message.includes(`in file "${path}",`) || message.includes(`\n  file = ${path}\n`);
+  });
   return named.length === 1 ? named[0] : undefined;
 }
 

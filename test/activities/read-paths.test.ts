@@ -97,6 +97,8 @@ const conditions: {
   file?: string;
   /** Overwrite without key columns (so a null key cannot be what fails the optimistic read). */
   noKeys?: boolean;
+  /** Clean files next to it (read the optimistic way): a.<ext> before it, z.<ext> after it. */
+  around?: string;
 }[] = [
   { name: 'a glob character in the file name', body: `${rec('a')}\n`, path: 'line', file: 'a[1].ndjson' },
   { name: 'a clean file', body: `${rec('a')}\n${rec('b', '2')}\n`, path: 'fast' },
@@ -205,6 +207,11 @@ function csvConditions(): typeof conditions {
     csv('a line with a field too many', `id,qty,ts\na,1,${T}\nb,2,${T},x\n`, 'line'),
     csv('a line with a field too few', `id,qty,ts\na,1,${T}\nb,2\n`, 'line'),
     csv('an unterminated quote', `id,qty,ts\na,1,${T}\nb,"2,${T}\n`, 'line'),
+    {
+      ...csv('an unterminated quote between two clean files', `id,qty,ts\nb,1,${T}\nc,"2,${T}\n`, 'line'),
+      file: 'm.csv',
+      around: `id,qty,ts\na,1,${T}\n`,
+    },
     csv('a null key (empty field)', `id,qty,ts\na,1,${T}\n,2,${T}\n`, 'line'),
     csv('a fraction in an INTEGER', `id,qty,ts\na,1.5,${T}\n`, 'line'),
     csv(
@@ -265,6 +272,9 @@ describe('each condition of the optimistic read decides the path and keeps the r
       const month = path.join(dir, 'raw', 'year=2020', 'month=02');
       mkdirSync(month, { recursive: true });
       writeFileSync(path.join(month, c.file ?? 'a.ndjson'), c.body);
+      const ext = path.extname(c.file ?? 'a.ndjson');
+      if (c.around !== undefined)
+        for (const name of ['a', 'z']) writeFileSync(path.join(month, `${name}${ext}`), c.around);
       const spec = parseSpec({
         name: 'conditions',
         ...c.spec,
@@ -278,8 +288,14 @@ describe('each condition of the optimistic read decides the path and keeps the r
         if (err instanceof assert.AssertionError) throw err;
       });
       const other = c.path === 'fast' ? 'line' : 'fast';
-      assert.equal(loader.reads[c.path] - before[c.path], 1, `read ${c.path}`);
-      assert.equal(loader.reads[other] - before[other], 0, `not read ${other}`);
+      // The clean files around it take the optimistic read.
+      const around = c.around === undefined ? 0 : 2;
+      assert.equal(
+        loader.reads[c.path] - before[c.path],
+        c.path === 'fast' ? 1 + around : 1,
+        `read ${c.path}`,
+      );
+      assert.equal(loader.reads[other] - before[other], other === 'fast' ? around : 0, `read ${other}`);
     });
   }
 });
