@@ -6,6 +6,7 @@ import type { ActivityDeps } from './deps';
 import { createFindEmptyPartitions } from './find-empty-partitions';
 import { createFindFinishedChildren } from './find-finished-children';
 import { createListPartitions } from './list-partitions';
+import { createLoadBatch } from './load-batch';
 import { createLoadPartition } from './load-partition';
 import { createLoadSmallPartitions } from './load-small-partitions';
 import { createMaintainTarget } from './maintain-target';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     findEmptyPartitions: createFindEmptyPartitions(deps),
     findFinishedChildren: createFindFinishedChildren(),
     listPartitions: createListPartitions(deps),
+    loadBatch: createLoadBatch(deps),
     loadPartition: createLoadPartition(deps),
     loadSmallPartitions: createLoadSmallPartitions(deps),
     maintainTarget: createMaintainTarget(deps),

@@ -3,6 +3,7 @@
  * The README's configuration table lists exactly these names.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './ids';
@@ -61,7 +62,7 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 512MB or 2GB')
     .default('2GB'),
-  BACKFILL_DUCKDB_THREADS: z.coerce.number().int().min(1).max(256).default(2),
+  BACKFILL_DUCKDB_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   BACKFILL_DUCKDB_TEMP_DIR: optionalText,
   BACKFILL_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(1000).default(4),
   BACKFILL_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(40),
@@ -133,6 +134,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('invalid environment: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
   }
   return Object.freeze(config);
+}
+
+/**
+ * DuckDB threads of a worker: as set, else its cores shared among the loads it runs at once (at
+ * least one each). A backfill keeps several loads in flight, and one thread per load spent ~25 %
+ * less CPU per partition than two at 4 loads on 2 cores (BENCHMARKS.md); a worker that loads one
+ * large partition at a time should set it to its cores.
+ */
+export function duckdbThreads(
+  config: Pick<Config, 'BACKFILL_DUCKDB_THREADS' | 'BACKFILL_MAX_CONCURRENT_ACTIVITIES'>,
+  cores = availableParallelism(),
+): number {
+  return (
+    config.BACKFILL_DUCKDB_THREADS ??
+    Math.max(1, Math.floor(cores / config.BACKFILL_MAX_CONCURRENT_ACTIVITIES))
+  );
 }
 
 /** Web UI link for a workflow; the dev server's UI sits on port + 1000. */

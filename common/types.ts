@@ -108,6 +108,27 @@ export interface LoadSmallPartitionsResult {
   results: Record<string, LoadPartitionResult>;
 }
 
+/**
+ * A batched child's partitions loaded together (spec commit: batch): listed, read in one scan,
+ * deduped per partition and committed in one transaction, all or nothing.
+ */
+export interface LoadBatchInput {
+  backfillId: string;
+  spec: BackfillSpec;
+  partitionKeys: string[];
+}
+
+/** Every partition of the batch: succeeded, or empty (no files). */
+export interface LoadBatchResult {
+  results: Record<string, LoadPartitionResult>;
+}
+
+/** What a failed batch load tells the workflow beside its error: which partitions had no files. */
+export interface LoadBatchFailureDetails {
+  attempt: number;
+  empty?: string[];
+}
+
 /** A batched child's partitions, listed up front to find the empty ones. */
 export interface FindEmptyPartitionsInput {
   backfillId: string;

@@ -4,23 +4,22 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 
 /**
- * Parses the script's flags: `--name <number>` for each key of `numbers` (its default as given) and
- * `--name` switches for `switches`; an unknown flag or a value that is not a number stops the script.
+ * Parses the script's flags: `--name <number>` for each key of `numbers` (its default as given),
+ * `--name` switches for `switches` and `--name <word>` for each key of `choices` (its first word the
+ * default); an unknown flag, a value that is not a number or not one of the words stops the script.
  */
 export function benchFlags<N extends string, S extends string = never, C extends string = never>(
   numbers: Record<N, number>,
   switches: readonly S[] = [],
-  /** Flags taking one of a few words; the first is the default. */
-  choices: Record<C, readonly [string, ...string[]]> = {} as Record<C, readonly [string, ...string[]]>,
+  choices: Record<C, readonly string[]> = {} as Record<C, readonly string[]>,
 ): Record<N, number> & Record<S, boolean> & Record<C, string> {
   const options: Record<string, { type: 'string'; default: string } | { type: 'boolean'; default: boolean }> =
     {};
-  const words = choices as Record<string, readonly string[]>;
-  for (const [name, allowed] of Object.entries(words))
-    options[name] = { type: 'string', default: allowed[0]! };
   for (const [name, value] of Object.entries<number>(numbers))
     options[name] = { type: 'string', default: String(value) };
   for (const name of switches) options[name] = { type: 'boolean', default: false };
+  for (const [name, words] of Object.entries<readonly string[]>(choices))
+    options[name] = { type: 'string', default: words[0]! };
   const usage = (message: string): never => {
     process.stderr.write(`error: ${message}\n`);
     process.exit(2);
@@ -32,11 +31,12 @@ export function benchFlags<N extends string, S extends string = never, C extends
     usage((err as Error).message);
   }
   const flags: Record<string, number | boolean | string> = {};
+  const words = choices as Record<string, readonly string[]>;
   for (const [name, value] of Object.entries(values)) {
     if (typeof value === 'boolean') flags[name] = value;
     else if (words[name]) {
       if (!words[name].includes(String(value)))
-        usage(`--${name} takes ${words[name].join(', ')}, not ${String(value)}`);
+        usage(`--${name} takes ${words[name].join(' or ')}, not ${String(value)}`);
       flags[name] = String(value);
     } else if (Number.isFinite(Number(value))) flags[name] = Number(value);
     else usage(`--${name} takes a number, not ${String(value)}`);

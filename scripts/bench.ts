@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- --partitions 24 --rows 40000 --files 6 --concurrency 2 --noop 10000 [--noop-100k] [--messy]]`
- * (`--noop 0` leaves out the no-op runs)
+ * `npm run bench [-- --partitions 24 --rows 40000 --files 6 --concurrency 2 --noop 10000 [--noop-100k] [--messy]
+ *   [--per-child 6 --commit batch]]`
+ * (`--noop 0` leaves out the no-op runs; `--per-child` and `--commit` set the (b) backfill's
+ * partitionsPerChild and commit, one partition per child and commit partition by default)
  * One run, one machine, ratios against a baseline measured in the same run:
  *  (a) baseline: one hand-written DuckDB statement loading every file with the same types, bad-record
  *      filter and dedupe; (b) the full backfill through the dev server and one worker process;
@@ -28,10 +30,11 @@ import { transactionsSpecInput } from '../testkit/specs';
 import { pollersReady } from '../testkit/pollers';
 import { benchFlags, childPids, cpuSeconds, machineLine, runBench } from './bench-common';
 
-const flags = benchFlags({ partitions: 24, rows: 40_000, files: 6, noop: 10_000, concurrency: 2 }, [
-  'noop-100k',
-  'messy',
-]);
+const flags = benchFlags(
+  { partitions: 24, rows: 40_000, files: 6, noop: 10_000, concurrency: 2, 'per-child': 1 },
+  ['noop-100k', 'messy'],
+  { commit: ['partition', 'batch'] },
+);
 const [PARTITIONS, ROWS, FILES, NOOP] = [flags.partitions, flags.rows, flags.files, flags.noop];
 const root = path.resolve(__dirname, '..', '..');
 const work = path.join(os.tmpdir(), `backfill-bench-${process.pid}`);
@@ -101,8 +104,7 @@ async function main() {
   const worker = spawnWorker(server, 'bench', {
     BACKFILL_MAX_CONCURRENT_ACTIVITIES: '50',
     BACKFILL_DUCKDB_MEMORY_LIMIT: '2GB',
-    // The worker's own default; the kit's test workers run one thread.
-    BACKFILL_DUCKDB_THREADS: '2',
+    // BACKFILL_DUCKDB_THREADS: the worker's own default (cores / concurrent activities, at least 1).
   });
   try {
     const spec = parseSpec({
@@ -114,7 +116,14 @@ async function main() {
       }),
       maxConcurrency: flags.concurrency,
       maintenance: { enabled: false },
+      // The defaults unless --per-child or --commit say otherwise (commit batch needs 2 or more).
+      partitionsPerChild: flags['per-child'],
+      commit: flags.commit,
     });
+    const shape =
+      flags['per-child'] > 1 || flags.commit !== 'partition'
+        ? `, ${flags['per-child']} per child, commit ${flags.commit}`
+        : '';
     // The worker's start-up (bundling the workflow code) is not part of any measurement.
     await pollersReady(client, 'bench');
     // (b) full backfill; where the CPU goes tells orchestration from loading
@@ -126,7 +135,7 @@ async function main() {
       ((s * 1000) / summary.total).toFixed(0),
     );
     results.push({
-      name: '(b) backfill, dev server + 1 worker',
+      name: `(b) backfill, dev server + 1 worker${shape}`,
       seconds: full,
       rows: summary.totals.rowsRead,
       note: `${summary.counts.succeeded}/${summary.total} succeeded; CPU per partition: dev server ${cpuMs[0]} ms, worker ${cpuMs[1]} ms`,

@@ -14,7 +14,7 @@ import { watchBackfill } from '../client/commands/watch';
 import { DEV_STATE_DIR } from '../client/commands/dev';
 import { startDevServer, type DevServer } from '../client/dev-server';
 import type { CliContext } from '../client/context';
-import { loadConfig, uiUrl } from '../common/config';
+import { duckdbThreads, loadConfig, uiUrl } from '../common/config';
 import { parseSpec } from '../common/spec';
 import { createLogger } from '../worker/logger';
 import { installRuntime } from '../worker/runtime';
@@ -90,7 +90,10 @@ async function main(): Promise<number> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.BACKFILL_TASK_QUEUE,
     logger,
-    duckdb: { memoryLimit: config.BACKFILL_DUCKDB_MEMORY_LIMIT, threads: config.BACKFILL_DUCKDB_THREADS },
+    duckdb: {
+      memoryLimit: config.BACKFILL_DUCKDB_MEMORY_LIMIT,
+      threads: duckdbThreads({ ...config, BACKFILL_MAX_CONCURRENT_ACTIVITIES: 2 }),
+    },
     maxConcurrentActivities: 2,
   });
   void backfillWorker.run();

@@ -3,7 +3,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
 import type { BackfillSpec } from '../common/spec';
-import type { LoadPartitionResult, MaintenanceReport } from '../common/types';
+import type {
+  LoadBatchInput,
+  LoadBatchResult,
+  LoadPartitionResult,
+  MaintenanceReport,
+} from '../common/types';
 import {
   createDestinations,
   DuckDbFileCatalogs,
@@ -22,6 +27,12 @@ export interface Loader {
   /** The destinations the activities commit to (the same instances). */
   destinations: Destinations;
   load(spec: BackfillSpec, partitionKey: string, backfillId?: string): Promise<LoadPartitionResult>;
+  /** The partitions loaded as one batch commit (the loadBatch activity). */
+  loadBatch(
+    spec: BackfillSpec,
+    partitionKeys: string[],
+    env?: MockActivityEnvironment,
+  ): Promise<Record<string, LoadPartitionResult>>;
   maintain(spec: BackfillSpec): Promise<MaintenanceReport>;
   /** Runs SQL against a target file, through the staging engine that has it attached. */
   query<T = Record<string, unknown>>(file: string, sql: string): Promise<T[]>;
@@ -35,7 +46,7 @@ export function createLoader(
   s3?: Source,
   extra: Pick<
     ActivityDeps,
-    'workDir' | 'downloadConcurrency' | 'stagingDir' | 'resumeMinBytes' | 'readPath' | 'metrics'
+    'workDir' | 'downloadConcurrency' | 'stagingDir' | 'resumeMinBytes' | 'readPath' | 'metrics' | 'faults'
   > & {
     /** Instruments the real destination (e.g. to skew what it is told), never replaces it. */
     wrapDestination?: (destination: Destination) => Destination;
@@ -64,6 +75,7 @@ export function createLoader(
     ...(extra.resumeMinBytes !== undefined ? { resumeMinBytes: extra.resumeMinBytes } : {}),
     ...(extra.readPath ? { readPath: extra.readPath } : {}),
     ...(extra.metrics ? { metrics: extra.metrics } : {}),
+    ...(extra.faults ? { faults: extra.faults } : {}),
   });
   const onTarget = async <T>(file: string, sql: string, params?: Record<string, string>) => {
     const catalog = await duckDbFiles.attach(file);
@@ -85,6 +97,14 @@ export function createLoader(
         partitionKey,
         backfillId,
       }),
+    loadBatch: async (spec, partitionKeys, env = new MockActivityEnvironment({ attempt: 1 })) =>
+      (
+        await env.run<[LoadBatchInput], LoadBatchResult, typeof activities.loadBatch>(activities.loadBatch, {
+          spec,
+          partitionKeys,
+          backfillId: spec.name,
+        })
+      ).results,
     maintain: (spec) =>
       new MockActivityEnvironment().run<
         [{ spec: BackfillSpec }],

@@ -97,7 +97,7 @@ async function outcome(load: () => Promise<LoadPartitionResult>, rename: string[
  * The tables a load writes (target, rejects, tombstones), rows sorted, load timestamps left out;
  * nothing if there is no file. A table a test made by hand in the real target only is not compared.
  */
-async function dump(loader: Loader, file: string, table: string): Promise<Record<string, string[]>> {
+export async function dump(loader: Loader, file: string, table: string): Promise<Record<string, string[]>> {
   if (!existsSync(file)) return {};
   const tables = (
     await loader.query<{ name: string }>(

@@ -4,7 +4,7 @@
  * loads finish within the grace period (past it they are cancelled and roll back; Temporal retries
  * them elsewhere after the heartbeat timeout).
  */
-import { loadConfig, type Config } from '../common/config';
+import { duckdbThreads, loadConfig, type Config } from '../common/config';
 import { connectionOptions } from '../common/connection-options';
 import { durationMs } from '../common/duration';
 import { connectWithRetry } from './connect';
@@ -53,7 +53,7 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
       logger,
       duckdb: {
         memoryLimit: config.BACKFILL_DUCKDB_MEMORY_LIMIT,
-        threads: config.BACKFILL_DUCKDB_THREADS,
+        threads: duckdbThreads(config),
         ...(config.BACKFILL_DUCKDB_TEMP_DIR ? { tempDirectory: config.BACKFILL_DUCKDB_TEMP_DIR } : {}),
       },
       maxConcurrentActivities: config.BACKFILL_MAX_CONCURRENT_ACTIVITIES,

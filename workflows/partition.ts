@@ -8,6 +8,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { activityOptions } from './activity-options';
+import { loadCommittedBatch } from './batch-commit';
+import { failedOutcome } from './failed-outcome';
 import { loadSmallPartitions } from './small-partitions';
 import { normalizeCounts } from '../common/counts';
 import {
@@ -18,7 +20,8 @@ import {
 } from '../common/types';
 
 /**
- * Loads one partition (or a small batch of them, one after another): runs the loadPartition
+ * Loads one partition (or a small batch of them, one after another; or, under spec commit: batch,
+ * all of them in one loadBatch activity and one transaction, see batch-commit.ts): runs the loadPartition
  * activity with the spec's retry policy (exponential backoff; configuration and data-contract
  * errors are not retried) and a heartbeat timeout, so a dead worker is noticed in seconds.
  * Cancelling this workflow cancels the running activity and waits until it has rolled back, so a
@@ -27,6 +30,8 @@ import {
  */
 export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<PartitionWorkflowResult> {
   const { spec, backfillId } = input;
+  const committed = await loadCommittedBatch(input);
+  if (committed) return settle(committed);
   const results: Record<string, PartitionOutcome> = {};
   const settled = (await loadSmallPartitions(input)) ?? emptyOutcomes(await findEmpty(input));
   for (const partitionKey of input.partitionKeys) {
@@ -45,22 +50,14 @@ export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<
       results[partitionKey] = normalizeCounts(await loadPartition({ backfillId, partitionKey, spec }));
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
-      const cause = err.cause;
-      const attempt =
-        cause instanceof ApplicationFailure
-          ? (cause.details?.[0] as { attempt?: number } | undefined)?.attempt
-          : undefined;
-      results[partitionKey] = {
-        status: 'failed',
-        error:
-          cause instanceof ApplicationFailure && cause.type
-            ? `${cause.type}: ${cause.message}`
-            : (cause?.message ?? err.message),
-        ...(cause instanceof ApplicationFailure && cause.type ? { failureType: cause.type } : {}),
-        attempts: attempt ?? spec.retry.maximumAttempts,
-      };
+      results[partitionKey] = failedOutcome(err, spec);
     }
   }
+  return settle(results);
+}
+
+/** The child's result; if any partition failed, the child fails with every outcome in its details. */
+function settle(results: Record<string, PartitionOutcome>): PartitionWorkflowResult {
   const failed = Object.entries(results).filter(([, r]) => r.status === 'failed');
   if (failed.length) {
     // The child itself never retries: the activity already did, per the spec's policy.

@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { duckdbThreads } from '../../common/config';
 import type { Command } from 'commander';
 import { startDevServer } from '../dev-server';
 import type { CliContext } from '../context';
@@ -52,7 +53,7 @@ export function registerDev(program: Command, ctx: CliContext) {
           logger,
           duckdb: {
             memoryLimit: ctx.config.BACKFILL_DUCKDB_MEMORY_LIMIT,
-            threads: ctx.config.BACKFILL_DUCKDB_THREADS,
+            threads: duckdbThreads(ctx.config),
           },
           maxConcurrentActivities: ctx.config.BACKFILL_MAX_CONCURRENT_ACTIVITIES,
           s3: createWorkerS3Source(ctx.config),

@@ -1,5 +1,6 @@
 /** `backfill init`: scans a source and writes a commented spec that `plan` and `start` accept as is. */
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { duckdbThreads } from '../../common/config';
 import { BackfillError } from '../../common/failures';
 import { BACKFILL_ID_PATTERN } from '../../common/ids';
 import { inferSpec, SourceScanError, type InitOptions } from '../../loading/init';
@@ -56,7 +57,7 @@ export function registerInit(program: Command, ctx: CliContext) {
           maxList: flags.maxList,
           duckdb: {
             memoryLimit: config.BACKFILL_DUCKDB_MEMORY_LIMIT,
-            threads: config.BACKFILL_DUCKDB_THREADS,
+            threads: duckdbThreads({ ...config, BACKFILL_MAX_CONCURRENT_ACTIVITIES: 1 }),
             ...(config.BACKFILL_DUCKDB_TEMP_DIR ? { tempDirectory: config.BACKFILL_DUCKDB_TEMP_DIR } : {}),
           },
           s3Defaults: {

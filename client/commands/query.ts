@@ -1,5 +1,6 @@
 /** `backfill query`: a read-only SQL query against the spec's target, as a table, JSON or CSV. */
 import type { Command } from 'commander';
+import { duckdbThreads } from '../../common/config';
 import { loadSpecFile, parseSpec } from '../../common/spec';
 import { openReadOnly, prepareRead, QueryRefusedError, TargetUnavailableError } from '../../loading/query';
 import type { CliContext } from '../context';
@@ -28,7 +29,7 @@ export function registerQuery(program: Command, ctx: CliContext) {
       try {
         target = await openReadOnly(spec, {
           memoryLimit: config.BACKFILL_DUCKDB_MEMORY_LIMIT,
-          threads: config.BACKFILL_DUCKDB_THREADS,
+          threads: duckdbThreads({ ...config, BACKFILL_MAX_CONCURRENT_ACTIVITIES: 1 }),
           ...(config.BACKFILL_DUCKDB_TEMP_DIR ? { tempDirectory: config.BACKFILL_DUCKDB_TEMP_DIR } : {}),
         });
       } catch (err) {

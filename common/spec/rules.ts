@@ -131,6 +131,16 @@ const namedColumnsExist: Rule = (spec, ctx) => {
   }
 };
 
+/** A batch commit joins a child's partitions: with one partition per child there is nothing to join. */
+const batchCommitHasBatches: Rule = (spec, ctx) => {
+  if (spec.commit === 'batch' && spec.partitionsPerChild < 2)
+    issue(
+      ctx,
+      ['commit'],
+      'batch needs partitionsPerChild of 2 or more (each child commits its partitions together)',
+    );
+};
+
 export const SPEC_RULES: readonly Rule[] = [
   rangeIsOrdered,
   partitionsParse,
@@ -140,6 +150,7 @@ export const SPEC_RULES: readonly Rule[] = [
   partitionColumnsFit,
   writeModeHasWhatItNeeds,
   namedColumnsExist,
+  batchCommitHasBatches,
 ];
 
 export function checkSpecRules(spec: BackfillSpec, ctx: z.RefinementCtx): void {

@@ -35,6 +35,8 @@ export const DEPRECATED_WRITE_MODES: Record<string, (typeof WRITE_MODES)[number]
   append: 'overwrite',
 };
 export const READ_MODES = ['permissive', 'dropmalformed', 'failfast'] as const;
+/** How a batched child commits: each partition in its own transaction, or all of them in one. */
+export const COMMIT_MODES = ['partition', 'batch'] as const;
 export const REPROCESS_MODES = ['none', 'failed', 'completed'] as const;
 export const SCHEMA_CONTRACTS = ['evolve', 'freeze', 'discard'] as const;
 export const TIMESTAMP_OFFSETS = ['convert', 'reject'] as const;
@@ -231,6 +233,12 @@ const BackfillSpecFields = z
       .max(1000)
       .default(1)
       .describe('Partitions one child workflow loads in a row (batching for many small partitions).'),
+    commit: z
+      .enum(COMMIT_MODES)
+      .default('partition')
+      .describe(
+        'partition = one transaction per partition; batch = a batched child reads its partitions in one scan and commits them in one transaction, all or nothing (needs partitionsPerChild > 1; no file-level resume).',
+      ),
     maxConcurrency: z
       .number()
       .int()

@@ -2,7 +2,7 @@
  * A destination receives a partition's staged batch (a table in the staging engine) with the commit
  * request and writes it in one transaction. Staging never knows which destination it feeds;
  * workflows know neither. The DuckDB file is one destination; another (Parquet files on S3 with a
- * catalog, many writers) implements the same four calls and gets a variant of `target.type`.
+ * catalog, many writers) implements the same calls and gets a variant of `target.type`.
  */
 import type { PartitionColumn } from '../../common/partitions';
 import type { BackfillSpec } from '../../common/spec';
@@ -33,6 +33,30 @@ export interface CommitResult {
   snapshotId?: number;
 }
 
+/** One partition of a batch commit: its staged batch and where its rows go. */
+export interface PartitionCommit {
+  batch: StagedBatch;
+  partitionKey: string;
+  partitionValues: Partial<Record<PartitionColumn, number>>;
+}
+
+/**
+ * Several partitions in one transaction (spec commit: batch): each partition's write is exactly the
+ * one its own commit would run (merge, or overwrite's delete and insert, then its rejects), in the
+ * order given, so the target ends as after separate commits in that order, or, on any failure, as
+ * before. `beforeCommit`, `signal` and `onTurn` are the transaction's.
+ */
+export interface BatchCommitRequest extends Omit<CommitRequest, 'partitionKey' | 'partitionValues'> {
+  partitions: PartitionCommit[];
+}
+
+export interface BatchCommitResult {
+  /** Per partition, in the order of the request. */
+  rowsWritten: number[];
+  conflictsRetried?: number;
+  snapshotId?: number;
+}
+
 export interface TargetColumn {
   name: string;
   type: string;
@@ -41,6 +65,8 @@ export interface TargetColumn {
 export interface Destination {
   /** Writes the staged batch of one partition in one transaction: all of it or nothing. */
   commit(batch: StagedBatch, request: CommitRequest): Promise<CommitResult>;
+  /** Writes several partitions' staged batches (same staging connection) in one transaction. */
+  commitMany(request: BatchCommitRequest): Promise<BatchCommitResult>;
   /** Post-load maintenance (compaction, clustering, statistics), after every partition. */
   maintain(spec: BackfillSpec): Promise<Omit<MaintenanceReport, 'durationMs'>>;
   /** The target table's columns, empty when it does not exist yet (for the schema contract). */

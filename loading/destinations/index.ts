@@ -9,7 +9,16 @@ import { DuckDbFileDestination } from './duckdb-file/destination';
 import { DuckLakeDestination, type LakeOptions } from './ducklake/destination';
 import { lakeIdentity } from './ducklake/location';
 
-export type { CommitRequest, CommitResult, Destination, Destinations, TargetColumn } from './destination';
+export type {
+  BatchCommitRequest,
+  BatchCommitResult,
+  CommitRequest,
+  CommitResult,
+  Destination,
+  Destinations,
+  PartitionCommit,
+  TargetColumn,
+} from './destination';
 export { DuckDbFileCatalogs } from './duckdb-file/catalogs';
 
 /** Which target a spec writes: specs naming the same one share its destination (and its commit turn). */

@@ -63,6 +63,7 @@ function meetingPoint(): (d: Destination) => Destination {
       maintain: (spec) => d.maintain(spec),
       describe: (spec) => d.describe(spec),
       close: () => d.close(),
+      commitMany: (request) => d.commitMany(request),
       commit: (batch, request) => {
         if (!first) return d.commit(batch, request);
         first = false;
@@ -265,6 +266,7 @@ describe('DuckLake destination (PostgreSQL catalog, data on MinIO)', () => {
       maintain: (x) => d.maintain(x),
       describe: (x) => d.describe(x),
       close: () => d.close(),
+      commitMany: (x) => d.commitMany(x),
       commit: (batch, request) =>
         d.commit(batch, {
           ...request,

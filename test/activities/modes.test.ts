@@ -182,6 +182,7 @@ describe('write modes re-run three times never duplicate', () => {
     const skewed = createLoader(undefined, undefined, {
       wrapDestination: (real) => ({
         commit: (batch, request) => real.commit({ ...batch, rowCount: batch.rowCount + 1 }, request),
+        commitMany: (request) => real.commitMany(request),
         maintain: (spec) => real.maintain(spec),
         describe: (spec) => real.describe(spec),
         close: () => real.close(),

@@ -53,7 +53,9 @@ describe('DuckLake under faults', () => {
           backoffCoefficient: 2,
           maximumInterval: '2s',
         },
-        heartbeatTimeout: '4s',
+        // Heartbeats reach the server at most every 0.8 × this: short enough that a commit's
+        // 'committing' stage is seen while it lasts.
+        heartbeatTimeout: '2s',
         maintenance: { snapshotRetention: '0s' },
       });
       await startBackfill(env.client, spec, { taskQueue });
@@ -97,7 +99,7 @@ describe('DuckLake under faults', () => {
         if (s.workflowStatus !== 'RUNNING') break;
         // The first kills wait for a commit to be under way; later ones hit whatever runs.
         let index: number | undefined;
-        for (let tries = 0; index === undefined && tries < (k < 2 ? 40 : 1); tries++) {
+        for (let tries = 0; index === undefined && tries < (k < 2 ? 100 : 1); tries++) {
           index = await committingWorker();
           if (index === undefined && k < 2) await sleep(100);
         }

@@ -160,6 +160,27 @@ async function main() {
     await save(env.client, 'backfill-batched-sparse', sparse.name);
     await save(env.client, 'partition-batched-sparse', `${sparse.name}/2019-01..2019-05`);
 
+    // batch commit (patch batch-commit): each child loads its partitions in one loadBatch activity
+    // and one transaction; 2019-05 has no files and stays empty
+    const batchCommit = spec('batch-commit', { partitionsPerChild: 3, commit: 'batch' });
+    await (await startBackfill(env.client, batchCommit, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'backfill-batch-commit', batchCommit.name);
+    await save(env.client, 'partition-batch-commit', `${batchCommit.name}/2019-04..2019-05`);
+
+    // a batch commit whose batch fails (2019-02's broken file was fixed above: break it again)
+    writeFileSync(path.join(broken, 'year=2019/month=02/bad.ndjson.gz'), 'not gzip');
+    const batchFailed = transactionsSpec({
+      name: uniqueId('replay-batch-commit-failed'),
+      source: broken,
+      target: path.join(dir, 'batch-commit-failed.duckdb'),
+      from: '2019-01',
+      to: '2019-03',
+      extra: { partitionsPerChild: 3, commit: 'batch' },
+    });
+    await (await startBackfill(env.client, batchFailed, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'backfill-batch-commit-failed', batchFailed.name);
+    await save(env.client, 'partition-batch-commit-failed', `${batchFailed.name}/2019-01..2019-03`);
+
     // continued as new (a tiny history budget forces several generations)
     const can = spec('continued', { maxConcurrency: 2 });
     const canHandle = await startBackfill(env.client, can, {

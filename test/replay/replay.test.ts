@@ -26,13 +26,24 @@ describe('recorded histories replay against the current workflow code', () => {
       'batched',
       'batched-sparse',
       'batched-small',
+      'batch-commit',
+      'batch-commit-failed',
       'rerun-skipped',
       'continued-first-run',
       'continued-last-run',
     ]) {
       assert.ok(files.includes(`backfill-${shape}.json`), `missing backfill-${shape}.json`);
     }
-    for (const shape of ['normal', 'cancelled', 'failed', 'batched', 'batched-sparse', 'batched-small'])
+    for (const shape of [
+      'normal',
+      'cancelled',
+      'failed',
+      'batched',
+      'batched-sparse',
+      'batched-small',
+      'batch-commit',
+      'batch-commit-failed',
+    ])
       assert.ok(files.includes(`partition-${shape}.json`), `missing partition-${shape}.json`);
   });
 

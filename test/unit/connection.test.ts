@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig, uiUrl } from '../../common/config';
+import { ConfigError, duckdbThreads, loadConfig, uiUrl } from '../../common/config';
 import { connectionOptions } from '../../common/connection-options';
 import { tempDir } from '../../testkit/fixtures';
 
@@ -56,6 +56,7 @@ describe('connection options that reach the SDK', () => {
       [config.TEMPORAL_ADDRESS, config.BACKFILL_DUCKDB_THREADS, config.TEMPORAL_NAMESPACE],
       ['cluster:7233', 8, 'from-env'],
     );
+    assert.equal(duckdbThreads(config, 2), 8, 'as set');
     writeFileSync(file, 'TEMPORAL_ADRESS: typo:7233\n');
     assert.throws(() => loadConfig({ BACKFILL_CONFIG: file }), /unknown key\(s\) TEMPORAL_ADRESS/);
   });
@@ -73,5 +74,14 @@ describe('connection options that reach the SDK', () => {
       () => loadConfig({ BACKFILL_DUCKDB_MEMORY_LIMIT: 'lots' }),
       /BACKFILL_DUCKDB_MEMORY_LIMIT: must be a size/,
     );
+  });
+
+  it("shares a worker's cores among its concurrent loads unless DuckDB threads are set", () => {
+    const config = (activities: number) =>
+      loadConfig({ BACKFILL_MAX_CONCURRENT_ACTIVITIES: String(activities) });
+    assert.equal(duckdbThreads(config(4), 2), 1);
+    assert.equal(duckdbThreads(config(4), 16), 4);
+    assert.equal(duckdbThreads(config(1), 8), 8);
+    assert.equal(duckdbThreads(config(50), 64), 1);
   });
 });

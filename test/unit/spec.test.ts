@@ -33,6 +33,7 @@ describe('backfill spec', () => {
     assert.equal(spec.target.writeMode, 'merge');
     assert.equal(spec.readMode, 'permissive');
     assert.equal(spec.reprocess, 'failed');
+    assert.equal(spec.commit, 'partition');
     assert.deepEqual(spec.retry, {
       maximumAttempts: 3,
       initialInterval: '1s',
@@ -42,6 +43,11 @@ describe('backfill spec', () => {
   });
 
   const cases: [string, (s: ReturnType<typeof valid>) => unknown, string][] = [
+    [
+      'batch commit without batches',
+      (s) => ({ ...s, commit: 'batch' }),
+      'commit: batch needs partitionsPerChild of 2 or more (each child commits its partitions together)',
+    ],
     [
       'to before from',
       (s) => ({ ...s, range: { from: '2020-01', to: '2019-12' } }),

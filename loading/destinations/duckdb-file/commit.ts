@@ -1,7 +1,8 @@
 /**
  * One partition's commit into an attached DuckDB file: table changes the schema contract allows,
  * the write (merge with tombstones, or overwrite with its reconciliation), and the partition's
- * rejects, all in one transaction. Nothing here writes to the staging (TEMP) catalog: a DuckDB
+ * rejects, all in one transaction; a batch commit runs the same for each of its partitions in one
+ * transaction. Nothing here writes to the staging (TEMP) catalog: a DuckDB
  * transaction may write to one attached database only.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -12,7 +13,13 @@ import { reconcileWrite } from '../../reconcile';
 import { planTargetChanges } from '../../schema-contract';
 import * as sql from '../../sql';
 import type { StagedBatch } from '../../staging/batch';
-import type { CommitRequest, CommitResult } from '../destination';
+import type {
+  BatchCommitRequest,
+  BatchCommitResult,
+  CommitRequest,
+  CommitResult,
+  PartitionCommit,
+} from '../destination';
 
 /** What another destination on the same SQL (DuckLake) adds to the transaction. */
 export interface WriteHooks {
@@ -34,36 +41,35 @@ export async function writeBatch(
   request: CommitRequest,
   hooks: WriteHooks = {},
 ): Promise<CommitResult> {
+  const { partitionKey, partitionValues, ...rest } = request;
+  const written = await writeBatches(
+    conn,
+    catalog,
+    { ...rest, partitions: [{ batch, partitionKey, partitionValues }] },
+    hooks,
+  );
+  return { rowsWritten: written.rowsWritten[0]! };
+}
+
+/**
+ * One transaction for every partition of the request, each written as its own commit would
+ * (writePartition), in order; one partition failing rolls all of them back.
+ */
+export async function writeBatches(
+  conn: DuckDBConnection,
+  catalog: string,
+  request: BatchCommitRequest,
+  hooks: WriteHooks = {},
+): Promise<BatchCommitResult> {
   const { spec } = request;
-  const { schema } = batch;
-  const scope: sql.WriteScope = { catalog, batch: batch.table, stage: batch.stageTable };
   await run(conn, sql.beginTransaction);
   try {
-    if (await prepareTable(conn, catalog, spec, schema)) await hooks.tableCreated?.(conn);
-    await run(conn, sql.createRejectsTable(spec, catalog));
-    let rowsWritten: number;
-    if (spec.target.writeMode === 'merge') {
-      // Deletes across partitions need memory: without it, an older version committed later resurrects the row.
-      const tombstones = Boolean(spec.target.deleteColumn && spec.target.orderingColumn);
-      if (tombstones) await run(conn, sql.createTombstonesTable(spec, schema, catalog));
-      rowsWritten = 0;
-      const merge = hooks.mergeStatements ?? ((...args) => [sql.mergeBatch(...args)]);
-      for (const statement of merge(spec, schema, scope, tombstones))
-        rowsWritten += await changedRows(conn, statement);
-      if (tombstones) await run(conn, sql.recordTombstones(spec, scope));
-    } else {
-      await run(conn, sql.deletePartitionRows(spec, request.partitionValues, scope));
-      rowsWritten = await changedRows(conn, sql.insertBatch(spec, schema, scope));
-      // Flagged deletes are not inserted, so only a plain overwrite must insert the whole batch.
-      if (!spec.target.deleteColumn) reconcileWrite(request.partitionKey, batch.rowCount, rowsWritten);
+    const rowsWritten: number[] = [];
+    for (const partition of request.partitions) {
+      // Partitions of one batch share their columns; a second call finds nothing to change.
+      if (await prepareTable(conn, catalog, spec, partition.batch.schema)) await hooks.tableCreated?.(conn);
+      rowsWritten.push(await writePartition(conn, catalog, partition, request, hooks));
     }
-    const rejects = sql.replaceRejects(spec, scope, {
-      partitionKey: request.partitionKey,
-      backfillId: request.backfillId,
-      at: request.loadedAt,
-      keep: request.keepRejects,
-    });
-    for (const statement of rejects) await run(conn, statement);
     await request.beforeCommit();
     await run(conn, sql.commitTransaction);
     return { rowsWritten };
@@ -78,6 +84,44 @@ export async function writeBatch(
       },
     );
   }
+}
+
+/** One partition's write (merge with tombstones, or overwrite) and its rejects, inside the transaction. */
+async function writePartition(
+  conn: DuckDBConnection,
+  catalog: string,
+  { batch, partitionKey, partitionValues }: PartitionCommit,
+  request: BatchCommitRequest,
+  hooks: WriteHooks,
+): Promise<number> {
+  const { spec } = request;
+  const { schema } = batch;
+  const scope: sql.WriteScope = { catalog, batch: batch.table, stage: batch.stageTable };
+  await run(conn, sql.createRejectsTable(spec, catalog));
+  let rowsWritten: number;
+  if (spec.target.writeMode === 'merge') {
+    // Deletes across partitions need memory: without it, an older version committed later resurrects the row.
+    const tombstones = Boolean(spec.target.deleteColumn && spec.target.orderingColumn);
+    if (tombstones) await run(conn, sql.createTombstonesTable(spec, schema, catalog));
+    rowsWritten = 0;
+    const merge = hooks.mergeStatements ?? ((...args) => [sql.mergeBatch(...args)]);
+    for (const statement of merge(spec, schema, scope, tombstones))
+      rowsWritten += await changedRows(conn, statement);
+    if (tombstones) await run(conn, sql.recordTombstones(spec, scope));
+  } else {
+    await run(conn, sql.deletePartitionRows(spec, partitionValues, scope));
+    rowsWritten = await changedRows(conn, sql.insertBatch(spec, schema, scope));
+    // Flagged deletes are not inserted, so only a plain overwrite must insert the whole batch.
+    if (!spec.target.deleteColumn) reconcileWrite(partitionKey, batch.rowCount, rowsWritten);
+  }
+  const rejects = sql.replaceRejects(spec, scope, {
+    partitionKey,
+    backfillId: request.backfillId,
+    at: request.loadedAt,
+    keep: request.keepRejects,
+  });
+  for (const statement of rejects) await run(conn, statement);
+  return rowsWritten;
 }
 
 /**

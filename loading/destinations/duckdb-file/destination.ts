@@ -11,9 +11,16 @@ import type { KeyedMutex } from '../../keyed-mutex';
 import * as sql from '../../sql';
 import type { StagedBatch } from '../../staging/batch';
 import type { StagingEngine } from '../../staging/engine';
-import type { CommitRequest, CommitResult, Destination, TargetColumn } from '../destination';
+import type {
+  BatchCommitRequest,
+  BatchCommitResult,
+  CommitRequest,
+  CommitResult,
+  Destination,
+  TargetColumn,
+} from '../destination';
 import type { DuckDbFileCatalogs } from './catalogs';
-import { writeBatch } from './commit';
+import { writeBatch, writeBatches } from './commit';
 import { maintainDuckDbFile } from './maintain';
 
 export class DuckDbFileDestination implements Destination {
@@ -59,6 +66,19 @@ export class DuckDbFileDestination implements Destination {
       () => {
         request.onTurn?.();
         return writeBatch(batch.conn, this.catalog, batch, request);
+      },
+      request.signal,
+    );
+  }
+
+  commitMany(request: BatchCommitRequest): Promise<BatchCommitResult> {
+    const conn = request.partitions[0]?.batch.conn;
+    if (!conn) return Promise.resolve({ rowsWritten: [] });
+    return this.commits.run(
+      this.file,
+      () => {
+        request.onTurn?.();
+        return writeBatches(conn, this.catalog, request);
       },
       request.signal,
     );

@@ -1,5 +1,5 @@
 /**
- * One partition's commit into a DuckLake, under concurrency: the shared write (writeBatch: table
+ * One partition's commit (or a batch's partitions in one transaction) into a DuckLake, under concurrency: the shared write (writeBatch: table
  * changes, MERGE or overwrite, tombstones, rejects — all lake tables, one transaction), plus the
  * table's partitioning when it is created and the commit guard bumped last. Another writer's commit
  * in between makes COMMIT fail with a conflict: the transaction is rolled back and re-run whole from
@@ -10,8 +10,8 @@
 import { BackfillError } from '../../../common/failures';
 import { queryRows, run } from '../../duckdb';
 import type { StagedBatch } from '../../staging/batch';
-import type { CommitRequest, CommitResult } from '../destination';
-import { writeBatch } from '../duckdb-file/commit';
+import type { BatchCommitRequest, BatchCommitResult, CommitRequest, CommitResult } from '../destination';
+import { writeBatches } from '../duckdb-file/commit';
 import { NO_COMMIT_LOCK, type CommitLock } from './commit-lock';
 import { configurationProblem, isConflict, messageOf } from './errors';
 import * as lake from './sql';
@@ -42,19 +42,38 @@ export async function commitToLake(
   alias: string,
   batch: StagedBatch,
   request: CommitRequest,
-  options: {
-    policy?: ConflictPolicy;
-    /** Commits to the table take turns across processes (commit-lock.ts); conflicts remain possible. */
-    lock?: CommitLock;
-    /** Called on each conflict retried (the worker's Prometheus counter). */
-    onConflict?: (seconds: number) => void;
-    where: string;
-  },
+  options: LakeCommitOptions,
 ): Promise<CommitResult> {
+  const { partitionKey, partitionValues, ...rest } = request;
+  const result = await commitManyToLake(
+    alias,
+    { ...rest, partitions: [{ batch, partitionKey, partitionValues }] },
+    options,
+  );
+  const { rowsWritten, ...more } = result;
+  return { rowsWritten: rowsWritten[0]!, ...more };
+}
+
+export interface LakeCommitOptions {
+  policy?: ConflictPolicy;
+  /** Commits to the table take turns across processes (commit-lock.ts); conflicts remain possible. */
+  lock?: CommitLock;
+  /** Called on each conflict retried (the worker's Prometheus counter). */
+  onConflict?: (seconds: number) => void;
+  where: string;
+}
+
+/** One transaction for every partition of the request (a batch commit), re-run whole on a conflict. */
+export async function commitManyToLake(
+  alias: string,
+  request: BatchCommitRequest,
+  options: LakeCommitOptions,
+): Promise<BatchCommitResult> {
   const policy = options.policy ?? DEFAULT_CONFLICT_POLICY;
   const { spec } = request;
   const table = spec.target.table;
-  const conn = batch.conn;
+  const conn = request.partitions[0]?.batch.conn;
+  if (!conn) return { rowsWritten: [] };
   const lock = options.lock ?? NO_COMMIT_LOCK;
   let conflicts = 0;
   for (;;) {
@@ -66,10 +85,9 @@ export async function commitToLake(
         () => {
           attempt = performance.now();
           request.onTurn?.();
-          return writeBatch(
+          return writeBatches(
             conn,
             alias,
-            batch,
             {
               ...request,
               beforeCommit: async () => {

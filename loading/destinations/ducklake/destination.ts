@@ -11,9 +11,16 @@ import type { KeyedMutex } from '../../keyed-mutex';
 import * as sql from '../../sql';
 import type { StagedBatch } from '../../staging/batch';
 import type { StagingEngine } from '../../staging/engine';
-import type { CommitRequest, CommitResult, Destination, TargetColumn } from '../destination';
+import type {
+  BatchCommitRequest,
+  BatchCommitResult,
+  CommitRequest,
+  CommitResult,
+  Destination,
+  TargetColumn,
+} from '../destination';
 import { attachStatement, prepareLakeAccess } from './access';
-import { commitToLake, type ConflictPolicy } from './commit';
+import { commitManyToLake, commitToLake, type ConflictPolicy, type LakeCommitOptions } from './commit';
 import { NO_COMMIT_LOCK, PostgresCommitLock, type CommitLock } from './commit-lock';
 import { configurationProblem, isUnreachable, unreachable } from './errors';
 import { lakeIdentity, lakeLocation, lakeTarget, type LakeLocation } from './location';
@@ -133,11 +140,23 @@ export class DuckLakeDestination implements Destination {
   }
 
   commit(batch: StagedBatch, request: CommitRequest): Promise<CommitResult> {
+    return this.inTurn(request, (options) => commitToLake(this.alias, batch, request, options));
+  }
+
+  commitMany(request: BatchCommitRequest): Promise<BatchCommitResult> {
+    return this.inTurn(request, (options) => commitManyToLake(this.alias, request, options));
+  }
+
+  /** A commit in this process's turn on the lake, reattaching after a failure that lost the catalog. */
+  private inTurn<T>(
+    request: Pick<CommitRequest, 'spec' | 'signal'>,
+    commit: (options: LakeCommitOptions) => Promise<T>,
+  ): Promise<T> {
     return this.commits.run(
       this.identity,
       async () => {
         try {
-          return await commitToLake(this.alias, batch, request, {
+          return await commit({
             where: this.where,
             // Specs from before the option have none: the lock is the default.
             lock: lakeTarget(request.spec).commitLock === 'none' ? NO_COMMIT_LOCK : this.lock,
