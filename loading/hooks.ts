@@ -9,8 +9,11 @@ import type { LoadProgress } from './staging/resume';
 export interface LoadMetrics {
   fileStaged: (bytes: number) => void;
   merged: (durationMs: number) => void;
-  /** Which way a file was read: the optimistic read (fast) or line by line (staging/fast-read.ts). */
-  fileRead?: (path: 'fast' | 'line') => void;
+  /**
+   * Which way a file was read: the optimistic read (fast, with the format it was read as) or line by
+   * line (staging/fast-read.ts).
+   */
+  fileRead?: (path: 'fast' | 'line', format?: 'ndjson' | 'json' | 'csv' | 'parquet') => void;
 }
 
 /** Fault injection for chaos and cancellation tests; never set in production. */

@@ -1,6 +1,7 @@
 /**
- * `npm run bench:stages [-- --rows 40000 --files 6 --repeat 5]`
- * One partition loaded by the real activity (local files, a DuckDB file target), timed statement by
+ * `npm run bench:stages [-- --rows 40000 --files 6 --repeat 5 --format ndjson|csv|parquet]`
+ * One partition (NDJSON files, or the same records rewritten by DuckDB as CSV with a header or as
+ * Parquet typed as the spec declares them) loaded by the real activity (local files, a DuckDB file target), timed statement by
  * statement: where a partition's time goes. Each repeat loads it three times, in turn (the order
  * rotating), kept resumable (BACKFILL_RESUME_MIN_BYTES 0: staged as Parquet, read line by line),
  * with the default threshold read line by line (BACKFILL_READ_PATH=line), and with the default
@@ -10,15 +11,15 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parseSpec } from '../common/spec';
 import { DEFAULT_RESUME_MIN_BYTES } from '../loading/load-partition';
-import { generateTransactions } from '../testkit/dataset';
+import { generateTransactions, TRANSACTIONS_SCHEMA } from '../testkit/dataset';
 import { createLoader } from '../testkit/loader';
 import { transactionsSpecInput } from '../testkit/specs';
 import { benchFlags, machineLine, runBench } from './bench-common';
 
-const flags = benchFlags({ rows: 40_000, files: 6, repeat: 5 });
+const flags = benchFlags({ rows: 40_000, files: 6, repeat: 5 }, [], { format: ['ndjson', 'csv', 'parquet'] });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Which step of the pipeline a statement is (by its SQL text). */
@@ -30,7 +31,7 @@ function step(sql: string): string {
     return 'Parquet staging read back';
   if (s.startsWith('INSERT INTO "__backfill_records"')) return 'append to records (no resume)';
   if (/json_keys\("__raw"\)\) AS name|list\(DISTINCT json_type|list_has_all/.test(s)) return 'key discovery';
-  if (s.startsWith('INSERT INTO "__backfill_stage"') && s.includes('read_json('))
+  if (s.startsWith('INSERT INTO "__backfill_stage"') && /read_(json|csv|parquet)\(/.test(s))
     return 'optimistic read (typed reader, checks)';
   if (s.includes('read_ndjson_objects')) return 'optimistic read: keys (evolve)';
   if (s.startsWith('INSERT INTO "__backfill_stage"')) return 'typed pass (reasons)';
@@ -76,6 +77,7 @@ async function main() {
     seed: 3,
   });
   const dir = path.join(work, 'raw', 'year=2019', 'month=01');
+  if (flags.format !== 'ndjson') await rewrite(dir, flags.format);
   const bytes = readdirSync(dir).reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
   const spent = instrument();
   const modes = [
@@ -117,7 +119,7 @@ async function main() {
   }
   const names = [...new Set([...steps.values()].flatMap((m) => [...m.keys()]))].sort();
   const lines = [
-    `Command: \`npm run bench:stages -- ${process.argv.slice(2).join(' ')}\`: one partition of ${data.rows.toLocaleString('en-US')} rows in ${flags.files} NDJSON files (${(bytes / 2 ** 20).toFixed(1)} MiB), the real activity, 2 DuckDB threads; ms, medians of ${flags.repeat}. ${machineLine()}.`,
+    `Command: \`npm run bench:stages -- ${process.argv.slice(2).join(' ')}\`: one partition of ${data.rows.toLocaleString('en-US')} rows in ${flags.files} ${{ ndjson: 'NDJSON', csv: 'CSV', parquet: 'Parquet' }[flags.format]} files (${(bytes / 2 ** 20).toFixed(1)} MiB), the real activity, 2 DuckDB threads; ms, medians of ${flags.repeat}. ${machineLine()}.`,
     '',
     `| step | ${modes.map(([m]) => m).join(' | ')} |`,
     `|---|${modes.map(() => '---|').join('')}`,
@@ -139,6 +141,29 @@ async function main() {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Rewrites the partition's NDJSON files as CSV (text, a header) or Parquet (the declared types). */
+async function rewrite(dir: string, format: string) {
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  const columns = Object.entries(TRANSACTIONS_SCHEMA)
+    .map(([c, t]) => `${c}: '${format === 'csv' ? 'VARCHAR' : t}'`)
+    .join(', ');
+  try {
+    for (const name of readdirSync(dir)) {
+      const src = path.join(dir, name);
+      const dst = src.replace(/\.ndjson$/, `.${format}`);
+      const options = format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet';
+      await conn.run(
+        `COPY (SELECT * FROM read_json('${src}', format = 'newline_delimited', columns = {${columns}})) TO '${dst}' (${options})`,
+      );
+      rmSync(src);
+    }
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
 }
 
 runBench(main);

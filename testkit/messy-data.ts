@@ -1,6 +1,6 @@
 /**
- * Seeded messy source data: monthly partitions of NDJSON (plain, .jsonl, gzip), JSON-array and CSV
- * files where some files carry bad lines (malformed, not an object, a null key, values that do not
+ * Seeded messy source data: monthly partitions of NDJSON (plain, .jsonl, gzip), JSON-array, CSV and
+ * Parquet files (messy-formats.ts) where some files carry bad lines (malformed, not an object, a null key, values that do not
  * fit their column exactly), tricky-but-valid records (a repeated key, an undeclared key, numbers
  * and times in several spellings, CRLF line ends, blank lines, a tab-only line, a byte order mark,
  * invalid UTF-8), duplicates within and across files, and late updates of earlier months' keys. The
@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { prng } from './dataset';
+import { messyCsv, messyJsonArray, writeMessyParquet } from './messy-formats';
 
 export const MESSY_SCHEMA = {
   id: 'VARCHAR',
@@ -31,7 +32,7 @@ export interface MessyOptions {
   dirtyFileRate: number;
   /** Share of a dirty file's records that are bad or tricky. */
   dirtyRecordRate: number;
-  /** Formats other than plain NDJSON (JSON arrays, CSV, gzip) may be written. */
+  /** Formats other than plain NDJSON (JSON arrays, CSV, Parquet, gzip) may be written. */
   mixedFormats?: boolean;
 }
 
@@ -40,7 +41,7 @@ const pick = <T>(random: Rng, xs: readonly T[]): T => xs[Math.floor(random() * x
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** Writes the files under `<dir>/raw/year=YYYY/month=MM/`; returns their count. */
-export function writeMessyData(options: MessyOptions): { files: number } {
+export async function writeMessyData(options: MessyOptions): Promise<{ files: number }> {
   const random = prng(options.seed);
   const ids: string[] = [];
   let files = 0;
@@ -72,14 +73,17 @@ export function writeMessyData(options: MessyOptions): { files: number } {
         );
       }
       const format = options.mixedFormats ? pick(random, FORMATS) : 'ndjson';
-      writeFile(random, path.join(dir, `part-${pad(f)}`), format, lines, records, dirty);
+      const base = path.join(dir, `part-${pad(f)}`);
+      if (format === 'parquet')
+        await writeMessyParquet(random, `${base}.parquet`, Object.keys(MESSY_SCHEMA), lines);
+      else writeFile(random, base, format, lines, records, dirty);
       files++;
     }
   }
   return { files };
 }
 
-const FORMATS = ['ndjson', 'ndjson', 'ndjson', 'ndjson.gz', 'jsonl', 'json-array', 'csv'] as const;
+const FORMATS = ['ndjson', 'ndjson', 'ndjson.gz', 'jsonl', 'json-array', 'csv', 'csv', 'parquet'] as const;
 
 function goodRecord(random: Rng, id: string, month: string): Record<string, unknown> {
   const day = pad(1 + Math.floor(random() * 28));
@@ -134,14 +138,14 @@ function dirtyLine(random: Rng, record: Record<string, unknown>, kind: number): 
 function writeFile(
   random: Rng,
   base: string,
-  format: (typeof FORMATS)[number],
+  format: Exclude<(typeof FORMATS)[number], 'parquet'>,
   lines: string[],
   records: Record<string, unknown>[],
   dirty: boolean,
 ): void {
   let text: string | Buffer;
-  if (format === 'json-array') text = `[\n${records.map((r) => JSON.stringify(r)).join(',\n')}\n]\n`;
-  else if (format === 'csv') text = csv(records, dirty ? random : undefined);
+  if (format === 'json-array') text = messyJsonArray(random, lines);
+  else if (format === 'csv') text = messyCsv(random, Object.keys(MESSY_SCHEMA), records, dirty);
   else {
     // Mostly one kind of line end per file; now and then a CRLF file ends in LF (mixed: the line
     // reader fails such a file, so the optimistic read must leave it alone).
@@ -164,20 +168,6 @@ function writeFile(
     csv: 'csv',
   }[format];
   writeFileSync(`${base}.${suffix}`, format === 'ndjson.gz' ? gzipSync(text) : text);
-}
-
-/** CSV of the records' text fields; with `random`, a few lines with the wrong number of fields. */
-function csv(records: Record<string, unknown>[], random?: Rng): string {
-  const cols = Object.keys(MESSY_SCHEMA);
-  const field = (v: unknown) =>
-    v === null || v === undefined
-      ? ''
-      : `"${(typeof v === 'string' ? v : JSON.stringify(v)).replaceAll(`"`, `""`)}"`;
-  const rows = records.map((r) => {
-    const line = cols.map((c) => field(r[c])).join(',');
-    return random && random() < 0.1 ? `${line},"surplus"` : line;
-  });
-  return `${cols.join(',')}\n${rows.join('\n')}\n`;
 }
 
 /**

@@ -17,10 +17,19 @@ import type { LoadPartitionResult } from '../common/types';
 import { createLoader, type Loader } from './loader';
 
 export interface ComparingLoader extends Loader {
-  /** Files the default loads read each way so far (to check a suite exercises the fast path). */
-  reads: { fast: number; line: number };
+  /**
+   * Files the default loads read each way so far (to check a suite exercises the fast path), and the
+   * fast ones by format (ndjson, json for JSON arrays, csv, parquet).
+   */
+  reads: Reads;
   /** One load, the default way only: for a case arranged around the real target (a lock on it). */
   loadOnce: Loader['load'];
+}
+
+export interface Reads {
+  fast: number;
+  line: number;
+  fastByFormat: Record<string, number>;
 }
 
 type Outcome =
@@ -28,7 +37,7 @@ type Outcome =
 
 export function createComparingLoader(...args: Parameters<typeof createLoader>): ComparingLoader {
   const [settings, s3, extra = {}] = args;
-  const reads = { fast: 0, line: 0 };
+  const reads: Reads = { fast: 0, line: 0, fastByFormat: {} };
   const fast = createLoader(settings, s3, { ...extra, readPath: 'auto', metrics: counting(reads) });
   const line = createLoader(settings, s3, { ...extra, readPath: 'line' });
   return {
@@ -108,12 +117,16 @@ export async function dump(loader: Loader, file: string, table: string): Promise
 }
 
 /** Metrics that only count how the default loads read their files. */
-function counting(reads: { fast: number; line: number }): ActivityMetrics {
+function counting(reads: Reads): ActivityMetrics {
   const none = () => undefined;
   return {
     fileStaged: none,
     merged: none,
-    fileRead: (how) => void reads[how]++,
+    fileRead: (how, format) => {
+      reads[how]++;
+      if (how === 'fast')
+        reads.fastByFormat[format ?? 'ndjson'] = (reads.fastByFormat[format ?? 'ndjson'] ?? 0) + 1;
+    },
     partitionStarted: none,
     partitionLoaded: none,
     partitionFailed: none,

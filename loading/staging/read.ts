@@ -50,14 +50,14 @@ export async function readRawFile(
         await run(conn, sql.rawJsonArray(localPath, file.name));
         break;
       case 'csv': {
-        const columns = await fileColumns(conn, 'csv', localPath, spec);
+        const { names: columns } = await fileColumns(conn, 'csv', localPath, spec);
         const rejects = `__backfill_csv_rejects_${index}`;
         await run(conn, sql.rawCsv(localPath, file.name, columns, spec.source.csv, rejects));
         for (const statement of sql.rawRejects(file.name, rejects)) await run(conn, statement);
         break;
       }
       case 'parquet': {
-        const columns = await fileColumns(conn, 'parquet', localPath, spec);
+        const { names: columns } = await fileColumns(conn, 'parquet', localPath, spec);
         // Every row becomes an object of all the columns; a file without rows adds no keys.
         const rows = await changedRows(conn, sql.rawParquet(localPath, file.name, columns));
         return rows > 0 ? columns : [];
@@ -72,16 +72,19 @@ export async function readRawFile(
   }
 }
 
-async function fileColumns(
+/** A CSV or Parquet file's column names (CSV: header or declared; all VARCHAR) and types. */
+export async function fileColumns(
   conn: DuckDBConnection,
   format: 'csv' | 'parquet',
   localPath: string,
   spec: BackfillSpec,
-) {
+): Promise<{ names: string[]; types: string[] }> {
   if (format === 'parquet') {
-    return (await queryRows<{ column_name: string }>(conn, sql.describeParquet(localPath))).map(
-      (r) => r.column_name,
+    const rows = await queryRows<{ column_name: string; column_type: string }>(
+      conn,
+      sql.describeParquet(localPath),
     );
+    return { names: rows.map((r) => r.column_name), types: rows.map((r) => r.column_type) };
   }
   const [first] = await queryRows<{ raw: string | null }>(conn, sql.csvFirstLine(localPath));
   const fields = splitCsvLine((first?.raw ?? '').replace(/^\uFEFF/, ''), spec.source.csv);
@@ -93,7 +96,7 @@ async function fileColumns(
       `CSV header has empty or repeated column names: ${JSON.stringify(fields)}`,
     );
   }
-  return names;
+  return { names, types: names.map(() => 'VARCHAR') };
 }
 
 /** `.json` files hold either NDJSON or one array: the first non-blank character tells. */

@@ -62,7 +62,7 @@ export async function stageFiles(
     const fast = options.readPath === 'auto' && !resumable;
     if (fast) await run(conn, sql.createStageTable(spec.schema));
     // Fast candidates wait (on disk: below the threshold) to be read in one statement at the end.
-    const candidates: { index: number; file: SourceFile; local: Materialized }[] = [];
+    const candidates: { index: number; file: SourceFile; local: Materialized; source: sql.FastSource }[] = [];
     // Below the threshold the heartbeat never reports staged files, so there is nothing to reuse.
     const reusable = resumable ? await reusableFiles(resume.previous, files, resume.dir) : 0;
     if (reusable > 0)
@@ -94,8 +94,9 @@ export async function stageFiles(
     for await (const local of ready) {
       hooks.signal.throwIfAborted();
       const file = files[index]!;
-      if (fast && (await fastCandidate(conn, spec, file, local.path, options.maxLineBytes))) {
-        candidates.push({ index, file, local });
+      const source = fast && (await fastCandidate(conn, spec, file, local.path, options.maxLineBytes));
+      if (source) {
+        candidates.push({ index, file, local, source });
       } else {
         await readLines(index, file, local);
       }
@@ -111,14 +112,14 @@ export async function stageFiles(
     const read = await readFast(
       conn,
       spec,
-      candidates.map((c) => ({ path: c.local.path, display: c.file.name })),
+      candidates.map((c) => ({ path: c.local.path, display: c.file.name, source: c.source })),
       options.maxLineBytes,
       hooks.signal,
     );
     read.keys.forEach((k) => keys?.add(k));
     for (const [i, c] of candidates.entries()) {
       if (read.taken.has(i)) {
-        hooks.metrics?.fileRead?.('fast');
+        hooks.metrics?.fileRead?.('fast', c.source.format);
         const { name, size, etag } = c.file;
         hooks.log.debug({ file: name, bytes: size, etag, index: c.index, fast: true }, 'file staged');
         await removeTemporary(c.local);

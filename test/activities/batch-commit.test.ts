@@ -108,7 +108,7 @@ describe('a batch commit equals the same partitions loaded one by one', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`seed ${seed}`, async () => {
       const dir = tempDir();
-      writeMessyData({
+      await writeMessyData({
         dir,
         seed,
         months: MONTHS,
@@ -169,7 +169,7 @@ describe('a batch commit is all or nothing', () => {
   /** Three months of one file each, then the target loaded from them (merge), as a baseline. */
   async function loaded(extra: Modes = {}) {
     const dir = tempDir();
-    writeMessyData({
+    await writeMessyData({
       dir,
       seed: 7,
       months: MONTHS,

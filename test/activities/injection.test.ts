@@ -2,6 +2,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { parseSpec, SpecError } from '../../common/spec';
 import { tempDir } from '../../testkit/fixtures';
 import { createComparingLoader } from '../../testkit/read-paths';
@@ -19,6 +20,21 @@ describe('hostile names and values load as data or are rejected; nothing is exec
     mkdirSync(partitionDir, { recursive: true });
     const record = { [HOSTILE_IDENT]: 'k1', "v'al": `'); DELETE FROM victim; --`, n: 1 };
     writeFileSync(path.join(partitionDir, `${HOSTILE}.ndjson`), `${JSON.stringify(record)}\n`);
+    // The same hostile names as a CSV header and Parquet columns (each read the optimistic way too).
+    const csvField = (v: string) => `"${v.replaceAll('"', '""')}"`;
+    writeFileSync(
+      path.join(partitionDir, `${HOSTILE}.csv`),
+      `${Object.keys(record).map(csvField).join(',')}\n${['k2', record["v'al"], '2'].map(csvField).join(',')}\n`,
+    );
+    const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    await conn.run(
+      `COPY (SELECT 'k3' AS ${quoted(HOSTILE_IDENT)}, '${record["v'al"].replaceAll("'", "''")}' AS ${quoted("v'al")}, 3 AS n) ` +
+        `TO '${path.join(partitionDir, `${HOSTILE}.parquet`).replaceAll("'", "''")}' (FORMAT parquet)`,
+    );
+    conn.closeSync();
+    db.closeSync();
     const target = path.join(dir, `t'; --.duckdb`);
     const table = `tbl"; DROP TABLE victim; --`;
     const spec = parseSpec({
@@ -36,8 +52,15 @@ describe('hostile names and values load as data or are rejected; nothing is exec
       maintenance: { enabled: true, clusterBy: ["v'al"] },
     });
     await loader.query(target, 'CREATE TABLE victim AS SELECT 42 AS answer');
+    const fastBefore = { ...loader.reads.fastByFormat };
     const result = await loader.load(spec, '2020-01', 'inject');
-    assert.equal(result.rowsAccepted, 1);
+    assert.equal(result.rowsAccepted, 3);
+    for (const format of ['ndjson', 'csv', 'parquet'])
+      assert.equal(
+        (loader.reads.fastByFormat[format] ?? 0) - (fastBefore[format] ?? 0),
+        1,
+        `fast ${format} reads`,
+      );
     await loader.maintain(spec);
 
     const tables = await loader.query<{ table_name: string }>(
@@ -48,19 +71,20 @@ describe('hostile names and values load as data or are rejected; nothing is exec
     assert.deepEqual(await loader.query(target, 'SELECT answer FROM victim'), [{ answer: 42 }]);
     const rows = await loader.query(
       target,
-      `SELECT * EXCLUDE (_loaded_at) FROM "${table.replaceAll('"', '""')}"`,
+      `SELECT * EXCLUDE (_loaded_at) FROM "${table.replaceAll('"', '""')}" ORDER BY n`,
     );
-    assert.deepEqual(rows, [
-      {
-        [HOSTILE_IDENT]: 'k1',
+    assert.deepEqual(
+      rows,
+      ['ndjson', 'csv', 'parquet'].map((ext, i) => ({
+        [HOSTILE_IDENT]: `k${i + 1}`,
         "v'al": `'); DELETE FROM victim; --`,
-        n: 1,
+        n: i + 1,
         year: 2020,
         month: 1,
-        _source_file: `year=2020/month=01/${HOSTILE}.ndjson`,
+        _source_file: `year=2020/month=01/${HOSTILE}.${ext}`,
         _backfill_id: 'inject',
-      },
-    ]);
+      })),
+    );
   });
 
   it('rejects hostile partition values, types, ids and layouts before anything runs', () => {
