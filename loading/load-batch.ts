@@ -7,7 +7,6 @@
  * batch's partitions or none. No file-level resume: a retry reads the batch again (the option is
  * meant for many small partitions, which are below the resume threshold anyway).
  */
-import { tmpdir } from 'node:os';
 import { BackfillError } from '../common/failures';
 import { mapLimit } from '../common/map-limit';
 import { parsePartitionKey } from '../common/partitions';
@@ -16,13 +15,10 @@ import { emptyStats, type LoadBatchInput, type LoadPartitionResult } from '../co
 import type { Destination } from './destinations';
 import { whenAborted, type LoadHooks } from './hooks';
 import type { LoadDeps } from './load-partition';
-import { effectiveSchema } from './schema-contract';
 import { partitionPrefix, type SourceFile } from './sources';
 import type { StagedBatch } from './staging/batch';
-import { discoverColumns } from './staging/discover';
 import { buildPartitionedBatches } from './staging/partitioned-batch';
-import { stageRecords } from './staging/stage';
-import { stageFiles } from './staging/stage-files';
+import { stageTyped } from './staging/stage-typed';
 
 /** Listings in flight at once: S3 LIST calls are cheap but not free. */
 const LISTING_CONCURRENCY = 8;
@@ -90,32 +86,9 @@ export async function loadBatch(
   hooks.signal.addEventListener('abort', interrupt);
   try {
     const loadedAt = new Date(attempt.started).toISOString();
-    hooks.progress.stage = 'staging';
-    const staged = await stageFiles(
-      conn,
-      spec,
-      loaded.flatMap((p) => p.files),
-      {
-        source: deps.source,
-        maxLineBytes: deps.staging.maxLineBytes,
-        downloadConcurrency: deps.downloadConcurrency ?? 4,
-        workDir: deps.workDir ?? tmpdir(),
-        // Never resumable: the whole batch is read again by a retry.
-        resumeMinBytes: Number.POSITIVE_INFINITY,
-        readPath: deps.readPath ?? 'auto',
-      },
-      hooks,
-    );
-    const discovered = await discoverColumns(conn, spec, staged.keys, staged.fast.keys);
-    const { schema, added } = effectiveSchema(spec, discovered);
-    if (added.length) hooks.log.info({ added }, 'new source columns (schema contract evolve)');
-    const counts = await stageRecords(
-      conn,
-      spec,
-      schema,
-      staged.fast.files > 0,
-      staged.fast.files < loaded.reduce((n, p) => n + p.files.length, 0),
-    );
+    // Never resumable: the whole batch is read again by a retry.
+    const files = loaded.flatMap((p) => p.files);
+    const { schema, counts } = await stageTyped(deps, conn, spec, files, Number.POSITIVE_INFINITY, hooks);
     const batches = await buildPartitionedBatches(conn, {
       spec,
       schema,

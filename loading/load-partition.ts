@@ -3,7 +3,6 @@
  * worker-local staging engine (read → stage → batch), then hand the batch to the destination, which
  * commits it in one transaction. Idempotent: running it twice leaves the same rows.
  */
-import { tmpdir } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { BackfillError } from '../common/failures';
 import { parsePartitionKey } from '../common/partitions';
@@ -11,14 +10,11 @@ import type { BackfillSpec } from '../common/spec';
 import { emptyStats, type LoadPartitionInput, type LoadPartitionResult } from '../common/types';
 import type { Destination, Destinations } from './destinations';
 import { whenAborted, type LoadHooks } from './hooks';
-import { effectiveSchema } from './schema-contract';
 import { partitionPrefix, type Source, type SourceFile } from './sources';
 import { buildBatch, type StagedBatch } from './staging/batch';
-import { discoverColumns } from './staging/discover';
 import type { ReadPath } from './staging/fast-read';
 import type { StagingEngine } from './staging/engine';
-import { stageRecords } from './staging/stage';
-import { stageFiles } from './staging/stage-files';
+import { stageTyped } from './staging/stage-typed';
 
 export interface LoadDeps {
   /** Lists and fetches raw files: one Source that picks local disk or S3 by the uri. */
@@ -109,31 +105,8 @@ async function stagePartition(
   hooks: LoadHooks,
 ): Promise<StagedBatch & { filesReused: number }> {
   const { spec, partitionKey, backfillId } = input;
-  hooks.progress.stage = 'staging';
-  const staged = await stageFiles(
-    conn,
-    spec,
-    files,
-    {
-      source: deps.source,
-      maxLineBytes: deps.staging.maxLineBytes,
-      downloadConcurrency: deps.downloadConcurrency ?? 4,
-      workDir: deps.workDir ?? tmpdir(),
-      resumeMinBytes: deps.resumeMinBytes ?? DEFAULT_RESUME_MIN_BYTES,
-      readPath: deps.readPath ?? 'auto',
-    },
-    hooks,
-  );
-  const discovered = await discoverColumns(conn, spec, staged.keys, staged.fast.keys);
-  const { schema, added } = effectiveSchema(spec, discovered);
-  if (added.length) hooks.log.info({ added }, 'new source columns (schema contract evolve)');
-  const counts = await stageRecords(
-    conn,
-    spec,
-    schema,
-    staged.fast.files > 0,
-    staged.fast.files < files.length,
-  );
+  const resumeMinBytes = deps.resumeMinBytes ?? DEFAULT_RESUME_MIN_BYTES;
+  const { schema, counts, filesReused } = await stageTyped(deps, conn, spec, files, resumeMinBytes, hooks);
   const batch = await buildBatch(conn, {
     spec,
     schema,
@@ -143,7 +116,7 @@ async function stagePartition(
     backfillId,
     loadedAt,
   });
-  return { ...batch, filesReused: staged.reused };
+  return { ...batch, filesReused };
 }
 
 /** The destination's commit, with the fault hooks tests use to hold or delay it. */

@@ -136,7 +136,18 @@ function typedInsert(
 }
 
 /** Every top-level key of each NDJSON file's records (schema contract: none may be undeclared). */
-export function fastNdjsonKeys(files: FastFile[]): Statement {
+export const fastNdjsonKeys = (files: FastFile[]): Statement => jsonKeys(files, 'read_ndjson_objects', '');
+
+/** Every top-level key of each JSON-array file's elements. */
+export const fastJsonArrayKeys = (files: FastFile[]): Statement =>
+  jsonKeys(
+    files,
+    'read_json_objects',
+    `format = 'array', maximum_object_size = ${MAX_ARRAY_ELEMENT_BYTES}, `,
+  );
+
+/** The keys of the files' objects, per file, by the reader that splits them (with its own options). */
+function jsonKeys(files: FastFile[], reader: string, options: string): Statement {
   const params: Params = {};
   const list = pathList(
     files.map((f, at) => ({ path: f.path, at })),
@@ -145,22 +156,7 @@ export function fastNdjsonKeys(files: FastFile[]): Statement {
   return {
     sql:
       `SELECT DISTINCT filename AS path, unnest(json_keys(json)) AS name ` +
-      `FROM read_ndjson_objects(${list}, hive_partitioning = false, filename = true)`,
-    params,
-  };
-}
-
-/** Every top-level key of each JSON-array file's elements. */
-export function fastJsonArrayKeys(files: FastFile[]): Statement {
-  const params: Params = {};
-  const list = pathList(
-    files.map((f, at) => ({ path: f.path, at })),
-    params,
-  );
-  return {
-    sql:
-      `SELECT DISTINCT filename AS path, unnest(json_keys(json)) AS name FROM read_json_objects(${list}, ` +
-      `format = 'array', maximum_object_size = ${MAX_ARRAY_ELEMENT_BYTES}, hive_partitioning = false, filename = true)`,
+      `FROM ${reader}(${list}, ${options}hive_partitioning = false, filename = true)`,
     params,
   };
 }

@@ -1,0 +1,48 @@
+/**
+ * Files → staged records → typed stage table (rejects kept): the phases a partition load and a
+ * batch commit share, up to the dedupe. Returns the effective schema, the counts and how many
+ * staged files a resumed attempt reused.
+ */
+import { tmpdir } from 'node:os';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { BackfillSpec } from '../../common/spec';
+import type { LoadHooks } from '../hooks';
+import type { LoadDeps } from '../load-partition';
+import { effectiveSchema } from '../schema-contract';
+import type { SourceFile } from '../sources';
+import type * as sql from '../sql';
+import { discoverColumns } from './discover';
+import { stageRecords, type StageCounts } from './stage';
+import { stageFiles } from './stage-files';
+
+export async function stageTyped(
+  deps: LoadDeps,
+  conn: DuckDBConnection,
+  spec: BackfillSpec,
+  files: SourceFile[],
+  resumeMinBytes: number,
+  hooks: LoadHooks,
+): Promise<{ schema: sql.ColumnTypes; counts: StageCounts; filesReused: number }> {
+  hooks.progress.stage = 'staging';
+  const staged = await stageFiles(
+    conn,
+    spec,
+    files,
+    {
+      source: deps.source,
+      maxLineBytes: deps.staging.maxLineBytes,
+      downloadConcurrency: deps.downloadConcurrency ?? 4,
+      workDir: deps.workDir ?? tmpdir(),
+      resumeMinBytes,
+      readPath: deps.readPath ?? 'auto',
+    },
+    hooks,
+  );
+  const discovered = await discoverColumns(conn, spec, staged.keys, staged.fast.keys);
+  const { schema, added } = effectiveSchema(spec, discovered);
+  if (added.length) hooks.log.info({ added }, 'new source columns (schema contract evolve)');
+  const fastRows = staged.fast.files > 0;
+  const lineRows = staged.fast.files < files.length;
+  const counts = await stageRecords(conn, spec, schema, fastRows, lineRows);
+  return { schema, counts, filesReused: staged.reused };
+}
