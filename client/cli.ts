@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config } from '../common/config';
 import { registerAdmin } from './commands/admin';
+import { registerCheck } from './commands/check';
 import { registerControl } from './commands/control';
 import { registerDev } from './commands/dev';
 import { registerInit } from './commands/init';
@@ -67,6 +68,7 @@ export async function main(
   registerControl(program, ctx);
   registerDev(program, ctx);
   registerQuery(program, ctx);
+  registerCheck(program, ctx);
   registerAdmin(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
 

@@ -1,5 +1,6 @@
 /** Human output: partition tables, totals and a live progress bar. Machines use --json instead. */
 import { Format, SingleBar, type GenericFormatter, type Options, type Params } from 'cli-progress';
+import { checksSummary } from '../common/check-summary';
 import type { BackfillStatus } from './backfills';
 import { CHILD_RESULTS_LIMIT } from './backfill-runs';
 import type { PartitionView } from './run-merge';
@@ -10,8 +11,12 @@ const int = (n: number) => n.toLocaleString('en-US');
 
 const num = (header: string): Column => ({ header, align: 'right' });
 
-/** One line per partition; with `runs`, the run each outcome came from (a backfill with several). */
+/**
+ * One line per partition; with `runs`, the run each outcome came from (a backfill with several);
+ * a CHECKS column when any partition has check outcomes (`2 ok, 1 warn, 1 drop(12)`, `FAIL volume`).
+ */
 export function partitionTable(partitions: PartitionView[], options: { runs?: boolean } = {}): string {
+  const checks = partitions.some((p) => p.stats?.checks?.length);
   const columns: Column[] = [
     { header: 'partition' },
     { header: 'status' },
@@ -24,6 +29,7 @@ export function partitionTable(partitions: PartitionView[], options: { runs?: bo
     num('rejected'),
     num('attempts'),
     num('duration'),
+    ...(checks ? [{ header: 'checks' }] : []),
     { header: 'last error' },
   ];
   const rows = partitions.map((p) => {
@@ -40,6 +46,7 @@ export function partitionTable(partitions: PartitionView[], options: { runs?: bo
       s ? int(s.rowsRejected) : '',
       s ? String(s.attempts) : '',
       s ? seconds(s.durationMs) : '',
+      ...(checks ? [checksSummary(s?.checks)] : []),
       p.lastError ?? '',
     ];
   });

@@ -143,7 +143,11 @@ export function partitionsFromChildren(planned: string[], children: ChildRun[]):
       if (outcome?.status === 'failed') {
         p.status = 'failed';
         p.lastError = outcome.error;
-        p.stats = { ...emptyStats(), attempts: outcome.attempts };
+        p.stats = {
+          ...emptyStats(),
+          attempts: outcome.attempts,
+          ...(outcome.checks ? { checks: outcome.checks } : {}),
+        };
       } else if (outcome) {
         p.status = outcome.status;
         const { status: _status, ...stats } = outcome;

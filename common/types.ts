@@ -68,8 +68,16 @@ export interface PartitionListing {
 }
 
 /** One partition's outcome inside a child. */
-export type PartitionOutcome =
-  LoadPartitionResult | { status: 'failed'; error: string; failureType?: string; attempts: number };
+export type PartitionOutcome = LoadPartitionResult | FailedPartitionOutcome;
+
+/** A partition that failed; a failed check's outcomes (from CheckFailedError's details) come with it. */
+export interface FailedPartitionOutcome {
+  status: 'failed';
+  error: string;
+  failureType?: string;
+  attempts: number;
+  checks?: CheckOutcome[];
+}
 
 export interface PartitionWorkflowResult {
   results: Record<string, PartitionOutcome>;

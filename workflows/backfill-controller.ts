@@ -78,7 +78,7 @@ export class BackfillController {
     this.spec = input.spec;
     this.now = input.now ?? (() => Date.now());
     this.state = input.carried
-      ? decodeState(input.carried, input.planned)
+      ? decodeState(input.carried, input.planned, input.spec.checks ?? [])
       : initialState(input.planned, input.spec.maxConcurrency, input.runAgain ?? [], this.now());
     this.byKey = new Map(this.state.partitions.map((p) => [p.key, p]));
   }
@@ -293,8 +293,12 @@ export class BackfillController {
       }
   }
 
-  /** The state the next run starts from: one generation later. */
-  carriedState(): CarriedState {
-    return encodeState({ ...this.state, generation: this.state.generation + 1 }, this.input.planned);
+  /** The state the next run starts from: one generation later; with `carryChecks`, with the check outcomes. */
+  carriedState(carryChecks = false): CarriedState {
+    return encodeState(
+      { ...this.state, generation: this.state.generation + 1 },
+      this.input.planned,
+      carryChecks ? (this.spec.checks ?? []) : undefined,
+    );
   }
 }

@@ -138,7 +138,8 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
         ...(input.only ? { only: input.only } : {}),
         ...(input.historyBudget ? { historyBudget: input.historyBudget } : {}),
         ...(input.earlier ? { earlier: input.earlier } : {}),
-        state: c.carriedState(),
+        // Check outcomes survive continue-as-new. Patched, so runs recorded before it replay.
+        state: c.carriedState((spec.checks?.length ?? 0) > 0 && patched('carry-check-outcomes')),
       });
     }
     if (mustDrain()) {

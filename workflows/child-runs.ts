@@ -13,6 +13,7 @@ import {
   WorkflowIdReusePolicy,
   isCancellation,
 } from '@temporalio/workflow';
+import { boundedOutcomes } from '../common/check-summary';
 import { normalizeCounts } from '../common/counts';
 import { childKey } from '../common/ids';
 import type { BackfillSpec } from '../common/spec';
@@ -20,6 +21,7 @@ import {
   emptyStats,
   type PartitionFailureDetails,
   type PartitionOutcome,
+  type PartitionStats,
   type PartitionWorkflowResult,
 } from '../common/types';
 import type { PartitionState } from './state';
@@ -71,14 +73,19 @@ export function applyOutcomes(batch: PartitionState[], results: Record<string, P
     if (outcome.status === 'failed') {
       p.status = 'failed';
       p.lastError = outcome.error;
-      p.stats = { ...emptyStats(), attempts: outcome.attempts };
+      p.stats = { ...emptyStats(), attempts: outcome.attempts, ...checksOf(outcome) };
     } else {
       p.status = outcome.status;
-      p.stats = normalizeCounts(outcome); // a child's result recorded before the rename says rowsMerged
+      // A child's result recorded before the rename says rowsMerged.
+      p.stats = { ...normalizeCounts(outcome), ...checksOf(outcome) };
       delete p.lastError;
     }
   }
 }
+
+/** A partition's check outcomes, bounded for the parent's state (none without checks). */
+const checksOf = (outcome: { checks?: PartitionStats['checks'] }) =>
+  outcome.checks?.length ? { checks: boundedOutcomes(outcome.checks) } : {};
 
 /** One line for a failure: the child's cause, with its failure type when it has one. */
 export function describeFailure(err: unknown): string {

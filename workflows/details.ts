@@ -1,8 +1,15 @@
-/** Markdown for the Temporal UI's "current details" of a backfill: counts, rate, ETA, failures. */
+/**
+ * Markdown for the Temporal UI's "current details": of a backfill (counts, rate, ETA, failures,
+ * partitions whose checks fired) and of a partition's child (its check outcomes).
+ */
+import { checksSummary, findingLines, hasFindings } from '../common/check-summary';
+import type { PartitionOutcome } from '../common/types';
 import type { OverRuns } from './earlier-runs';
 import type { BackfillProgress } from './state';
 
 const MAX_LISTED = 10;
+/** A child lists the outcomes of at most this many of its partitions (a batch may hold hundreds). */
+const MAX_PARTITIONS_DETAILED = 20;
 
 /**
  * The details of this run, or with `over` (a run of a backfill id that has run before), each
@@ -41,6 +48,15 @@ export function renderDetails(progress: BackfillProgress, now: number, over?: Ov
       lines.push(`- \`${p.key}\`: ${(p.lastError ?? '').slice(0, 300)}`);
     if (failedCount > MAX_LISTED) lines.push(`- … and ${failedCount - MAX_LISTED} more`);
   }
+  const flagged = partitions.filter((p) => hasFindings(p.stats?.checks));
+  if (flagged.length) {
+    lines.push('', '### Checks that fired');
+    for (const p of flagged.slice(0, MAX_LISTED))
+      lines.push(
+        `- \`${p.key}\` (${p.status}): ${checksSummary(p.stats?.checks)} — ${findingLines(p.stats?.checks, 3).join('; ').slice(0, 300)}`,
+      );
+    if (flagged.length > MAX_LISTED) lines.push(`- … and ${flagged.length - MAX_LISTED} more`);
+  }
   if (over?.approximate)
     lines.push(
       '',
@@ -48,3 +64,31 @@ export function renderDetails(progress: BackfillProgress, now: number, over?: Ov
     );
   return lines.join('\n');
 }
+
+/** A child's details when it ends: each partition's outcome and its checks, one table row per check. */
+export function renderPartitionDetails(results: Record<string, PartitionOutcome>): string {
+  const entries = Object.entries(results);
+  const lines: string[] = [];
+  for (const [key, outcome] of entries.slice(0, MAX_PARTITIONS_DETAILED)) {
+    const checks = outcome.checks ?? [];
+    lines.push(`## Partition ${key} — ${outcome.status}`, '');
+    if (outcome.status === 'failed') lines.push(`${outcome.error.slice(0, 300)}`, '');
+    if (!checks.length) {
+      lines.push('_no check outcomes_', '');
+      continue;
+    }
+    lines.push(`**Checks:** ${checksSummary(checks)}`, '');
+    lines.push('| check | action | outcome | violations | checked | sample |', '|---|---|---|---|---|---|');
+    for (const c of checks.slice(0, MAX_LISTED * 5))
+      lines.push(
+        `| ${cell(c.name)} | ${c.action} | ${c.outcome} | ${c.violations} | ${c.checked} | ${cell(c.samples.slice(0, 3).join(', '))} |`,
+      );
+    lines.push('');
+  }
+  if (entries.length > MAX_PARTITIONS_DETAILED)
+    lines.push(`… and ${entries.length - MAX_PARTITIONS_DETAILED} more partitions`);
+  return lines.join('\n').trimEnd();
+}
+
+/** A table cell: no pipes or line breaks from the data, bounded. */
+const cell = (text: string) => text.replace(/[|\n\r]/g, ' ').slice(0, 80);

@@ -2,14 +2,21 @@
 import type { ActivityFailure } from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { BackfillSpec } from '../common/spec';
-import type { PartitionOutcome } from '../common/types';
+import type { CheckOutcome, FailedPartitionOutcome } from '../common/types';
 
-export function failedOutcome(err: ActivityFailure, spec: BackfillSpec): PartitionOutcome {
+/** With `withChecks`, a failed check's outcomes (CheckFailedError's details) are kept. */
+export function failedOutcome(
+  err: ActivityFailure,
+  spec: BackfillSpec,
+  withChecks = false,
+): FailedPartitionOutcome {
   const cause = err.cause;
-  const attempt =
+  const details =
     cause instanceof ApplicationFailure
-      ? (cause.details?.[0] as { attempt?: number } | undefined)?.attempt
+      ? (cause.details?.[0] as { attempt?: number; checks?: CheckOutcome[] } | undefined)
       : undefined;
+  const attempt = details?.attempt;
+  const checks = withChecks && Array.isArray(details?.checks) ? details.checks : undefined;
   return {
     status: 'failed',
     error:
@@ -18,5 +25,6 @@ export function failedOutcome(err: ActivityFailure, spec: BackfillSpec): Partiti
         : (cause?.message ?? err.message),
     ...(cause instanceof ApplicationFailure && cause.type ? { failureType: cause.type } : {}),
     attempts: attempt ?? spec.retry.maximumAttempts,
+    ...(checks?.length ? { checks } : {}),
   };
 }

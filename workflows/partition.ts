@@ -5,10 +5,12 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  setCurrentDetails,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { activityOptions } from './activity-options';
 import { loadCommittedBatch } from './batch-commit';
+import { renderPartitionDetails } from './details';
 import { failedOutcome } from './failed-outcome';
 import { loadSmallPartitions } from './small-partitions';
 import { normalizeCounts } from '../common/counts';
@@ -31,7 +33,7 @@ import {
 export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<PartitionWorkflowResult> {
   const { spec, backfillId } = input;
   const committed = await loadCommittedBatch(input);
-  if (committed) return settle(committed);
+  if (committed) return settle(committed, withChecks(spec));
   const results: Record<string, PartitionOutcome> = {};
   const settled = (await loadSmallPartitions(input)) ?? emptyOutcomes(await findEmpty(input));
   for (const partitionKey of input.partitionKeys) {
@@ -50,14 +52,22 @@ export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<
       results[partitionKey] = normalizeCounts(await loadPartition({ backfillId, partitionKey, spec }));
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
-      results[partitionKey] = failedOutcome(err, spec);
+      results[partitionKey] = failedOutcome(err, spec, withChecks(spec));
     }
   }
-  return settle(results);
+  return settle(results, withChecks(spec));
 }
 
+/**
+ * A failed check's outcomes kept in the partition's failure, and every outcome in the child's
+ * details. Patched, so runs recorded before it replay; specs without checks never ask.
+ */
+const withChecks = (spec: PartitionWorkflowInput['spec']) =>
+  (spec.checks?.length ?? 0) > 0 && patched('partition-check-outcomes');
+
 /** The child's result; if any partition failed, the child fails with every outcome in its details. */
-function settle(results: Record<string, PartitionOutcome>): PartitionWorkflowResult {
+function settle(results: Record<string, PartitionOutcome>, details = false): PartitionWorkflowResult {
+  if (details) setCurrentDetails(renderPartitionDetails(results));
   const failed = Object.entries(results).filter(([, r]) => r.status === 'failed');
   if (failed.length) {
     // The child itself never retries: the activity already did, per the spec's policy.

@@ -4,6 +4,8 @@
  */
 import type { MaintenanceReport, PartitionCounts, PartitionStats, PartitionStatus } from '../common/types';
 import { TERMINAL_STATUSES, emptyStats } from '../common/types';
+import type { CheckSpec } from '../common/spec';
+import { DETAILED_PARTITIONS, decodeChecks, encodeChecks, type CarriedCheck } from './check-codes';
 import { decodeStats, encodeStats, statusOfCode, STATUS_CODES } from './state-codes';
 
 export interface PartitionState {
@@ -147,13 +149,23 @@ export interface CarriedState {
   errors: Record<number, string>;
   /** Partitions to run again (`PartitionState.runAgain`); the key keeps its recorded name. */
   force: number[];
+  /**
+   * Check outcomes that fired, by partition (check-codes.ts); present when the spec declares
+   * checks (patch carry-check-outcomes), and then a succeeded partition without an entry passed all.
+   */
+  checks?: Record<number, CarriedCheck[]>;
   maxConcurrency: number;
   paused: boolean;
   generation: number;
   startedAt: number;
 }
 
-export function encodeState(state: BackfillState, plannedKeys: string[] | undefined): CarriedState {
+/** With `checks` (the spec's, when the run carries them), the partitions' check outcomes are kept too. */
+export function encodeState(
+  state: BackfillState,
+  plannedKeys: string[] | undefined,
+  checks?: readonly CheckSpec[],
+): CarriedState {
   const carried: CarriedState = {
     statuses: '',
     runs: {},
@@ -170,6 +182,8 @@ export function encodeState(state: BackfillState, plannedKeys: string[] | undefi
     plannedKeys.length === state.partitions.length &&
     plannedKeys.every((k, i) => state.partitions[i]!.key === k);
   if (!sameKeys) carried.keys = state.partitions.map((p) => p.key);
+  const carriedChecks: Record<number, CarriedCheck[]> | undefined = checks?.length ? {} : undefined;
+  let detailed = 0;
   const codes: string[] = [];
   state.partitions.forEach((p, i) => {
     codes.push(STATUS_CODES[p.status]);
@@ -177,12 +191,25 @@ export function encodeState(state: BackfillState, plannedKeys: string[] | undefi
     if (p.stats && (p.stats.files > 0 || p.status === 'failed')) carried.stats[i] = encodeStats(p.stats);
     if (p.lastError) carried.errors[i] = p.lastError.slice(0, 2000);
     if (p.runAgain) carried.force.push(i);
+    const outcomes = p.stats?.checks;
+    if (carriedChecks && outcomes && (p.status === 'succeeded' || p.status === 'failed')) {
+      const fired = encodeChecks(outcomes, checks!, detailed < DETAILED_PARTITIONS);
+      if (fired.length) {
+        carriedChecks[i] = fired;
+        detailed += 1;
+      }
+    }
   });
   carried.statuses = codes.join('');
+  if (carriedChecks) carried.checks = carriedChecks;
   return carried;
 }
 
-export function decodeState(carried: CarriedState, plannedKeys: string[]): BackfillState {
+export function decodeState(
+  carried: CarriedState,
+  plannedKeys: string[],
+  checks: readonly CheckSpec[] = [],
+): BackfillState {
   const keys = carried.keys ?? plannedKeys;
   const runAgain = new Set(carried.force);
   return {
@@ -191,6 +218,8 @@ export function decodeState(carried: CarriedState, plannedKeys: string[]): Backf
       const p: PartitionState = { key, status, runs: carried.runs[i] ?? (status === 'pending' ? 0 : 1) };
       const stats = carried.stats[i];
       if (stats) p.stats = decodeStats(stats);
+      const outcomes = carried.checks && decodeChecks(carried.checks[i], checks, p);
+      if (outcomes) p.stats = { ...(p.stats ?? decodeStats([])), checks: outcomes };
       const error = carried.errors[i];
       if (error) p.lastError = error;
       if (runAgain.has(i)) p.runAgain = true;

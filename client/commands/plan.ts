@@ -15,7 +15,7 @@ export function registerPlan(program: Command, ctx: CliContext) {
   )
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
-      const spec = specFromFlags(file, flags, ctx.err);
+      const spec = await specFromFlags(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
         const plan = await planBackfill(client, spec, runOptions(ctx, flags));
         const toRun = plan.filter((p) => p.action === 'run');

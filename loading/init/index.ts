@@ -17,8 +17,9 @@ import { discoverPartitions } from './discover';
 import { inferColumns } from './infer';
 import { localLister, s3Lister } from './listing';
 import { pickFiles, readSample } from './sample';
-import { buildSpec } from './spec-document';
+import { buildSpec, partitionColumnsOf } from './spec-document';
 import { suggestKeys } from './suggest';
+import { suggestChecks } from './suggest-checks';
 
 export { SourceScanError } from './discover';
 
@@ -78,6 +79,10 @@ export async function inferSpec(options: InitOptions): Promise<InitResult> {
     const sample = await readSample(conn, source, draft, files, options.sampleRows, workDir);
     const columns = await inferColumns(conn, sample);
     const suggestion = await suggestKeys(conn, columns);
+    const checks = await suggestChecks(conn, columns, {
+      rows: sample.rows,
+      partitionColumns: partitionColumnsOf(discovery.granularity, columns),
+    });
     const { value, yaml } = buildSpec({
       uri,
       name: options.name ?? nameFromUri(uri),
@@ -87,6 +92,7 @@ export async function inferSpec(options: InitOptions): Promise<InitResult> {
       columns,
       suggestion,
       listed: lister.listed,
+      checks,
     });
     return { spec: value, yaml };
   } finally {

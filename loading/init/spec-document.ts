@@ -10,6 +10,7 @@ import type { Discovery } from './discover';
 import type { InferredColumn } from './infer';
 import type { Sample } from './sample';
 import type { Suggestion } from './suggest';
+import type { CheckProposal } from './suggest-checks';
 
 export interface SpecFacts {
   uri: string;
@@ -20,7 +21,12 @@ export interface SpecFacts {
   columns: InferredColumn[];
   suggestion: Suggestion;
   listed: number;
+  /** Checks the sample justifies, written commented out (suggest-checks.ts). */
+  checks?: CheckProposal[];
 }
+
+/** The first line of the commented-out checks; the lines after it uncomment into `checks:`. */
+export const PROPOSED_CHECKS_HEADER = ' Proposed checks (from the sample; review, then uncomment):';
 
 /** A table name from the backfill name: letters, digits and underscores. */
 const tableName = (name: string) =>
@@ -29,11 +35,15 @@ const tableName = (name: string) =>
     .replace(/[^a-z0-9_]+/g, '_')
     .replace(/^_+|_+$/g, '') || 'records';
 
+/** The partition columns the target gets: the granularity's, except those the records carry. */
+export const partitionColumnsOf = (granularity: Discovery['granularity'], columns: { name: string }[]) =>
+  GRANULARITY_COLUMNS[granularity].filter((p) => !columns.some((c) => c.name === p));
+
 export function buildSpec(facts: SpecFacts): { value: BackfillSpecInput; yaml: string } {
   const { discovery: d, sample, columns, suggestion: s } = facts;
   const schema = Object.fromEntries(columns.map((c) => [c.name, c.type]));
   const clashing = GRANULARITY_COLUMNS[d.granularity].filter((p) => p in schema);
-  const partitionColumns = GRANULARITY_COLUMNS[d.granularity].filter((p) => !(p in schema));
+  const partitionColumns = partitionColumnsOf(d.granularity, columns);
   const merge = s.keyColumns.length > 0;
   const value = {
     name: facts.name,
@@ -111,7 +121,25 @@ export function buildSpec(facts: SpecFacts): { value: BackfillSpecInput; yaml: s
       `${clashing.join(', ')} left out: the records carry a column of that name`,
     );
   topComment(doc, 'range', ` First to last partition directory found; ${found}.`);
+  if (facts.checks?.length) {
+    // Uncommented, they must load too: a failure here is a bug in the proposals.
+    parseSpec({ ...value, checks: facts.checks.map((c) => c.check) });
+    doc.comment = [PROPOSED_CHECKS_HEADER, ...checksBlock(facts.checks).map((l) => ` ${l}`)].join('\n');
+  }
   return { value, yaml: doc.toString({ lineWidth: 0 }) };
+}
+
+/** `checks:` as YAML lines, one flow map per check with its note beside it. */
+function checksBlock(proposals: CheckProposal[]): string[] {
+  const doc = new Document({ checks: proposals.map((p) => p.check) });
+  const list = doc.get('checks', true);
+  if (isSeq(list))
+    list.items.forEach((item, i) => {
+      if (!isMap(item)) return;
+      item.flow = true;
+      item.comment = ` ${proposals[i]!.note}`;
+    });
+  return doc.toString({ lineWidth: 0 }).trimEnd().split('\n');
 }
 
 function pairOf(map: YAMLMap, key: string): Pair | undefined {

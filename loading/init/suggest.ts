@@ -17,7 +17,8 @@ export interface Suggestion {
   orderingNote?: string;
 }
 
-const TYPED = '__init_typed';
+/** The sample typed as the spec will type it (built by suggestKeys, read by suggestChecks too). */
+export const TYPED = '__init_typed';
 const KEY_TYPES =
   /^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|VARCHAR|UUID|DECIMAL\(\d+,\s*0\))$/;
 const ORDER_TYPES = /^(TIMESTAMP|TIMESTAMPTZ|DATE)$/;

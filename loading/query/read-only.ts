@@ -19,6 +19,8 @@ export interface ReadOnlyTarget {
   connection: DuckDBConnection;
   /** What the query reads, for messages ("warehouse.duckdb"). */
   describe: string;
+  /** The catalog the target's tables are in on `connection` (`backfill check` qualifies names with it). */
+  catalog: string;
   close(): void;
 }
 
@@ -88,7 +90,7 @@ async function openDuckLake(
       problem?.message ?? `cannot read ${where}: ${messageOf(err).split('\n')[0]}`,
     );
   }
-  return { connection, describe: where, close };
+  return { connection, describe: where, catalog: LAKE_QUERY_ALIAS, close };
 }
 
 async function openDuckDbFile(target: Extract<Target, { type: 'duckdb' }>, settings: DuckDbSettings) {
@@ -115,9 +117,11 @@ async function openDuckDbFile(target: Extract<Target, { type: 'duckdb' }>, setti
     throw new TargetUnavailableError('unreadable', `cannot open ${target.path}: ${message.split('\n')[0]}`);
   }
   const connection = await instance.connect();
+  const [row] = (await connection.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJS();
   return {
     connection,
     describe: target.path,
+    catalog: String(row!.name),
     close() {
       connection.closeSync();
       instance.closeSync();
