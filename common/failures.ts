@@ -3,6 +3,8 @@
  * `ApplicationFailure.type`, and `retryable: false` ones are listed in `nonRetryableErrorTypes`.
  * Pure code (no Node built-ins) so workflows can import the list.
  */
+import type { CheckOutcome } from './types';
+
 export const FAILURE_TYPES = {
   ConfigurationError: {
     retryable: false,
@@ -27,6 +29,11 @@ export const FAILURE_TYPES = {
   NoFilesError: {
     retryable: false,
     description: 'The partition has no files and the spec sets source.requireFiles.',
+  },
+  CheckFailedError: {
+    retryable: false,
+    description:
+      'A declared check (spec checks, action fail or a drop over its threshold) failed; nothing of the partition landed. Fix the data or the check, then retry.',
   },
   SourceReadError: {
     retryable: true,
@@ -63,3 +70,13 @@ export class BackfillError extends Error {
 
 export const configurationError = (message: string, cause?: unknown) =>
   new BackfillError('ConfigurationError', message, { cause });
+
+/** A failed check: the one-line message names the check, and every check's outcome rides along. */
+export class CheckFailedError extends BackfillError {
+  constructor(
+    message: string,
+    readonly checks: CheckOutcome[],
+  ) {
+    super('CheckFailedError', message);
+  }
+}

@@ -18,6 +18,38 @@ export interface PartitionStats extends PartitionCounts {
   conflictsRetried?: number;
   /** DuckLake: the snapshot the partition's commit made; `AT (VERSION => id - 1)` reads the table without it. */
   snapshotId?: number;
+  /** Each declared check's outcome, in the spec's order (absent without checks, and in older histories). */
+  checks?: CheckOutcome[];
+}
+
+export type CheckAction = 'warn' | 'drop' | 'fail';
+export type CheckResultKind = 'passed' | 'warned' | 'dropped' | 'failed';
+
+/** What one check found in one partition (spec checks). */
+export interface CheckOutcome {
+  name: string;
+  kind:
+    | 'notNull'
+    | 'unique'
+    | 'acceptedValues'
+    | 'range'
+    | 'pattern'
+    | 'expression'
+    | 'rowCount'
+    | 'freshness'
+    | 'maxRejectedShare';
+  action: CheckAction;
+  outcome: CheckResultKind;
+  /** Row checks: violating rows; partition checks: 0 or 1. */
+  violations: number;
+  /** Rows the check looked at (the deduped batch). */
+  checked: number;
+  /** Up to 5 sample violating values (text, first 200 chars each). */
+  samples: string[];
+  /** Partition checks: what was measured (row count, median ratio, coverage, rejected share). */
+  observed?: number;
+  /** One line for humans, e.g. "12 of 4000 rows violate amount >= 0". */
+  message: string;
 }
 
 /** The counts every load reports (summed into the backfill's totals and carried across continue-as-new). */

@@ -67,9 +67,12 @@ function rows(schema: JsonSchema, prefix: string, required: string[] = []): stri
       continue;
     }
     const nested = prop.type === 'object' && prop.properties;
+    // An array of objects (checks) documents its items' fields as `field[].name`.
+    const items = prop.type === 'array' && prop.items?.properties ? prop.items : undefined;
     const def = prop.default === undefined || nested ? '' : `\`${JSON.stringify(prop.default)}\``;
-    out.push(row(`\`${field}\``, typeOf(prop), req, def, prop.description));
+    out.push(row(`\`${field}\``, items ? 'object[]' : typeOf(prop), req, def, prop.description));
     if (nested) out.push(...rows(prop, field, prop.required));
+    if (items) out.push(...rows(items, `${field}[]`, items.required));
   }
   return out;
 }

@@ -3,3 +3,4 @@ export * from './schema';
 export { SPEC_RULES } from './rules';
 export * from './parse';
 export * from './file';
+export * from './checks';

@@ -10,6 +10,7 @@ import {
   parsePartitionKey,
   type Granularity,
 } from '../partitions';
+import { checkRules } from './check-rules';
 import type { BackfillSpec } from './schema';
 
 type Rule = (spec: BackfillSpec, ctx: z.RefinementCtx) => void;
@@ -151,6 +152,7 @@ export const SPEC_RULES: readonly Rule[] = [
   writeModeHasWhatItNeeds,
   namedColumnsExist,
   batchCommitHasBatches,
+  checkRules,
 ];
 
 export function checkSpecRules(spec: BackfillSpec, ctx: z.RefinementCtx): void {

@@ -7,6 +7,7 @@ import { DURATION_PATTERN } from '../duration';
 import { DUCKLAKE_TARGET_FIELDS } from '../ducklake-target';
 import { BACKFILL_ID_PATTERN } from '../ids';
 import { PARTITION_COLUMNS } from '../partitions';
+import { CheckSchema } from './checks';
 import { checkSpecRules } from './rules';
 
 /** Largest concurrency a run allows: Temporal caps pending children per run at 2,000. */
@@ -263,6 +264,13 @@ const BackfillSpecFields = z
       .enum(REPROCESS_MODES)
       .default('failed')
       .describe('Which partitions with a closed run run again.'),
+    checks: z
+      .array(CheckSchema)
+      .max(200)
+      .default([])
+      .describe(
+        "Quality gates run on each partition's deduped batch before its commit; each sets exactly one of notNull, unique, acceptedValues, range, pattern, expression (row checks) or rowCount, freshness, maxRejectedShare (partition checks).",
+      ),
   })
   .strict();
 

@@ -3,6 +3,7 @@
  * load's connection), the destination's companion tables, and the columns a target table holds.
  */
 import type { BackfillSpec } from '../../common/spec';
+import { LINEAGE_COLUMNS } from '../../common/spec/checks';
 import { ident } from './quote';
 
 export type ColumnTypes = Record<string, string>;
@@ -19,11 +20,7 @@ export const BATCH_TABLE = '__backfill_batch';
 export const rejectsTable = (table: string) => `${table}__rejects`;
 export const tombstonesTable = (table: string) => `${table}__tombstones`;
 
-export const LINEAGE_COLUMNS = {
-  _source_file: 'VARCHAR',
-  _loaded_at: 'TIMESTAMP',
-  _backfill_id: 'VARCHAR',
-} as const;
+export { LINEAGE_COLUMNS } from '../../common/spec/checks';
 
 /** Columns of the target table, in order: schema, partition columns, lineage. */
 export function targetColumns(spec: BackfillSpec, schema: ColumnTypes = spec.schema): [string, string][] {
