@@ -55,7 +55,8 @@ export function registerCheck(program: Command, ctx: CliContext) {
       }
       const results: PartitionChecks[] = [];
       try {
-        const keys = asked ?? (await withTable(() => partitionsInTarget(target.connection, target.catalog, spec)));
+        const keys =
+          asked ?? (await withTable(() => partitionsInTarget(target.connection, target.catalog, spec)));
         for (const partition of keys) {
           const checks = await runChecksOnTarget(target.connection, target.catalog, spec, partition);
           results.push({ partition, summary: checksSummary(checks), checks });
@@ -66,7 +67,13 @@ export function registerCheck(program: Command, ctx: CliContext) {
       const failed = results.filter((r) => r.checks.some((c) => c.outcome === 'failed'));
       if (failed.length) ctx.exitCode = EXIT.failed;
       if (flags.json) {
-        ctx.out(JSON.stringify({ target: target.describe, failed: failed.map((r) => r.partition), partitions: results }, null, 2));
+        ctx.out(
+          JSON.stringify(
+            { target: target.describe, failed: failed.map((r) => r.partition), partitions: results },
+            null,
+            2,
+          ),
+        );
         return;
       }
       if (!results.length) {
@@ -76,7 +83,9 @@ export function registerCheck(program: Command, ctx: CliContext) {
       ctx.out(checkTable(results));
       ctx.out(
         `${results.length} partition(s), ${spec.checks.length} check(s) each: ` +
-          (failed.length ? `${failed.length} failed (${failed.map((r) => r.partition).join(', ')})` : 'none failed'),
+          (failed.length
+            ? `${failed.length} failed (${failed.map((r) => r.partition).join(', ')})`
+            : 'none failed'),
       );
     });
 }
@@ -112,7 +121,9 @@ function partitionsAsked(spec: BackfillSpec, keys: string[]): string[] {
   const planned = new Set(plannedKeys(spec));
   const unknown = keys.filter((k) => !planned.has(k));
   if (unknown.length)
-    throw new UsageError(`not a partition of the spec's range ${spec.range.from}..${spec.range.to}: ${unknown.join(', ')}`);
+    throw new UsageError(
+      `not a partition of the spec's range ${spec.range.from}..${spec.range.to}: ${unknown.join(', ')}`,
+    );
   return keys;
 }
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { planBackfill } from '../plan';
 import { type CliContext, withClient } from '../context';
-import { runOptions, specFromFlags, withSpecFlags, type StartFlags } from './start';
+import { runOptions, validatedSpec, withSpecFlags, type StartFlags } from './start';
 import { formatTable } from '../table';
 
 export function registerPlan(program: Command, ctx: CliContext) {
@@ -15,7 +15,7 @@ export function registerPlan(program: Command, ctx: CliContext) {
   )
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
-      const spec = await specFromFlags(file, flags, ctx.err);
+      const spec = await validatedSpec(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
         const plan = await planBackfill(client, spec, runOptions(ctx, flags));
         const toRun = plan.filter((p) => p.action === 'run');

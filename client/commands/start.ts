@@ -51,12 +51,8 @@ function parseSet(assignments: string[] = []): Record<string, unknown> {
   return out;
 }
 
-/**
- * The spec of a file with the flags applied; warnings about old spellings go to `warn`, once. Its
- * checks are validated here too (an expression binds as a read-only boolean, a regex compiles), so
- * a bad one is refused before anything starts.
- */
-export async function specFromFlags(file: string, flags: StartFlags, warn: (line: string) => void) {
+/** The spec of a file with the flags applied; warnings about old spellings go to `warn`, once. */
+export function specFromFlags(file: string, flags: StartFlags, warn: (line: string) => void) {
   const overrides: Record<string, unknown> = {
     ...parseSet(flags.set),
     'range.from': flags.from,
@@ -77,6 +73,15 @@ export async function specFromFlags(file: string, flags: StartFlags, warn: (line
       `range: ${partitionCount(spec)} partitions is more than the limit of ${MAX_PARTITIONS}`,
     ]);
   }
+  return spec;
+}
+
+/**
+ * `specFromFlags`, with the checks validated against DuckDB too (an expression binds as a
+ * read-only boolean, a regex compiles): a bad check is refused before anything starts.
+ */
+export async function validatedSpec(file: string, flags: StartFlags, warn: (line: string) => void) {
+  const spec = specFromFlags(file, flags, warn);
   const problems = await validateChecks(spec);
   if (problems.length) throw new SpecError(problems);
   return spec;
@@ -114,7 +119,7 @@ export function registerStart(program: Command, ctx: CliContext) {
     .option('--wait', 'show progress until the backfill ends; exit 1 if a partition failed')
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
-      const spec = await specFromFlags(file, flags, ctx.err);
+      const spec = await validatedSpec(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
         const handle = await startBackfill(client, spec, runOptions(ctx, flags));
         const warning = await retentionWarning(client, ctx.config.TEMPORAL_NAMESPACE).catch(() => undefined);

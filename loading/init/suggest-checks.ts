@@ -34,8 +34,7 @@ export async function suggestChecks(
 ): Promise<CheckProposal[]> {
   const { rows } = options;
   if (rows === 0) return [];
-  const scalar = async (sql: string) =>
-    Number((await conn.runAndReadAll(sql)).getRowObjectsJS()[0]?.n ?? 0);
+  const scalar = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRowObjectsJS()[0]?.n ?? 0);
   const proposals: CheckProposal[] = [];
   const names = new Set<string>();
   const add = (proposal: CheckProposal) => {
@@ -57,7 +56,7 @@ export async function suggestChecks(
     const reader = await conn.runAndReadAll(
       `SELECT DISTINCT ${ident(c.name)} AS v FROM ${ident(TYPED)} WHERE ${ident(c.name)} IS NOT NULL ORDER BY 1`,
     );
-    const values = reader.getRowObjectsJS().map((r) => String(r.v));
+    const values = (reader.getRowObjectsJS() as { v: string }[]).map((r) => r.v);
     if (!values.every((v) => PRINTABLE.test(v))) continue;
     add({
       check: {
@@ -71,7 +70,7 @@ export async function suggestChecks(
   if (options.partitionColumns.length)
     add({
       check: { name: 'row_count_band', rowCount: { ...ROW_COUNT_BAND }, action: 'warn' },
-      note: "rows per partition within 0.5x-2x the median of the partitions already loaded (passes while the target holds none)",
+      note: 'rows per partition within 0.5x-2x the median of the partitions already loaded (passes while the target holds none)',
     });
   return proposals;
 }

@@ -117,11 +117,13 @@ async function openDuckDbFile(target: Extract<Target, { type: 'duckdb' }>, setti
     throw new TargetUnavailableError('unreadable', `cannot open ${target.path}: ${message.split('\n')[0]}`);
   }
   const connection = await instance.connect();
-  const [row] = (await connection.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJS();
+  const [row] = (await connection.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJS() as {
+    name: string;
+  }[];
   return {
     connection,
     describe: target.path,
-    catalog: String(row!.name),
+    catalog: row!.name,
     close() {
       connection.closeSync();
       instance.closeSync();

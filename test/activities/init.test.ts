@@ -13,6 +13,7 @@ import { createS3Source, s3ClientFactory } from '../../loading/sources/s3-source
 import { main } from '../../client/cli';
 import { planPartitionKeys } from '../../common/partitions';
 import { loadSpecFile, parseSpec, type BackfillSpec } from '../../common/spec';
+import { PROPOSED_CHECKS_HEADER } from '../../loading/init/spec-document';
 import { tempDir } from '../helpers';
 import { targetFile } from '../../testkit/specs';
 import {
@@ -98,6 +99,38 @@ describe('backfill init', () => {
     assert.match(text, /^# Written by `backfill init /m);
     assert.match(text, /keyColumns: \[ transaction_id \] # non-null/);
     await assertRoundTrip(fixture, spec);
+  });
+
+  it('proposes checks from the sample, commented out; uncommented they parse and pass on the same data', async () => {
+    const fixture = hiveNdjson(tempDir('init-checks-'));
+    const { spec, text } = await initSpec(fixture.dir);
+    assert.deepEqual(spec.checks, [], 'proposals are off until uncommented');
+    assert.doesNotMatch(text, /^checks:/m);
+    const lines = text.split('\n');
+    const at = lines.indexOf(`#${PROPOSED_CHECKS_HEADER}`);
+    assert.ok(at > 0, 'the proposals follow a header line');
+    const block = lines.slice(at + 1).filter((l) => l.startsWith('# '));
+    assert.equal(block[0], '# checks:');
+    const uncommented = parseSpec(
+      parseYaml([...lines.slice(0, at), ...block.map((l) => l.slice(2))].join('\n')),
+    );
+    const byName = new Map(uncommented.checks.map((c) => [c.name, c]));
+    // Every column of the sample is filled: each gets a notNull proposal.
+    for (const column of ['transaction_id', 'customer_id', 'amount', 'currency', 'status', 'updated_at'])
+      assert.deepEqual(byName.get(`${column}_not_null`)?.notNull, { column }, column);
+    // Four currencies and the statuses seen: low-cardinality text; ids are not.
+    assert.deepEqual(byName.get('currency_accepted')?.acceptedValues, {
+      column: 'currency',
+      values: ['EUR', 'GBP', 'JPY', 'USD'],
+    });
+    assert.equal(byName.get('currency_accepted')?.action, 'warn');
+    assert.ok(byName.has('status_accepted'));
+    assert.ok(!byName.has('transaction_id_accepted') && !byName.has('customer_id_accepted'));
+    assert.deepEqual(byName.get('row_count_band')?.rowCount, { relativeMin: 0.5, relativeMax: 2 });
+    assert.match(
+      text,
+      /^# {3}- \{ name: currency_accepted, .* # 4 distinct value\(s\) in \d+ sampled records/m,
+    );
   });
 
   it('plain YYYY/MM/ directories: plain layout, same partitions', async () => {
