@@ -15,7 +15,9 @@ const OUTCOME_CODES: CheckResultKind[] = ['passed', 'warned', 'dropped', 'failed
 export type CarriedCheck = [number, number, number, number, number | null, string?, string[]?];
 
 /** Partitions whose fired checks keep their message and samples; the rest keep counts. */
-export const DETAILED_PARTITIONS = 500;
+export const DETAILED_PARTITIONS = 200;
+/** Partitions whose fired checks are carried at all: past them, a partition's outcomes are not known after continue-as-new. */
+export const CARRIED_PARTITIONS = 5000;
 const SAMPLE_CHARS = 60;
 
 export function encodeChecks(
@@ -36,7 +38,7 @@ export function encodeChecks(
     ];
     if (detailed)
       entry.push(
-        o.message.slice(0, 300),
+        o.message.slice(0, 200),
         o.samples.slice(0, MAX_SAMPLES).map((s) => s.slice(0, SAMPLE_CHARS)),
       );
     carried.push(entry);

@@ -5,7 +5,13 @@
 import type { MaintenanceReport, PartitionCounts, PartitionStats, PartitionStatus } from '../common/types';
 import { TERMINAL_STATUSES, emptyStats } from '../common/types';
 import type { CheckSpec } from '../common/spec';
-import { DETAILED_PARTITIONS, decodeChecks, encodeChecks, type CarriedCheck } from './check-codes';
+import {
+  CARRIED_PARTITIONS,
+  DETAILED_PARTITIONS,
+  decodeChecks,
+  encodeChecks,
+  type CarriedCheck,
+} from './check-codes';
 import { decodeStats, encodeStats, statusOfCode, STATUS_CODES } from './state-codes';
 
 export interface PartitionState {
@@ -154,6 +160,8 @@ export interface CarriedState {
    * checks (patch carry-check-outcomes), and then a succeeded partition without an entry passed all.
    */
   checks?: Record<number, CarriedCheck[]>;
+  /** The partition index from which no check outcomes are carried (CARRIED_PARTITIONS were reached). */
+  checksCut?: number;
   maxConcurrency: number;
   paused: boolean;
   generation: number;
@@ -192,9 +200,15 @@ export function encodeState(
     if (p.lastError) carried.errors[i] = p.lastError.slice(0, 2000);
     if (p.runAgain) carried.force.push(i);
     const outcomes = p.stats?.checks;
-    if (carriedChecks && outcomes && (p.status === 'succeeded' || p.status === 'failed')) {
+    if (
+      carriedChecks &&
+      outcomes &&
+      carried.checksCut === undefined &&
+      (p.status === 'succeeded' || p.status === 'failed')
+    ) {
       const fired = encodeChecks(outcomes, checks!, detailed < DETAILED_PARTITIONS);
-      if (fired.length) {
+      if (fired.length && detailed >= CARRIED_PARTITIONS) carried.checksCut = i;
+      else if (fired.length) {
         carriedChecks[i] = fired;
         detailed += 1;
       }
@@ -218,7 +232,8 @@ export function decodeState(
       const p: PartitionState = { key, status, runs: carried.runs[i] ?? (status === 'pending' ? 0 : 1) };
       const stats = carried.stats[i];
       if (stats) p.stats = decodeStats(stats);
-      const outcomes = carried.checks && decodeChecks(carried.checks[i], checks, p);
+      const known = carried.checks && (carried.checksCut === undefined || i < carried.checksCut);
+      const outcomes = known && decodeChecks(carried.checks![i], checks, p);
       if (outcomes) p.stats = { ...(p.stats ?? decodeStats([])), checks: outcomes };
       const error = carried.errors[i];
       if (error) p.lastError = error;
