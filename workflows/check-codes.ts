@@ -6,7 +6,7 @@
  * are the wire format: they only ever grow.
  */
 import { MAX_SAMPLES, boundedOutcomes } from '../common/check-summary';
-import { kindOf, type CheckSpec } from '../common/spec';
+import { kindOf, type CheckSpec } from '../common/spec/checks';
 import type { CheckOutcome, CheckResultKind, PartitionStats } from '../common/types';
 
 const OUTCOME_CODES: CheckResultKind[] = ['passed', 'warned', 'dropped', 'failed'];
