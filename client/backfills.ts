@@ -13,7 +13,7 @@ import {
 } from '@temporalio/client';
 import { BackfillIdAttribute } from '../common/ids';
 import { plannedKeys } from '../common/partitions';
-import type { BackfillSpec } from '../common/spec';
+import { SpecError, type BackfillSpec } from '../common/spec';
 import type { backfillWorkflow, BackfillWorkflowInput } from '../workflows/backfill';
 import { encodeEarlier, type EarlierOutcomes } from '../workflows/earlier-runs';
 import * as messages from '../workflows/messages';
@@ -129,16 +129,27 @@ export async function retryPartitions(
   backfillId: string,
   request: { partitions?: string[]; failed?: boolean },
   taskQueue: string,
+  /** The new run's spec (`retry --spec`: a fixed or relaxed check), instead of the one in the memo. */
+  newSpec?: BackfillSpec,
 ): Promise<{ affected: string[]; newRun: boolean }> {
   const description = await describe(client, backfillId);
+  if (newSpec && description.status.name === 'RUNNING')
+    throw new BackfillConflictError(
+      `backfill "${backfillId}" is running with its own spec: --spec applies to a new run, once it has closed (wait for it, or cancel it)`,
+    );
   if (description.status.name === 'RUNNING') {
     const result = await handleOf(client, backfillId).executeUpdate(messages.retryPartitionsUpdate, {
       args: [request],
     });
     return { ...result, newRun: false };
   }
-  const spec = (description.memo as { spec?: BackfillSpec } | undefined)?.spec;
+  const recorded = (description.memo as { spec?: BackfillSpec } | undefined)?.spec;
+  const spec = newSpec ?? recorded;
   if (!spec) throw new Error(`backfill "${backfillId}" carries no spec in its memo; start it again instead`);
+  if (newSpec && recorded && !sameTarget(newSpec, recorded))
+    throw new SpecError([
+      `--spec loads another target than backfill "${backfillId}" (${describeTarget(newSpec)}, not ${describeTarget(recorded)}): start a new backfill for it`,
+    ]);
   const previous = await getStatus(client, backfillId, ALL_PARTITIONS).catch(() => undefined);
   const failed = (previous?.partitions ?? [])
     .filter((p) => p.status === 'failed' || p.status === 'cancelled')
@@ -154,6 +165,11 @@ export async function retryPartitions(
   });
   return { affected: chosen, newRun: true };
 }
+
+/** Where a spec loads: its target's location and table. */
+const describeTarget = (spec: BackfillSpec) =>
+  `${spec.target.type === 'duckdb' ? spec.target.path : spec.target.dataPath} table ${spec.target.table}`;
+const sameTarget = (a: BackfillSpec, b: BackfillSpec) => describeTarget(a) === describeTarget(b);
 
 export async function controlUpdate(
   client: Client,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { cancelBackfill, cancelPartitions, controlUpdate, retryPartitions } from '../backfills';
 import { type CliContext, parseInteger, withClient } from '../context';
 import { UsageError } from '../errors';
+import { validatedSpec } from './start';
 
 const affected = (keys: string[]) => (keys.length ? keys.join(', ') : 'nothing');
 
@@ -30,9 +31,14 @@ export function registerControl(program: Command, ctx: CliContext) {
     .argument('<id>', 'backfill id')
     .option('--partition <key...>', 'partitions to retry')
     .option('--failed', 'retry every failed and cancelled partition')
-    .action(async (id: string, flags: { partition?: string[]; failed?: boolean }) => {
+    .option(
+      '--spec <file>',
+      "the new run's spec (a fixed or relaxed check; same target) instead of the closed backfill's",
+    )
+    .action(async (id: string, flags: { partition?: string[]; failed?: boolean; spec?: string }) => {
       if (!flags.partition?.length && !flags.failed)
         throw new UsageError('retry needs --partition KEY... or --failed');
+      const newSpec = flags.spec ? await validatedSpec(flags.spec, {}, ctx.err) : undefined;
       await withClient(ctx, async (client) => {
         const result = await retryPartitions(
           client,
@@ -42,6 +48,7 @@ export function registerControl(program: Command, ctx: CliContext) {
             ...(flags.failed ? { failed: true } : {}),
           },
           ctx.config.BACKFILL_TASK_QUEUE,
+          newSpec,
         );
         ctx.out(
           `retrying: ${affected(result.affected)}${result.newRun ? ' (in a new run of the backfill)' : ''}`,
