@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --partitions 24 --rows 40000 --files 6 --concurrency 2 --noop 10000 [--noop-100k] [--messy]
- *   [--per-child 6 --commit batch]]`
+ *   [--checks [--checks-runs 3]] [--per-child 6 --commit batch]]`
  * (`--noop 0` leaves out the no-op runs; `--per-child` and `--commit` set the (b) backfill's
  * partitionsPerChild and commit, one partition per child and commit partition by default)
  * One run, one machine, ratios against a baseline measured in the same run:
@@ -23,6 +23,7 @@ import { startDevServer } from '../client/dev-server';
 import { planPartitionKeys } from '../common/partitions';
 import { parseSpec } from '../common/spec';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from '../testkit/dataset';
+import { checksBackfill } from './bench-checks';
 import { messyBackfill } from './bench-messy';
 import { historyLengths } from '../testkit/inspect';
 import { spawnWorker } from '../testkit/processes';
@@ -31,8 +32,8 @@ import { pollersReady } from '../testkit/pollers';
 import { benchFlags, childPids, cpuSeconds, machineLine, runBench } from './bench-common';
 
 const flags = benchFlags(
-  { partitions: 24, rows: 40_000, files: 6, noop: 10_000, concurrency: 2, 'per-child': 1 },
-  ['noop-100k', 'messy'],
+  { partitions: 24, rows: 40_000, files: 6, noop: 10_000, concurrency: 2, 'per-child': 1, 'checks-runs': 3 },
+  ['noop-100k', 'messy', 'checks'],
   { commit: ['partition', 'batch'] },
 );
 const [PARTITIONS, ROWS, FILES, NOOP] = [flags.partitions, flags.rows, flags.files, flags.noop];
@@ -141,6 +142,8 @@ async function main() {
       note: `${summary.counts.succeeded}/${summary.total} succeeded; CPU per partition: dev server ${cpuMs[0]} ms, worker ${cpuMs[1]} ms`,
     });
     if (flags.messy) results.push(await messyBackfill(client, work, range, flags.concurrency, full));
+    if (flags.checks)
+      results.push(await checksBackfill(client, work, range, flags.concurrency, flags['checks-runs']));
     const durations = summary.partitions!.map((p) => p.stats!.durationMs).filter((d) => d > 0);
     // Medians of at least 3: with 24 partitions one checkpoint-heavy commit would swing a mean.
     const tenth = Math.max(3, Math.ceil(durations.length / 10));
