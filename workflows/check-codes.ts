@@ -6,8 +6,26 @@
  * are the wire format: they only ever grow.
  */
 import { MAX_SAMPLES, boundedOutcomes } from '../common/check-summary';
-import { kindOf, type CheckSpec } from '../common/spec/checks';
+import type { CheckSpec } from '../common/spec/checks';
 import type { CheckOutcome, CheckResultKind, PartitionStats } from '../common/types';
+
+/**
+ * The check kinds by key, typed against CheckOutcome's: a kind added there fails to compile here.
+ * (common/spec/checks.ts has them too, but it imports zod, which the workflow sandbox does not take.)
+ */
+const KIND_KEYS: Record<CheckOutcome['kind'], true> = {
+  notNull: true,
+  unique: true,
+  acceptedValues: true,
+  range: true,
+  pattern: true,
+  expression: true,
+  rowCount: true,
+  freshness: true,
+  maxRejectedShare: true,
+};
+const kindOf = (check: CheckSpec) =>
+  (Object.keys(KIND_KEYS) as CheckOutcome['kind'][]).find((k) => check[k] !== undefined) ?? 'expression';
 
 const OUTCOME_CODES: CheckResultKind[] = ['passed', 'warned', 'dropped', 'failed'];
 
