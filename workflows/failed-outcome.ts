@@ -2,14 +2,15 @@
 import type { ActivityFailure } from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { BackfillSpec } from '../common/spec';
-import type { PartitionOutcome } from '../common/types';
+import type { CheckOutcome, PartitionOutcome } from '../common/types';
 
 export function failedOutcome(err: ActivityFailure, spec: BackfillSpec): PartitionOutcome {
   const cause = err.cause;
-  const attempt =
+  const details =
     cause instanceof ApplicationFailure
-      ? (cause.details?.[0] as { attempt?: number } | undefined)?.attempt
+      ? (cause.details?.[0] as { attempt?: number; checks?: CheckOutcome[] } | undefined)
       : undefined;
+  const attempt = details?.attempt;
   return {
     status: 'failed',
     error:
@@ -18,5 +19,7 @@ export function failedOutcome(err: ActivityFailure, spec: BackfillSpec): Partiti
         : (cause?.message ?? err.message),
     ...(cause instanceof ApplicationFailure && cause.type ? { failureType: cause.type } : {}),
     attempts: attempt ?? spec.retry.maximumAttempts,
+    // A failed check's outcomes, for status (data only: no command changes, so nothing to patch).
+    ...(details?.checks ? { checks: details.checks } : {}),
   };
 }

@@ -1,5 +1,6 @@
 /** `backfill plan`: a dry run of `start` with the same spec and flags. */
 import type { Command } from 'commander';
+import { assertSpecChecks } from '../../loading/checks/validate';
 import { planBackfill } from '../plan';
 import { type CliContext, withClient } from '../context';
 import { runOptions, specFromFlags, withSpecFlags, type StartFlags } from './start';
@@ -16,6 +17,8 @@ export function registerPlan(program: Command, ctx: CliContext) {
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
       const spec = specFromFlags(file, flags, ctx.err);
+      // Checks that DuckDB cannot run are refused before anything starts (exit 2).
+      await assertSpecChecks(spec);
       await withClient(ctx, async (client) => {
         const plan = await planBackfill(client, spec, runOptions(ctx, flags));
         const toRun = plan.filter((p) => p.action === 'run');

@@ -1,5 +1,6 @@
 /** `backfill start`: validate the spec (flags override fields), start the parent, optionally wait. */
 import type { Command } from 'commander';
+import { assertSpecChecks } from '../../loading/checks/validate';
 import {
   applyOverrides,
   loadSpecFile,
@@ -108,6 +109,8 @@ export function registerStart(program: Command, ctx: CliContext) {
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
       const spec = specFromFlags(file, flags, ctx.err);
+      // Checks that DuckDB cannot run are refused before anything starts (exit 2).
+      await assertSpecChecks(spec);
       await withClient(ctx, async (client) => {
         const handle = await startBackfill(client, spec, runOptions(ctx, flags));
         const warning = await retentionWarning(client, ctx.config.TEMPORAL_NAMESPACE).catch(() => undefined);
