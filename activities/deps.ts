@@ -1,6 +1,6 @@
 /** What the activities need from the worker, injected so tests build them for real. */
 import type { Logger } from 'pino';
-import type { LoadPartitionResult } from '../common/types';
+import type { CheckOutcome, LoadPartitionResult } from '../common/types';
 import type { Destinations } from '../loading/destinations';
 import type { Faults, LoadMetrics } from '../loading/hooks';
 import type { Source } from '../loading/sources';
@@ -14,6 +14,8 @@ export interface ActivityMetrics extends LoadMetrics {
   partitionLoaded: (result: LoadPartitionResult) => void;
   partitionFailed: (failureType: string, durationMs: number) => void;
   partitionCancelled: () => void;
+  /** Each check's outcome of a partition load (backfill_checks_total by check and outcome). */
+  checked?: (outcomes: CheckOutcome[]) => void;
   s3Error: (code: string) => void;
   /** A DuckLake commit conflicted: the seconds its failed attempt and the wait before the re-run took. */
   commitConflict?: (seconds: number) => void;

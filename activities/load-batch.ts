@@ -7,7 +7,7 @@
  * and failure types; a failure's details name the empty partitions, which stay empty.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { BackfillError } from '../common/failures';
+import { BackfillError, CheckFailedError } from '../common/failures';
 import type { LoadBatchFailureDetails, LoadBatchInput, LoadBatchResult } from '../common/types';
 import { listBatch, loadBatch as load, type BatchListing } from '../loading/load-batch';
 import type { LoadProgress } from '../loading/staging/resume';
@@ -53,7 +53,10 @@ export function createLoadBatch(deps: ActivityDeps) {
         { number: attempt, started },
       );
       log.info({ partitions: partitionKeys.length, durationMs: Date.now() - started }, 'batch loaded');
-      for (const result of Object.values(results)) deps.metrics?.partitionLoaded(result);
+      for (const result of Object.values(results)) {
+        deps.metrics?.partitionLoaded(result);
+        if (result.checks) deps.metrics?.checked?.(result.checks);
+      }
       return { results };
     } catch (err) {
       const loading = listing ? listing.filter((p) => p.files.length > 0).length : partitionKeys.length;
@@ -63,12 +66,16 @@ export function createLoadBatch(deps: ActivityDeps) {
         throw new CancelledFailure('batch load cancelled');
       }
       const type = err instanceof BackfillError ? err.type : (err as Error).name;
+      if (err instanceof CheckFailedError) deps.metrics?.checked?.(err.checks);
       for (let i = 0; i < loading; i++) deps.metrics?.partitionFailed(type, Date.now() - started);
       log.error({ err }, 'batch load failed; nothing was written');
       const failure = toApplicationFailure(err, attempt);
       const details: LoadBatchFailureDetails = {
         attempt,
         ...(listing ? { empty: listing.filter((p) => p.files.length === 0).map((p) => p.partitionKey) } : {}),
+        ...(err instanceof CheckFailedError
+          ? { checks: err.checks, ...(err.partitionKey ? { checksOf: err.partitionKey } : {}) }
+          : {}),
       };
       throw ApplicationFailure.create({
         type: failure.type ?? 'Error',

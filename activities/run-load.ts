@@ -6,7 +6,7 @@
  */
 import { CancelledFailure, type Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { BackfillError } from '../common/failures';
+import { BackfillError, CheckFailedError } from '../common/failures';
 import type { LoadPartitionInput, LoadPartitionResult } from '../common/types';
 import { loadPartition as load } from '../loading/load-partition';
 import type { LoadProgress } from '../loading/staging/resume';
@@ -45,6 +45,7 @@ export async function runLoad(
     );
     if (result.status === 'succeeded') log.info({ ...result }, 'partition loaded');
     deps.metrics?.partitionLoaded(result);
+    if (result.checks) deps.metrics?.checked?.(result.checks);
     return result;
   } catch (err) {
     if (ctx.cancellationSignal.aborted) {
@@ -52,6 +53,7 @@ export async function runLoad(
       deps.metrics?.partitionCancelled();
       throw new CancelledFailure('partition load cancelled');
     }
+    if (err instanceof CheckFailedError) deps.metrics?.checked?.(err.checks);
     deps.metrics?.partitionFailed(
       err instanceof BackfillError ? err.type : (err as Error).name,
       Date.now() - started,

@@ -76,6 +76,8 @@ export class CheckFailedError extends BackfillError {
   constructor(
     message: string,
     readonly checks: CheckOutcome[],
+    /** The partition whose checks these are (a batch commit names it among its partitions). */
+    readonly partitionKey?: string,
   ) {
     super('CheckFailedError', message);
   }

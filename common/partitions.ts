@@ -159,3 +159,30 @@ export const GRANULARITY_COLUMNS: Record<Granularity, PartitionColumn[]> = {
   day: ['year', 'month', 'day'],
   hour: ['year', 'month', 'day', 'hour'],
 };
+
+/** What freshness counts in a partition's window: its months, days, hours or minutes. */
+export const COVERAGE_UNIT: Record<Granularity, 'month' | 'day' | 'hour' | 'minute'> = {
+  year: 'month',
+  month: 'day',
+  day: 'hour',
+  hour: 'minute',
+};
+
+/** A partition's time window [start, end) as ISO timestamps (UTC), and how many coverage units it has. */
+export function partitionWindow(
+  key: string,
+  granularity: Granularity,
+): { start: string; end: string; unit: 'month' | 'day' | 'hour' | 'minute'; units: number } {
+  const start = startOf(parsePartitionKey(key, granularity));
+  const end = next(start, granularity);
+  const units =
+    granularity === 'year'
+      ? 12
+      : granularity === 'month'
+        ? Math.round((end.getTime() - start.getTime()) / 86_400_000)
+        : granularity === 'day'
+          ? 24
+          : 60;
+  const iso = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+  return { start: iso(start), end: iso(end), unit: COVERAGE_UNIT[granularity], units };
+}

@@ -100,16 +100,16 @@ export interface PartitionListing {
 }
 
 /** One partition's outcome inside a child. */
-export type PartitionOutcome = LoadPartitionResult | FailedPartitionOutcome;
-
-/** A partition that failed; a failed check's outcomes (from CheckFailedError's details) come with it. */
-export interface FailedPartitionOutcome {
-  status: 'failed';
-  error: string;
-  failureType?: string;
-  attempts: number;
-  checks?: CheckOutcome[];
-}
+export type PartitionOutcome =
+  | LoadPartitionResult
+  | {
+      status: 'failed';
+      error: string;
+      failureType?: string;
+      attempts: number;
+      /** A CheckFailedError: every check's outcome (from the failure's details). */
+      checks?: CheckOutcome[];
+    };
 
 export interface PartitionWorkflowResult {
   results: Record<string, PartitionOutcome>;
@@ -167,6 +167,10 @@ export interface LoadBatchResult {
 export interface LoadBatchFailureDetails {
   attempt: number;
   empty?: string[];
+  /** A failed check: the outcomes of the partition whose check failed (its key starts the message). */
+  checks?: CheckOutcome[];
+  /** The partition those checks are of. */
+  checksOf?: string;
 }
 
 /** A batched child's partitions, listed up front to find the empty ones. */

@@ -14,7 +14,9 @@ import type { BackfillSpec } from '../common/spec';
 import { emptyStats, type LoadBatchInput, type LoadPartitionResult } from '../common/types';
 import type { Destination } from './destinations';
 import { whenAborted, type LoadHooks } from './hooks';
-import type { LoadDeps } from './load-partition';
+import { checkBatch, type BatchChecks } from './checks/run';
+import { assertChecksValid } from './checks/validate';
+import { keepsRejects, type LoadDeps } from './load-partition';
 import { partitionPrefix, type SourceFile } from './sources';
 import type { StagedBatch } from './staging/batch';
 import { buildPartitionedBatches } from './staging/partitioned-batch';
@@ -71,6 +73,7 @@ export async function loadBatch(
   attempt: { number: number; started: number },
 ): Promise<Record<string, LoadPartitionResult>> {
   const { spec, backfillId } = input;
+  await assertChecksValid(spec);
   const loaded = listing.filter((p) => p.files.length > 0);
   const results: Record<string, LoadPartitionResult> = {};
   const done = () => ({ attempts: attempt.number, durationMs: Date.now() - attempt.started });
@@ -101,7 +104,12 @@ export async function loadBatch(
       backfillId,
       loadedAt,
     });
-    const committed = await commitAll(destination, batches, loaded, input, loadedAt, hooks);
+    hooks.progress.stage = 'checking';
+    // Each partition's checks on its own rows; one failing fails the batch before anything is written.
+    const checks: BatchChecks[] = [];
+    for (const [i, p] of loaded.entries())
+      checks.push(await checkBatch(batches[i]!, spec, p.partitionKey, `partition ${p.partitionKey}: `));
+    const committed = await commitAll(destination, batches, loaded, input, loadedAt, hooks, checks);
     for (const [i, p] of loaded.entries()) {
       const batch = batches[i]!;
       results[p.partitionKey] = {
@@ -117,6 +125,7 @@ export async function loadBatch(
         ...done(),
         ...(committed.conflictsRetried !== undefined ? { conflictsRetried: committed.conflictsRetried } : {}),
         ...(committed.snapshotId !== undefined ? { snapshotId: committed.snapshotId } : {}),
+        ...(spec.checks.length ? { checks: checks[i]!.outcomes } : {}),
       };
     }
     for (const r of Object.values(results)) if (r.status === 'empty') Object.assign(r, done());
@@ -140,6 +149,7 @@ async function commitAll(
   input: LoadBatchInput,
   loadedAt: string,
   hooks: LoadHooks,
+  checks: BatchChecks[],
 ) {
   const { spec } = input;
   const keys = loaded.map((p) => p.partitionKey);
@@ -150,13 +160,14 @@ async function commitAll(
     spec,
     backfillId: input.backfillId,
     loadedAt,
-    keepRejects: spec.readMode === 'permissive',
+    keepRejects: keepsRejects(spec),
     signal: hooks.signal,
     onTurn: () => void (hooks.progress.stage = 'committing'),
     partitions: loaded.map((p, i) => ({
       batch: batches[i]!,
       partitionKey: p.partitionKey,
       partitionValues: partitionValuesOf(spec, p.partitionKey),
+      ...(checks[i]?.inTransaction ? { inTransaction: checks[i].inTransaction } : {}),
     })),
     beforeCommit: async () => {
       if (delay > 0) await hooks.sleep(delay);

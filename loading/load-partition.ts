@@ -8,6 +8,8 @@ import { BackfillError } from '../common/failures';
 import { parsePartitionKey } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
 import { emptyStats, type LoadPartitionInput, type LoadPartitionResult } from '../common/types';
+import { assertChecksValid } from './checks/validate';
+import { checkBatch } from './checks/run';
 import type { Destination, Destinations } from './destinations';
 import { whenAborted, type LoadHooks } from './hooks';
 import { partitionPrefix, type Source, type SourceFile } from './sources';
@@ -41,6 +43,8 @@ export async function loadPartition(
   attempt: { number: number; started: number },
 ): Promise<LoadPartitionResult> {
   const { spec, partitionKey } = input;
+  // Specs reach workflows without the CLI too: a check DuckDB cannot run is refused here.
+  await assertChecksValid(spec);
   hooks.progress.stage = 'listing';
   const files = await deps.source.list(spec, partitionKey);
   if (files.length === 0) {
@@ -66,12 +70,16 @@ export async function loadPartition(
   try {
     const loadedAt = new Date(attempt.started).toISOString();
     const batch = await stagePartition(deps, conn, input, files, loadedAt, hooks);
+    hooks.progress.stage = 'checking';
+    // Before the commit: a failed check throws here and nothing is written; drops leave the batch.
+    const checks = await checkBatch(batch, spec, partitionKey);
     const { rowsWritten, conflictsRetried, snapshotId } = await commitBatch(
       destination,
       batch,
       input,
       loadedAt,
       hooks,
+      checks.inTransaction,
     );
     return {
       status: 'succeeded',
@@ -87,6 +95,7 @@ export async function loadPartition(
       durationMs: Date.now() - attempt.started,
       ...(conflictsRetried !== undefined ? { conflictsRetried } : {}),
       ...(snapshotId !== undefined ? { snapshotId } : {}),
+      ...(spec.checks.length ? { checks: checks.outcomes } : {}),
     };
   } finally {
     hooks.signal.removeEventListener('abort', interrupt);
@@ -126,6 +135,7 @@ async function commitBatch(
   input: LoadPartitionInput,
   loadedAt: string,
   hooks: LoadHooks,
+  inTransaction?: (conn: DuckDBConnection, catalog: string) => Promise<void>,
 ) {
   const { spec, partitionKey } = input;
   // Until its turn comes (another partition of this process, or another worker, is committing).
@@ -138,8 +148,9 @@ async function commitBatch(
     partitionKey,
     partitionValues: partitionValuesOf(spec, partitionKey),
     loadedAt,
-    keepRejects: spec.readMode === 'permissive',
+    keepRejects: keepsRejects(spec),
     signal: hooks.signal,
+    ...(inTransaction ? { inTransaction } : {}),
     onTurn: () => void (hooks.progress.stage = 'committing'),
     beforeCommit: async () => {
       if (delay > 0) await hooks.sleep(delay);
@@ -151,6 +162,12 @@ async function commitBatch(
   hooks.metrics?.merged(Date.now() - started);
   return result;
 }
+
+/**
+ * Rejects are quarantined except under dropmalformed (dropped and counted). Under failfast a bad
+ * record fails the load before this, so only the rows a drop check moved can be there.
+ */
+export const keepsRejects = (spec: BackfillSpec) => spec.readMode !== 'dropmalformed';
 
 const partitionValuesOf = (spec: BackfillSpec, partitionKey: string) =>
   parsePartitionKey(partitionKey, spec.range.granularity);

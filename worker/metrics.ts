@@ -50,6 +50,11 @@ export function createMetrics(): ActivityMetrics & { registry: Registry } {
     'backfill_commit_lock_wait_seconds_total',
     "Seconds DuckLake commits waited for the table's commit lock (another worker was committing)",
   );
+  const checks = counter(
+    'backfill_checks_total',
+    'Outcomes of declared checks (spec checks) by check name and outcome: passed, warned, dropped, failed',
+    ['check', 'outcome'],
+  );
   const activityDuration = new Histogram({
     name: 'backfill_activity_duration_seconds',
     help: 'Duration of one partition load attempt',
@@ -79,6 +84,9 @@ export function createMetrics(): ActivityMetrics & { registry: Registry } {
       activityDuration.observe(durationMs / 1000);
     },
     partitionCancelled: () => partitions.cancelled.inc(),
+    checked: (outcomes) => {
+      for (const o of outcomes) checks.inc({ check: o.name, outcome: o.outcome });
+    },
     fileStaged: (size) => {
       files.inc();
       bytes.inc(size);

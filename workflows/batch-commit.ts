@@ -54,10 +54,16 @@ export async function loadCommittedBatch(
         : undefined;
     const empty = new Set(details?.empty ?? []);
     const failed = failedOutcome(err, spec);
+    // A failed check's outcomes belong to the partition whose check failed, not to its batch mates.
+    const { checks: _checks, ...withoutChecks } = failed as Extract<PartitionOutcome, { status: 'failed' }>;
     return Object.fromEntries(
       partitionKeys.map((key): [string, PartitionOutcome] => [
         key,
-        empty.has(key) ? { status: 'empty', ...emptyStats(), attempts: 1 } : failed,
+        empty.has(key)
+          ? { status: 'empty', ...emptyStats(), attempts: 1 }
+          : details?.checksOf === undefined || details.checksOf === key
+            ? failed
+            : (withoutChecks as PartitionOutcome),
       ]),
     );
   }

@@ -2,21 +2,15 @@
 import type { ActivityFailure } from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { BackfillSpec } from '../common/spec';
-import type { CheckOutcome, FailedPartitionOutcome } from '../common/types';
+import type { CheckOutcome, PartitionOutcome } from '../common/types';
 
-/** With `withChecks`, a failed check's outcomes (CheckFailedError's details) are kept. */
-export function failedOutcome(
-  err: ActivityFailure,
-  spec: BackfillSpec,
-  withChecks = false,
-): FailedPartitionOutcome {
+export function failedOutcome(err: ActivityFailure, spec: BackfillSpec): PartitionOutcome {
   const cause = err.cause;
   const details =
     cause instanceof ApplicationFailure
       ? (cause.details?.[0] as { attempt?: number; checks?: CheckOutcome[] } | undefined)
       : undefined;
   const attempt = details?.attempt;
-  const checks = withChecks && Array.isArray(details?.checks) ? details.checks : undefined;
   return {
     status: 'failed',
     error:
@@ -25,6 +19,7 @@ export function failedOutcome(
         : (cause?.message ?? err.message),
     ...(cause instanceof ApplicationFailure && cause.type ? { failureType: cause.type } : {}),
     attempts: attempt ?? spec.retry.maximumAttempts,
-    ...(checks?.length ? { checks } : {}),
+    // A failed check's outcomes, for status (data only: no command changes, so nothing to patch).
+    ...(details?.checks ? { checks: details.checks } : {}),
   };
 }

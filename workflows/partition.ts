@@ -52,15 +52,15 @@ export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<
       results[partitionKey] = normalizeCounts(await loadPartition({ backfillId, partitionKey, spec }));
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
-      results[partitionKey] = failedOutcome(err, spec, withChecks(spec));
+      results[partitionKey] = failedOutcome(err, spec);
     }
   }
   return settle(results, withChecks(spec));
 }
 
 /**
- * A failed check's outcomes kept in the partition's failure, and every outcome in the child's
- * details. Patched, so runs recorded before it replay; specs without checks never ask.
+ * The child's details show its partitions' check outcomes when it ends. Patched, so runs recorded
+ * before it replay; specs without checks never ask.
  */
 const withChecks = (spec: PartitionWorkflowInput['spec']) =>
   (spec.checks?.length ?? 0) > 0 && patched('partition-check-outcomes');

@@ -1,8 +1,9 @@
 /** `backfill plan`: a dry run of `start` with the same spec and flags. */
 import type { Command } from 'commander';
+import { assertSpecChecks } from '../../loading/checks/validate';
 import { planBackfill } from '../plan';
 import { type CliContext, withClient } from '../context';
-import { runOptions, validatedSpec, withSpecFlags, type StartFlags } from './start';
+import { runOptions, specFromFlags, withSpecFlags, type StartFlags } from './start';
 import { formatTable } from '../table';
 
 export function registerPlan(program: Command, ctx: CliContext) {
@@ -15,7 +16,9 @@ export function registerPlan(program: Command, ctx: CliContext) {
   )
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
-      const spec = await validatedSpec(file, flags, ctx.err);
+      const spec = specFromFlags(file, flags, ctx.err);
+      // Checks that DuckDB cannot run are refused before anything starts (exit 2).
+      await assertSpecChecks(spec);
       await withClient(ctx, async (client) => {
         const plan = await planBackfill(client, spec, runOptions(ctx, flags));
         const toRun = plan.filter((p) => p.action === 'run');

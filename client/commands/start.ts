@@ -1,5 +1,6 @@
 /** `backfill start`: validate the spec (flags override fields), start the parent, optionally wait. */
 import type { Command } from 'commander';
+import { assertSpecChecks } from '../../loading/checks/validate';
 import {
   applyOverrides,
   loadSpecFile,
@@ -9,7 +10,6 @@ import {
   SpecError,
 } from '../../common/spec';
 import { uiUrl } from '../../common/config';
-import { validateChecks } from '../../loading/checks';
 import { startBackfill } from '../backfills';
 import { type CliContext, parseInteger, withClient } from '../context';
 import { watchBackfill } from './watch';
@@ -82,8 +82,7 @@ export function specFromFlags(file: string, flags: StartFlags, warn: (line: stri
  */
 export async function validatedSpec(file: string, flags: StartFlags, warn: (line: string) => void) {
   const spec = specFromFlags(file, flags, warn);
-  const problems = await validateChecks(spec);
-  if (problems.length) throw new SpecError(problems);
+  await assertSpecChecks(spec);
   return spec;
 }
 
@@ -119,7 +118,9 @@ export function registerStart(program: Command, ctx: CliContext) {
     .option('--wait', 'show progress until the backfill ends; exit 1 if a partition failed')
     .option('--json', 'print machine-readable output')
     .action(async (file: string, flags: StartFlags) => {
-      const spec = await validatedSpec(file, flags, ctx.err);
+      const spec = specFromFlags(file, flags, ctx.err);
+      // Checks that DuckDB cannot run are refused before anything starts (exit 2).
+      await assertSpecChecks(spec);
       await withClient(ctx, async (client) => {
         const handle = await startBackfill(client, spec, runOptions(ctx, flags));
         const warning = await retentionWarning(client, ctx.config.TEMPORAL_NAMESPACE).catch(() => undefined);

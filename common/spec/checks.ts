@@ -168,3 +168,6 @@ export const kindsOf = (check: Partial<Record<CheckKind, unknown>>): CheckKind[]
 export const kindOf = (check: CheckSpec): CheckKind => kindsOf(check)[0]!;
 
 export const isRowCheck = (kind: CheckKind) => (ROW_CHECK_KINDS as readonly string[]).includes(kind);
+
+/** Whether a load's batch keeps its rows' origin (file, line): only drops need it, to name the winning record. */
+export const dropsRows = (checks: readonly CheckSpec[]) => checks.some((c) => c.action === 'drop');

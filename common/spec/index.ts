@@ -4,3 +4,4 @@ export { SPEC_RULES } from './rules';
 export * from './parse';
 export * from './file';
 export * from './checks';
+export { checkColumns, expressionProblem } from './check-rules';

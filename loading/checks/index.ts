@@ -3,5 +3,6 @@
  * partition's staged batch before its commit (run.ts), and against what is already in the target
  * without loading (`backfill check`, target.ts).
  */
-export { validateChecks, assertChecksValid } from './validate';
+export { validateChecks, assertChecksValid, assertSpecChecks } from './validate';
+export { checkBatch, type BatchChecks } from './run';
 export { runChecksOnTarget } from './target';

@@ -4,6 +4,7 @@
  * workflows know neither. The DuckDB file is one destination; another (Parquet files on S3 with a
  * catalog, many writers) implements the same calls and gets a variant of `target.type`.
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { PartitionColumn } from '../../common/partitions';
 import type { BackfillSpec } from '../../common/spec';
 import type { MaintenanceReport } from '../../common/types';
@@ -23,6 +24,11 @@ export interface CommitRequest {
   signal?: AbortSignal;
   /** Called when the commit's turn comes (after the waits for other commits), as its transaction starts. */
   onTurn?: () => void;
+  /**
+   * Called in the transaction before the partition's write, on the connection that writes (spec
+   * checks read the target's other partitions here); throwing rolls everything back.
+   */
+  inTransaction?: PartitionCommit['inTransaction'];
 }
 
 export interface CommitResult {
@@ -38,6 +44,8 @@ export interface PartitionCommit {
   batch: StagedBatch;
   partitionKey: string;
   partitionValues: Partial<Record<PartitionColumn, number>>;
+  /** In the transaction, before this partition's write (see CommitRequest.inTransaction). */
+  inTransaction?: (conn: DuckDBConnection, catalog: string) => Promise<void>;
 }
 
 /**
@@ -46,7 +54,10 @@ export interface PartitionCommit {
  * order given, so the target ends as after separate commits in that order, or, on any failure, as
  * before. `beforeCommit`, `signal` and `onTurn` are the transaction's.
  */
-export interface BatchCommitRequest extends Omit<CommitRequest, 'partitionKey' | 'partitionValues'> {
+export interface BatchCommitRequest extends Omit<
+  CommitRequest,
+  'partitionKey' | 'partitionValues' | 'inTransaction'
+> {
   partitions: PartitionCommit[];
 }
 

@@ -3,6 +3,8 @@
  */
 import type { PartitionColumn } from '../../common/partitions';
 import type { BackfillSpec } from '../../common/spec';
+import { dropsRows } from '../../common/spec/checks';
+import { ORIGIN_FILE, ORIGIN_LINE } from './checks';
 import { ident } from './quote';
 import type { Params, Statement } from './statement';
 import { BATCH_TABLE, STAGE_TABLE, type ColumnTypes } from './tables';
@@ -34,6 +36,9 @@ export function createBatch(
       '$backfill_id AS "_backfill_id"',
     );
   }
+  // A drop check names the winning record of each row it drops (loading/checks/run.ts).
+  if (dropsRows(spec.checks))
+    select.push(`"__file" AS ${ident(ORIGIN_FILE)}`, `"__line" AS ${ident(ORIGIN_LINE)}`);
   const order = [
     ...(spec.target.orderingColumn ? [`${ident(spec.target.orderingColumn)} DESC NULLS LAST`] : []),
     '"__file" DESC',

@@ -7,6 +7,8 @@
  * writes it with the statements of a single-partition commit.
  */
 import type { BackfillSpec } from '../../common/spec';
+import { dropsRows } from '../../common/spec/checks';
+import { ORIGIN_FILE, ORIGIN_LINE } from './checks';
 import { ident } from './quote';
 import type { Params, Statement } from './statement';
 import { BATCH_TABLE, STAGE_TABLE, type ColumnTypes } from './tables';
@@ -72,6 +74,8 @@ export function createPartitionedBatch(
       '$backfill_id AS "_backfill_id"',
     );
   }
+  if (dropsRows(spec.checks))
+    select.push(`s."__file" AS ${ident(ORIGIN_FILE)}`, `s."__line" AS ${ident(ORIGIN_LINE)}`);
   select.push('f."__part" AS "__part"');
   const order = [
     ...(spec.target.orderingColumn ? [`s.${ident(spec.target.orderingColumn)} DESC NULLS LAST`] : []),

@@ -22,6 +22,8 @@ export interface StagedBatch {
   schema: sql.ColumnTypes;
   /** Rows in the batch: an insert-only write (overwrite) of any other count rolls back. */
   rowCount: number;
+  /** A batch commit's partition reads views: the tables under them, which its check drops write. */
+  base?: { batch: string; stage: string };
   counts: StageCounts & { duplicatesRemoved: number };
 }
 

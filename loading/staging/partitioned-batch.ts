@@ -9,6 +9,7 @@ import type { PartitionColumn } from '../../common/partitions';
 import type { BackfillSpec } from '../../common/spec';
 import { queryRows, run } from '../duckdb';
 import { reconcileBatch } from '../reconcile';
+import { BATCH_TABLE, STAGE_TABLE } from '../sql';
 import type * as sql from '../sql';
 import * as batchSql from '../sql/partitioned-batch';
 import type { StagedBatch } from './batch';
@@ -85,6 +86,7 @@ export async function buildPartitionedBatches(
       stageTable: views.stage,
       schema,
       rowCount,
+      base: { batch: BATCH_TABLE, stage: STAGE_TABLE },
       counts: { ...counts, duplicatesRemoved },
     });
   }

@@ -47,11 +47,11 @@ export async function writeBatch(
   request: CommitRequest,
   hooks: WriteHooks = {},
 ): Promise<CommitResult> {
-  const { partitionKey, partitionValues, ...rest } = request;
+  const { partitionKey, partitionValues, inTransaction, ...rest } = request;
   const written = await writeBatches(
     conn,
     catalog,
-    { ...rest, partitions: [{ batch, partitionKey, partitionValues }] },
+    { ...rest, partitions: [{ batch, partitionKey, partitionValues, inTransaction }] },
     hooks,
   );
   return { rowsWritten: written.rowsWritten[0]! };
@@ -107,11 +107,13 @@ export async function writeBatches(
 async function writePartition(
   conn: DuckDBConnection,
   catalog: string,
-  { batch, partitionKey, partitionValues }: PartitionCommit,
+  { batch, partitionKey, partitionValues, inTransaction }: PartitionCommit,
   request: BatchCommitRequest,
   hooks: WriteHooks,
 ): Promise<number> {
   const { spec } = request;
+  // Before the write, so what it reads of the target is the other partitions' rows.
+  await inTransaction?.(conn, catalog);
   const { schema } = batch;
   const scope: sql.WriteScope = { catalog, batch: batch.table, stage: batch.stageTable };
   await run(conn, sql.createRejectsTable(spec, catalog));

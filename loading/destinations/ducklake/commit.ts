@@ -7,7 +7,7 @@
  * number of times; then the activity fails retryable and Temporal runs it again. Latest-wins holds
  * across writers because each re-run MERGEs against the newer snapshot with the ordering comparison.
  */
-import { BackfillError } from '../../../common/failures';
+import { BackfillError, CheckFailedError } from '../../../common/failures';
 import { queryRows, run } from '../../duckdb';
 import type { StagedBatch } from '../../staging/batch';
 import type { BatchCommitRequest, BatchCommitResult, CommitRequest, CommitResult } from '../destination';
@@ -44,10 +44,10 @@ export async function commitToLake(
   request: CommitRequest,
   options: LakeCommitOptions,
 ): Promise<CommitResult> {
-  const { partitionKey, partitionValues, ...rest } = request;
+  const { partitionKey, partitionValues, inTransaction, ...rest } = request;
   const result = await commitManyToLake(
     alias,
-    { ...rest, partitions: [{ batch, partitionKey, partitionValues }] },
+    { ...rest, partitions: [{ batch, partitionKey, partitionValues, inTransaction }] },
     options,
   );
   const { rowsWritten, ...more } = result;
@@ -118,6 +118,8 @@ export async function commitManyToLake(
       };
     } catch (err) {
       await run(conn, { sql: 'ROLLBACK' }).catch(() => undefined);
+      // A failed check's message holds data (samples) that must not be read as a lake problem.
+      if (err instanceof CheckFailedError) throw err;
       const problem = configurationProblem(err, options.where);
       if (problem) throw problem;
       if (!isConflict(err)) throw err;
