@@ -131,6 +131,9 @@ describe('backfill init', () => {
       text,
       /^# {3}- \{ name: currency_accepted, .* # 4 distinct value\(s\) in \d+ sampled records/m,
     );
+    // The data they came from loads with them on (a failed check would throw CheckFailedError).
+    const loaded = await loadAll(uncommented);
+    assert.equal(loaded.rows, fixture.distinctKeys);
   });
 
   it('plain YYYY/MM/ directories: plain layout, same partitions', async () => {

@@ -162,6 +162,23 @@ describe('quality gates (real Temporal dev server, real DuckDB)', () => {
         lines.find((l) => l.startsWith('2020-01'))!,
         /succeeded.*\s2 ok$/,
       );
+
+      // The Temporal UI's details: the parent lists the partitions whose checks fired, the failed
+      // child its outcomes.
+      const details = async (workflowId: string) =>
+        (
+          await env.client.workflow
+            .getHandle(workflowId)
+            .query<{ currentDetails?: string }>('__temporal_workflow_metadata')
+        ).currentDetails ?? '';
+      const parent = await details(spec.name);
+      assert.match(parent, /### Checks that fired/, parent);
+      assert.ok(parent.includes(`- \`${SHORT}\` (failed): FAIL volume — `), parent);
+      assert.ok(parent.includes(`- \`${NEGATIVE}\` (failed): FAIL amount_non_negative — `), parent);
+      const child = await details(`${spec.name}/${NEGATIVE}`);
+      assert.match(child, new RegExp(`^## Partition ${NEGATIVE} — failed`), child);
+      assert.match(child, /\| amount_non_negative \| fail \| failed \| [1-9]\d* \| \d+ \| -\d/, child);
+      assert.match(await details(`${spec.name}/2020-01`), /\*\*Checks:\*\* 2 ok/);
     });
     // The other 22 exactly, nothing of the two.
     await assertTargetEqualsOracle(
