@@ -15,6 +15,7 @@ import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../../comm
 import type { CheckOutcome, LoadPartitionResult } from '../../common/types';
 import { tempDir } from '../../testkit/fixtures';
 import { createLoader } from '../../testkit/loader';
+import { runChecksOnTarget } from '../../loading/checks';
 import { createMetrics } from '../../worker/metrics';
 
 const metrics = createMetrics();
@@ -381,6 +382,57 @@ describe('batch commit: each partition checked, all or nothing', () => {
     await loader.loadBatch(spec, ['2021-01', '2021-02']);
     const failure = await failureOf(() => loader.loadBatch(spec, ['2021-03']));
     assert.match(failure.message, /row count 1 is 0\.1x the median 10/);
+  });
+});
+
+describe('backfill check: the checks against what is already in the target', () => {
+  it('reports the outcomes of the rows in the target, read-only', async () => {
+    const dir = tempDir();
+    const jan = cleanRows('2021-01', 10);
+    jan[3]!.amount = -4;
+    jan[5]!.region = 'XX';
+    writeMonth(dir, '2021-01', [...jan, 'bad line']);
+    writeMonth(dir, '2021-02', cleanRows('2021-02', 30));
+    const loose = specOf(dir, []);
+    await loader.load(loose, '2021-01');
+    await loader.load(loose, '2021-02');
+    const strict = specOf(dir, [
+      { name: 'non_negative', expression: 'amount >= 0' },
+      { name: 'region_known', acceptedValues: { column: 'region', values: ['EU', 'US'] }, action: 'drop' },
+      { name: 'volume', rowCount: { relativeMin: 0.5 } },
+      { name: 'fresh', freshness: { minCoverage: 0.3 }, action: 'warn' },
+      { name: 'few_rejects', maxRejectedShare: 0.5 },
+    ]);
+    const file = fileOf(strict);
+    const before = await loader.query(file, 'SELECT count(*) AS n FROM orders');
+    const outcomes = await loader.withCatalog(file, (conn, catalog) =>
+      runChecksOnTarget(conn, catalog, strict, '2021-01'),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => [o.name, o.outcome, o.violations, o.checked, o.samples]),
+      [
+        [
+          'non_negative',
+          'failed',
+          1,
+          10,
+          [
+            '{"order_id":"2021-01-3","amount":-4.0,"region":"US","sku":"ABC-3","customer_id":"c3","updated_at":"2021-01-04 10:00:00","year":2021,"month":1,"_source_file":"'.slice(
+              0,
+              200,
+            ),
+          ].map(() => outcomes[0]!.samples[0]!),
+        ],
+        ['region_known', 'dropped', 1, 10, ['XX']],
+        ['volume', 'failed', 1, 10, []],
+        ['fresh', 'passed', 0, 10, []],
+        ['few_rejects', 'passed', 0, 11, []],
+      ],
+    );
+    assert.match(outcomes[0]!.samples[0]!, /^\{"order_id":"2021-01-3","amount":-4\.0,/);
+    assert.equal(outcomes[2]!.observed, 10 / 30);
+    assert.equal(outcomes[4]!.observed, 1 / 11);
+    assert.deepEqual(await loader.query(file, 'SELECT count(*) AS n FROM orders'), before);
   });
 });
 
