@@ -409,27 +409,17 @@ describe('backfill check: the checks against what is already in the target', () 
       runChecksOnTarget(conn, catalog, strict, '2021-01'),
     );
     assert.deepEqual(
-      outcomes.map((o) => [o.name, o.outcome, o.violations, o.checked, o.samples]),
+      outcomes.map((o) => [o.name, o.outcome, o.violations, o.checked, o.samples.length]),
       [
-        [
-          'non_negative',
-          'failed',
-          1,
-          10,
-          [
-            '{"order_id":"2021-01-3","amount":-4.0,"region":"US","sku":"ABC-3","customer_id":"c3","updated_at":"2021-01-04 10:00:00","year":2021,"month":1,"_source_file":"'.slice(
-              0,
-              200,
-            ),
-          ].map(() => outcomes[0]!.samples[0]!),
-        ],
-        ['region_known', 'dropped', 1, 10, ['XX']],
-        ['volume', 'failed', 1, 10, []],
-        ['fresh', 'passed', 0, 10, []],
-        ['few_rejects', 'passed', 0, 11, []],
+        ['non_negative', 'failed', 1, 10, 1],
+        ['region_known', 'dropped', 1, 10, 1],
+        ['volume', 'failed', 1, 10, 0],
+        ['fresh', 'passed', 0, 10, 0],
+        ['few_rejects', 'passed', 0, 11, 0],
       ],
     );
     assert.match(outcomes[0]!.samples[0]!, /^\{"order_id":"2021-01-3","amount":-4\.0,/);
+    assert.deepEqual(outcomes[1]!.samples, ['XX']);
     assert.equal(outcomes[2]!.observed, 10 / 30);
     assert.equal(outcomes[4]!.observed, 1 / 11);
     assert.deepEqual(await loader.query(file, 'SELECT count(*) AS n FROM orders'), before);
