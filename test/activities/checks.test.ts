@@ -426,6 +426,73 @@ describe('backfill check: the checks against what is already in the target', () 
   });
 });
 
+describe('injection: hostile check names, columns and accepted values are data', () => {
+  it('load as text, do what they say, and execute nothing', async () => {
+    const dir = tempDir();
+    const col = `r"; DROP TABLE victim; --`;
+    const other = `ünï'cödé; --`;
+    const hostileValue = `'); DROP TABLE victim; --`;
+    const name = `x"); DROP TABLE victim; -- ' 🙂`;
+    const rows = [
+      { id: 'a', [col]: hostileValue, [other]: 1 },
+      { id: 'b', [col]: 'plain', [other]: 2 },
+      { id: 'c', [col]: `it's "quoted"`, [other]: -3 },
+    ];
+    writeMonth(dir, '2021-01', rows as never);
+    const spec = parseSpec({
+      name: 'inject',
+      source: { uri: path.join(dir, 'raw') },
+      schema: { id: 'VARCHAR', [col]: 'VARCHAR', [other]: 'INTEGER' },
+      target: {
+        path: path.join(dir, `t'; --.duckdb`),
+        table: `tbl"; DROP TABLE victim; --`,
+        partitionColumns: ['year', 'month'],
+        keyColumns: ['id'],
+      },
+      range: { from: '2021-01', to: '2021-01' },
+      checks: [
+        { name, acceptedValues: { column: col, values: [hostileValue, `it's "quoted"`] }, action: 'drop' },
+        { name: `${name} 2`, expression: `"ünï'cödé; --" > 0`, action: 'warn' },
+        { name: `${name} 3`, pattern: { column: col, regex: `^[^;]*$` }, action: 'warn' },
+        { name: `${name} 4`, unique: { columns: [col, other] } },
+      ],
+    });
+    const file = fileOf(spec);
+    await loader.query(file, 'CREATE TABLE victim AS SELECT 42 AS answer');
+    const result = await loader.load(spec, '2021-01');
+    const outcomes = result.checks!;
+    assert.deepEqual(
+      outcomes.map((o) => [
+        o.name,
+        o.outcome,
+        o.violations,
+        o.kind === 'expression' ? o.samples.length : o.samples,
+      ]),
+      [
+        [name, 'dropped', 1, ['plain']],
+        [`${name} 2`, 'warned', 1, 1],
+        [`${name} 3`, 'warned', 1, [hostileValue]],
+        [`${name} 4`, 'passed', 0, []],
+      ],
+    );
+    assert.ok(
+      outcomes[1]!.samples[0]!.startsWith(
+        JSON.stringify({ id: 'c', [col]: `it's "quoted"`, [other]: -3 }).slice(0, -1),
+      ),
+      outcomes[1]!.samples[0],
+    );
+    assert.deepEqual(await loader.query(file, 'SELECT answer FROM victim'), [{ answer: 42 }]);
+    const table = spec.target.table.replaceAll('"', '""');
+    assert.deepEqual(await loader.query(file, `SELECT id FROM "${table}" ORDER BY id`), [
+      { id: 'a' },
+      { id: 'c' },
+    ]);
+    assert.deepEqual(await loader.query(file, `SELECT reason FROM "${table}__rejects"`), [
+      { reason: `check ${name}` },
+    ]);
+  });
+});
+
 describe('metrics', () => {
   it('backfill_checks_total counts outcomes by check and outcome', async () => {
     const text = await metrics.registry.getSingleMetricAsString('backfill_checks_total');
