@@ -1,4 +1,5 @@
 /** Builds the real load activity (real staging engine and DuckDB files, local source) for activity suites and benchmarks. */
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
@@ -36,6 +37,8 @@ export interface Loader {
   maintain(spec: BackfillSpec): Promise<MaintenanceReport>;
   /** Runs SQL against a target file, through the staging engine that has it attached. */
   query<T = Record<string, unknown>>(file: string, sql: string): Promise<T[]>;
+  /** Runs `fn` on a connection of the staging engine that has the target file attached as `catalog`. */
+  withCatalog<T>(file: string, fn: (conn: DuckDBConnection, catalog: string) => Promise<T>): Promise<T>;
   /** Whether the DuckDB file holds the table (a failed first load must not have created it). */
   hasTable(file: string, table: string): Promise<boolean>;
   close(): Promise<void>;
@@ -112,6 +115,15 @@ export function createLoader(
         typeof activities.maintainTarget
       >(activities.maintainTarget, { spec }),
     query: (file, sql) => onTarget(file, sql),
+    async withCatalog(file, fn) {
+      const catalog = await duckDbFiles.attach(file);
+      const conn = await staging.connect();
+      try {
+        return await fn(conn, catalog);
+      } finally {
+        conn.closeSync();
+      }
+    },
     async hasTable(file, table) {
       const [row] = await onTarget<{ n: number }>(
         file,

@@ -5,4 +5,4 @@
  */
 export { validateChecks, assertChecksValid, assertSpecChecks } from './validate';
 export { checkBatch, type BatchChecks } from './run';
-export { runChecksOnTarget } from './target';
+export { runChecksOnTarget, TargetTableMissingError } from './target';

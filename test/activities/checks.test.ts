@@ -15,6 +15,7 @@ import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../../comm
 import type { CheckOutcome, LoadPartitionResult } from '../../common/types';
 import { tempDir } from '../../testkit/fixtures';
 import { createLoader } from '../../testkit/loader';
+import { runChecksOnTarget } from '../../loading/checks';
 import { createMetrics } from '../../worker/metrics';
 
 const metrics = createMetrics();
@@ -381,6 +382,114 @@ describe('batch commit: each partition checked, all or nothing', () => {
     await loader.loadBatch(spec, ['2021-01', '2021-02']);
     const failure = await failureOf(() => loader.loadBatch(spec, ['2021-03']));
     assert.match(failure.message, /row count 1 is 0\.1x the median 10/);
+  });
+});
+
+describe('backfill check: the checks against what is already in the target', () => {
+  it('reports the outcomes of the rows in the target, read-only', async () => {
+    const dir = tempDir();
+    const jan = cleanRows('2021-01', 10);
+    jan[3]!.amount = -4;
+    jan[5]!.region = 'XX';
+    writeMonth(dir, '2021-01', [...jan, 'bad line']);
+    writeMonth(dir, '2021-02', cleanRows('2021-02', 30));
+    const loose = specOf(dir, []);
+    await loader.load(loose, '2021-01');
+    await loader.load(loose, '2021-02');
+    const strict = specOf(dir, [
+      { name: 'non_negative', expression: 'amount >= 0' },
+      { name: 'region_known', acceptedValues: { column: 'region', values: ['EU', 'US'] }, action: 'drop' },
+      { name: 'volume', rowCount: { relativeMin: 0.5 } },
+      { name: 'fresh', freshness: { minCoverage: 0.3 }, action: 'warn' },
+      { name: 'few_rejects', maxRejectedShare: 0.5 },
+    ]);
+    const file = fileOf(strict);
+    const before = await loader.query(file, 'SELECT count(*) AS n FROM orders');
+    const outcomes = await loader.withCatalog(file, (conn, catalog) =>
+      runChecksOnTarget(conn, catalog, strict, '2021-01'),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => [o.name, o.outcome, o.violations, o.checked, o.samples.length]),
+      [
+        ['non_negative', 'failed', 1, 10, 1],
+        ['region_known', 'dropped', 1, 10, 1],
+        ['volume', 'failed', 1, 10, 0],
+        ['fresh', 'passed', 0, 10, 0],
+        ['few_rejects', 'passed', 0, 11, 0],
+      ],
+    );
+    assert.match(outcomes[0]!.samples[0]!, /^\{"order_id":"2021-01-3","amount":-4\.0,/);
+    assert.deepEqual(outcomes[1]!.samples, ['XX']);
+    assert.equal(outcomes[2]!.observed, 10 / 30);
+    assert.equal(outcomes[4]!.observed, 1 / 11);
+    assert.deepEqual(await loader.query(file, 'SELECT count(*) AS n FROM orders'), before);
+  });
+});
+
+describe('injection: hostile check names, columns and accepted values are data', () => {
+  it('load as text, do what they say, and execute nothing', async () => {
+    const dir = tempDir();
+    const col = `r"; DROP TABLE victim; --`;
+    const other = `ünï'cödé; --`;
+    const hostileValue = `'); DROP TABLE victim; --`;
+    const name = `x"); DROP TABLE victim; -- ' 🙂`;
+    const rows = [
+      { id: 'a', [col]: hostileValue, [other]: 1 },
+      { id: 'b', [col]: 'plain', [other]: 2 },
+      { id: 'c', [col]: `it's "quoted"`, [other]: -3 },
+    ];
+    writeMonth(dir, '2021-01', rows as never);
+    const spec = parseSpec({
+      name: 'inject',
+      source: { uri: path.join(dir, 'raw') },
+      schema: { id: 'VARCHAR', [col]: 'VARCHAR', [other]: 'INTEGER' },
+      target: {
+        path: path.join(dir, `t'; --.duckdb`),
+        table: `tbl"; DROP TABLE victim; --`,
+        partitionColumns: ['year', 'month'],
+        keyColumns: ['id'],
+      },
+      range: { from: '2021-01', to: '2021-01' },
+      checks: [
+        { name, acceptedValues: { column: col, values: [hostileValue, `it's "quoted"`] }, action: 'drop' },
+        { name: `${name} 2`, expression: `"ünï'cödé; --" > 0`, action: 'warn' },
+        { name: `${name} 3`, pattern: { column: col, regex: `^[^;]*$` }, action: 'warn' },
+        { name: `${name} 4`, unique: { columns: [col, other] } },
+      ],
+    });
+    const file = fileOf(spec);
+    await loader.query(file, 'CREATE TABLE victim AS SELECT 42 AS answer');
+    const result = await loader.load(spec, '2021-01');
+    const outcomes = result.checks!;
+    assert.deepEqual(
+      outcomes.map((o) => [
+        o.name,
+        o.outcome,
+        o.violations,
+        o.kind === 'expression' ? o.samples.length : o.samples,
+      ]),
+      [
+        [name, 'dropped', 1, ['plain']],
+        [`${name} 2`, 'warned', 1, 1],
+        [`${name} 3`, 'warned', 1, [hostileValue]],
+        [`${name} 4`, 'passed', 0, []],
+      ],
+    );
+    assert.ok(
+      outcomes[1]!.samples[0]!.startsWith(
+        JSON.stringify({ id: 'c', [col]: `it's "quoted"`, [other]: -3 }).slice(0, -1),
+      ),
+      outcomes[1]!.samples[0],
+    );
+    assert.deepEqual(await loader.query(file, 'SELECT answer FROM victim'), [{ answer: 42 }]);
+    const table = spec.target.table.replaceAll('"', '""');
+    assert.deepEqual(await loader.query(file, `SELECT id FROM "${table}" ORDER BY id`), [
+      { id: 'a' },
+      { id: 'c' },
+    ]);
+    assert.deepEqual(await loader.query(file, `SELECT reason FROM "${table}__rejects"`), [
+      { reason: `check ${name}` },
+    ]);
   });
 });
 
