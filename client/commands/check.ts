@@ -10,6 +10,7 @@ import { plannedKeys } from '../../common/partitions';
 import { loadSpecFile, parseSpec, SpecError, type BackfillSpec } from '../../common/spec';
 import type { CheckOutcome } from '../../common/types';
 import { runChecksOnTarget, validateChecks } from '../../loading/checks';
+import { TargetTableMissingError } from '../../loading/checks/target';
 import { openReadOnly, partitionsInTarget, TargetUnavailableError } from '../../loading/query';
 import type { CliContext } from '../context';
 import { EXIT, UsageError } from '../errors';
@@ -61,6 +62,11 @@ export function registerCheck(program: Command, ctx: CliContext) {
           const checks = await runChecksOnTarget(target.connection, target.catalog, spec, partition);
           results.push({ partition, summary: checksSummary(checks), checks });
         }
+      } catch (err) {
+        if (!(err instanceof TargetTableMissingError)) throw err;
+        ctx.err(`error: ${spec.target.table} does not exist in ${target.describe} yet: nothing was loaded`);
+        ctx.exitCode = EXIT.notFound;
+        return;
       } finally {
         target.close();
       }
