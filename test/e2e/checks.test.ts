@@ -177,7 +177,11 @@ describe('quality gates (real Temporal dev server, real DuckDB)', () => {
       assert.ok(parent.includes(`- \`${NEGATIVE}\` (failed): FAIL amount_non_negative — `), parent);
       const child = await details(`${spec.name}/${NEGATIVE}`);
       assert.match(child, new RegExp(`^## Partition ${NEGATIVE} — failed`), child);
-      assert.match(child, /\| amount_non_negative \| fail \| failed \| [1-9]\d* \| \d+ \| .*"amount":-\d/, child);
+      assert.match(
+        child,
+        /\| amount_non_negative \| fail \| failed \| [1-9]\d* \| \d+ \| .*"amount":-\d/,
+        child,
+      );
       assert.match(await details(`${spec.name}/2020-01`), /\*\*Checks:\*\* 2 ok/);
     });
     // The other 22 exactly, nothing of the two.

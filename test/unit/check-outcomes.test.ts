@@ -10,6 +10,7 @@ import { planPartitionKeys } from '../../common/partitions';
 import { parseSpec } from '../../common/spec';
 import { emptyStats, type CheckOutcome, type PartitionStats } from '../../common/types';
 import { partitionTable } from '../../client/render';
+import { partitionsFromChildren } from '../../client/run-merge';
 import { applyOutcomes } from '../../workflows/child-runs';
 import { renderDetails, renderPartitionDetails } from '../../workflows/details';
 import {
@@ -215,6 +216,39 @@ describe('check outcomes', () => {
     // Past the cap a partition's outcomes are unknown, never rebuilt as passed.
     assert.equal(decoded.partitions[5000]!.stats!.checks, undefined);
     assert.equal(decoded.partitions[99_999]!.stats!.checks, undefined);
+  });
+
+  it('without a worker, status rebuilds the outcomes from the children’s results and failures', () => {
+    const failedChecks = [outcome({ name: 'volume', kind: 'rowCount', outcome: 'failed', action: 'fail' })];
+    const rebuilt = partitionsFromChildren(
+      ['2020-01', '2020-02'],
+      [
+        {
+          childKey: '2020-01',
+          status: 'COMPLETED',
+          startTime: new Date(0),
+          outcomes: {
+            '2020-01': { status: 'succeeded', ...stats([outcome({ name: 'a', outcome: 'warned' })]) },
+          },
+        },
+        {
+          childKey: '2020-02',
+          status: 'FAILED',
+          startTime: new Date(0),
+          outcomes: {
+            '2020-02': {
+              status: 'failed',
+              error: 'CheckFailedError: ...',
+              attempts: 1,
+              checks: failedChecks,
+            },
+          },
+        },
+      ],
+    );
+    assert.equal(checksSummary(rebuilt[0]!.stats?.checks), '1 warn');
+    assert.equal(rebuilt[1]!.status, 'failed');
+    assert.deepEqual(rebuilt[1]!.stats?.checks, failedChecks);
   });
 
   it('status shows a CHECKS column only when a partition has outcomes', () => {
