@@ -16,6 +16,7 @@ import type { CheckOutcome, PartitionStats } from '../../common/types';
 import type { backfillWorkflow } from '../../workflows';
 import type { BackfillSummary } from '../../workflows/state';
 import { oracleLines, TARGET_LINES_SQL, type OracleRow, type Transaction } from '../../testkit/dataset';
+import { startBackfill } from '../../client/backfills';
 import { runCli } from '../../testkit/cli';
 import { useTestEnv } from '../../testkit/env';
 import { prepareTransactionsBackfill, tempDir, uniqueId, writeSpecFile } from '../../testkit/fixtures';
@@ -302,6 +303,36 @@ describe('quality gates (real Temporal dev server, real DuckDB)', () => {
       assert.deepEqual(warnedKeys, [SHORT, NEGATIVE]);
     });
     await assertTargetEqualsOracle(target, all);
+  });
+
+  it('the outcomes survive continue-as-new: status of a run that continued shows every warning', async () => {
+    const { spec, negatives } = prepare('checks-continued', 'warn');
+    await withWorker(env, async ({ taskQueue }) => {
+      // A tiny history budget: the parent drains and continues as new every few children.
+      const handle = await startBackfill(env.client, spec, { taskQueue, historyBudget: 20 });
+      const summary = await handle.result();
+      assert.ok(summary.generation >= 2, `generation ${summary.generation}`);
+      const status = JSON.parse(
+        (await runCli(env, taskQueue, ['status', spec.name, '--json'])).out.join('\n'),
+      ) as StatusJson;
+      const fired = status.partitions
+        .filter((p) => p.stats?.checks?.some((c) => c.outcome !== 'passed'))
+        .map((p) => p.key)
+        .sort();
+      assert.deepEqual(fired, [SHORT, NEGATIVE]);
+      const amount = outcomeOf(status, NEGATIVE, 'amount_non_negative')!;
+      assert.equal(amount.outcome, 'warned');
+      assert.equal(amount.violations, negatives.length);
+      assert.ok(amount.samples.length > 0, 'samples kept');
+      assert.match(amount.message, /rows violate amount >= 0/);
+      // Passed ones are rebuilt from the spec for every loaded partition.
+      for (const p of status.partitions)
+        assert.deepEqual(
+          p.stats?.checks?.map((c) => c.name),
+          ['volume', 'amount_non_negative'],
+          p.key,
+        );
+    });
   });
 
   describe('into a DuckLake (PostgreSQL catalog, data on MinIO)', () => {
