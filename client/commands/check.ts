@@ -5,15 +5,15 @@
  */
 import type { Command } from 'commander';
 import { checksSummary } from '../../common/check-summary';
-import { duckdbThreads } from '../../common/config';
 import { plannedKeys } from '../../common/partitions';
-import { loadSpecFile, parseSpec, SpecError, type BackfillSpec } from '../../common/spec';
+import { loadSpecFile, parseSpec, type BackfillSpec } from '../../common/spec';
 import type { CheckOutcome } from '../../common/types';
-import { runChecksOnTarget, validateChecks } from '../../loading/checks';
+import { assertSpecChecks, runChecksOnTarget } from '../../loading/checks';
 import { TargetTableMissingError } from '../../loading/checks/target';
-import { openReadOnly, partitionsInTarget, TargetUnavailableError } from '../../loading/query';
+import { partitionsInTarget } from '../../loading/query';
 import type { CliContext } from '../context';
 import { EXIT, UsageError } from '../errors';
+import { openTargetReadOnly } from '../read-target';
 import { formatTable } from '../table';
 
 interface CheckFlags {
@@ -37,23 +37,10 @@ export function registerCheck(program: Command, ctx: CliContext) {
     .action(async (file: string, flags: CheckFlags) => {
       const spec = parseSpec(loadSpecFile(file));
       if (!spec.checks.length) throw new UsageError(`${file} declares no checks (spec field checks)`);
-      const problems = await validateChecks(spec);
-      if (problems.length) throw new SpecError(problems);
+      await assertSpecChecks(spec);
       const asked = flags.partition ? partitionsAsked(spec, flags.partition) : undefined;
-      const config = ctx.config;
-      let target;
-      try {
-        target = await openReadOnly(spec, {
-          memoryLimit: config.BACKFILL_DUCKDB_MEMORY_LIMIT,
-          threads: duckdbThreads({ ...config, BACKFILL_MAX_CONCURRENT_ACTIVITIES: 1 }),
-          ...(config.BACKFILL_DUCKDB_TEMP_DIR ? { tempDirectory: config.BACKFILL_DUCKDB_TEMP_DIR } : {}),
-        });
-      } catch (err) {
-        if (!(err instanceof TargetUnavailableError)) throw err;
-        ctx.err(`error: ${err.message}`);
-        ctx.exitCode = { missing: EXIT.notFound, locked: EXIT.conflict, unreadable: EXIT.failed }[err.reason];
-        return;
-      }
+      const target = await openTargetReadOnly(ctx, spec);
+      if (!target) return;
       const results: PartitionChecks[] = [];
       try {
         const keys =

@@ -1,11 +1,11 @@
 /** `backfill query`: a read-only SQL query against the spec's target, as a table, JSON or CSV. */
 import type { Command } from 'commander';
-import { duckdbThreads } from '../../common/config';
 import { loadSpecFile, parseSpec } from '../../common/spec';
-import { openReadOnly, prepareRead, QueryRefusedError, TargetUnavailableError } from '../../loading/query';
+import { prepareRead, QueryRefusedError } from '../../loading/query';
 import type { CliContext } from '../context';
 import { renderResult, type OutputFormat } from '../query-output';
-import { EXIT, UsageError } from '../errors';
+import { UsageError } from '../errors';
+import { openTargetReadOnly } from '../read-target';
 
 interface QueryFlags {
   json?: boolean;
@@ -24,20 +24,8 @@ export function registerQuery(program: Command, ctx: CliContext) {
       if (flags.json && flags.csv) throw new UsageError('--json and --csv exclude each other');
       const format: OutputFormat = flags.json ? 'json' : flags.csv ? 'csv' : 'table';
       const spec = parseSpec(loadSpecFile(file));
-      const config = ctx.config;
-      let target;
-      try {
-        target = await openReadOnly(spec, {
-          memoryLimit: config.BACKFILL_DUCKDB_MEMORY_LIMIT,
-          threads: duckdbThreads({ ...config, BACKFILL_MAX_CONCURRENT_ACTIVITIES: 1 }),
-          ...(config.BACKFILL_DUCKDB_TEMP_DIR ? { tempDirectory: config.BACKFILL_DUCKDB_TEMP_DIR } : {}),
-        });
-      } catch (err) {
-        if (!(err instanceof TargetUnavailableError)) throw err;
-        ctx.err(`error: ${err.message}`);
-        ctx.exitCode = { missing: EXIT.notFound, locked: EXIT.conflict, unreadable: EXIT.failed }[err.reason];
-        return;
-      }
+      const target = await openTargetReadOnly(ctx, spec);
+      if (!target) return;
       try {
         const prepared = await prepareRead(target.connection, sql);
         const reader = await prepared.runAndReadAll();
