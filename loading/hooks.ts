@@ -13,6 +13,8 @@ export interface LoadMetrics {
    * Which way a file was read: the optimistic read (fast, with the format it was read as) or line by
    * line (staging/fast-read.ts).
    */
+  /** How long a partition's checks took (spec checks; not called without checks). */
+  checksRan?: (durationMs: number) => void;
   fileRead?: (path: 'fast' | 'line', format?: 'ndjson' | 'json' | 'csv' | 'parquet') => void;
 }
 

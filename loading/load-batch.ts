@@ -106,9 +106,11 @@ export async function loadBatch(
     });
     hooks.progress.stage = 'checking';
     // Each partition's checks on its own rows; one failing fails the batch before anything is written.
+    const checksStarted = Date.now();
     const checks: BatchChecks[] = [];
     for (const [i, p] of loaded.entries())
       checks.push(await checkBatch(batches[i]!, spec, p.partitionKey, `partition ${p.partitionKey}: `));
+    if (spec.checks.length) hooks.metrics?.checksRan?.(Date.now() - checksStarted);
     const committed = await commitAll(destination, batches, loaded, input, loadedAt, hooks, checks);
     for (const [i, p] of loaded.entries()) {
       const batch = batches[i]!;

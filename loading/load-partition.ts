@@ -72,7 +72,9 @@ export async function loadPartition(
     const batch = await stagePartition(deps, conn, input, files, loadedAt, hooks);
     hooks.progress.stage = 'checking';
     // Before the commit: a failed check throws here and nothing is written; drops leave the batch.
+    const checksStarted = Date.now();
     const checks = await checkBatch(batch, spec, partitionKey);
+    if (spec.checks.length) hooks.metrics?.checksRan?.(Date.now() - checksStarted);
     const { rowsWritten, conflictsRetried, snapshotId } = await commitBatch(
       destination,
       batch,

@@ -23,7 +23,7 @@ import { startDevServer } from '../client/dev-server';
 import { planPartitionKeys } from '../common/partitions';
 import { parseSpec } from '../common/spec';
 import { generateTransactions, TRANSACTIONS_SCHEMA } from '../testkit/dataset';
-import { checksBackfill } from './bench-checks';
+import { checksBackfill } from './bench-checks-backfill';
 import { messyBackfill } from './bench-messy';
 import { historyLengths } from '../testkit/inspect';
 import { spawnWorker } from '../testkit/processes';

@@ -1,5 +1,6 @@
 /** Spec builders for the generated transactions data: the one place that spells out its target. */
-import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../common/spec';
+import assert from 'node:assert/strict';
+import { parseSpec, SpecError, type BackfillSpec, type BackfillSpecInput } from '../common/spec';
 import path from 'node:path';
 import { TRANSACTIONS_SCHEMA } from './dataset';
 import { uniqueId } from './fixtures';
@@ -115,4 +116,15 @@ export function unitSpecInput(extra: Partial<BackfillSpecInput> = {}) {
     range: { from: '2019-01', to: '2019-12' },
     ...extra,
   } satisfies BackfillSpecInput;
+}
+
+/** Every problem parseSpec finds in a raw spec (empty when it parses); any other error fails the test. */
+export function specProblems(value: unknown): string[] {
+  try {
+    parseSpec(value);
+  } catch (err) {
+    assert.ok(err instanceof SpecError, `expected SpecError, got ${String(err)}`);
+    return err.problems;
+  }
+  return [];
 }

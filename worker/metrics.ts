@@ -61,6 +61,12 @@ export function createMetrics(): ActivityMetrics & { registry: Registry } {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
     registers: [registry],
   });
+  const checksDuration = new Histogram({
+    name: 'backfill_checks_duration_seconds',
+    help: "Duration of one partition's declared checks (spec checks), before its commit",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   const mergeDuration = new Histogram({
     name: 'backfill_merge_duration_seconds',
     help: 'Duration of the commit transaction (MERGE or overwrite) of one partition',
@@ -92,6 +98,7 @@ export function createMetrics(): ActivityMetrics & { registry: Registry } {
       bytes.inc(size);
     },
     merged: (durationMs) => mergeDuration.observe(durationMs / 1000),
+    checksRan: (durationMs) => checksDuration.observe(durationMs / 1000),
     s3Error: (code) => s3Errors.inc({ code }),
     commitConflict: (seconds) => {
       conflicts.inc();

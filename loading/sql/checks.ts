@@ -209,6 +209,20 @@ export function coveredUnits(
   };
 }
 
+/** The partition's rows: each partition column equal to its bound value (`p` prefixes the names). */
+function samePartition(
+  partitionValues: Record<string, number | undefined>,
+  partitionColumns: string[],
+  p: string,
+): { sql: string; params: Params } {
+  const params: Params = {};
+  const same = partitionColumns.map((col) => {
+    params[`${p}${col}`] = partitionValues[col] ?? null;
+    return `${ident(col)} = $${p}${col}`;
+  });
+  return { sql: same.length ? same.join(' AND ') : 'true', params };
+}
+
 /** A partition's rows in the target: the table filtered on the partition columns (bound values). */
 export function partitionRows(
   catalog: string,
@@ -216,15 +230,8 @@ export function partitionRows(
   partitionValues: Record<string, number | undefined>,
   partitionColumns: string[],
 ): Relation {
-  const params: Params = {};
-  const where = partitionColumns.map((col) => {
-    params[`t_${col}`] = partitionValues[col] ?? null;
-    return `${ident(col)} = $t_${col}`;
-  });
-  return {
-    sql: `(SELECT * FROM ${qualified(catalog, table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`,
-    params,
-  };
+  const same = samePartition(partitionValues, partitionColumns, 't_');
+  return { sql: `(SELECT * FROM ${qualified(catalog, table)} WHERE ${same.sql})`, params: same.params };
 }
 
 /** The median row count of the target's partitions other than this one (NULL when there is none). */
@@ -234,17 +241,13 @@ export function otherPartitionsMedian(
   partitionValues: Record<string, number | undefined>,
   partitionColumns: string[],
 ): Statement {
-  const params: Params = {};
   const cols = partitionColumns.map(ident);
-  const same = partitionColumns.map((col) => {
-    params[`m_${col}`] = partitionValues[col] ?? null;
-    return `${ident(col)} IS NOT DISTINCT FROM $m_${col}`;
-  });
+  const same = samePartition(partitionValues, partitionColumns, 'm_');
   return {
     sql:
       `SELECT median("n") AS "median", count(*) AS "partitions" FROM (SELECT count(*) AS "n" FROM ${qualified(catalog, table)} ` +
-      `WHERE NOT (${same.join(' AND ')}) GROUP BY ${cols.join(', ')})`,
-    params,
+      `WHERE NOT (${same.sql}) GROUP BY ${cols.join(', ')})`,
+    params: same.params,
   };
 }
 

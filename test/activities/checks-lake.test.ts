@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../../common/spec';
 import type { CheckOutcome } from '../../common/types';
+import { applicationFailureOf } from '../../testkit/failures';
 import { tempDir } from '../../testkit/fixtures';
 import { startLakeServers, type LakeLocation, type LakeServers } from '../../testkit/lake-servers';
 import { createLoader, type Loader } from '../../testkit/loader';
@@ -26,16 +26,6 @@ const rowsOf = (mm: string, n: number) =>
 
 const byName = (r: { checks?: CheckOutcome[] }) =>
   Object.fromEntries((r.checks ?? []).map((o) => [o.name, o]));
-
-async function failureOf(load: () => Promise<unknown>) {
-  try {
-    await load();
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, String(err));
-    return err;
-  }
-  assert.fail('the load succeeded');
-}
 
 describe('checks on a DuckLake', () => {
   let servers: LakeServers;
@@ -102,7 +92,7 @@ describe('checks on a DuckLake', () => {
     const second = await loader.load(spec, '2020-02');
     assert.equal(byName(second).volume!.observed, 12 / 9);
     const before = await snapshots(l);
-    const failure = await failureOf(() => loader.load(spec, '2020-03'));
+    const failure = await applicationFailureOf(() => loader.load(spec, '2020-03'));
     assert.equal(failure.type, 'CheckFailedError');
     assert.match(failure.message, /^check "volume" failed: row count 2 is 0\.19x the median 10\.5/);
     assert.equal(await snapshots(l), before, 'no snapshot for the failed partition');
@@ -126,7 +116,7 @@ describe('checks on a DuckLake', () => {
       commit: 'batch',
       partitionsPerChild: 2,
     });
-    const failure = await failureOf(() => loader.loadBatch(spec, ['2020-01', '2020-02']));
+    const failure = await applicationFailureOf(() => loader.loadBatch(spec, ['2020-01', '2020-02']));
     assert.match(
       failure.message,
       /^partition 2020-02: check "non_negative" failed: 1 of 5 rows violate qty >= 0 \(sample: /,

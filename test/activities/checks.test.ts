@@ -9,10 +9,10 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../../common/failures';
 import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../../common/spec';
 import type { CheckOutcome, LoadPartitionResult } from '../../common/types';
+import { applicationFailureOf } from '../../testkit/failures';
 import { tempDir } from '../../testkit/fixtures';
 import { createLoader } from '../../testkit/loader';
 import { runChecksOnTarget } from '../../loading/checks';
@@ -88,16 +88,6 @@ const fileOf = (spec: BackfillSpec) => (spec.target as { path: string }).path;
 
 const byName = (result: { checks?: CheckOutcome[] }) =>
   Object.fromEntries((result.checks ?? []).map((o) => [o.name, o]));
-
-async function failureOf(load: () => Promise<unknown>) {
-  try {
-    await load();
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, String(err));
-    return err;
-  }
-  assert.fail('the load succeeded');
-}
 
 const reconciles = (r: LoadPartitionResult) =>
   assert.equal(r.rowsRead, r.rowsAccepted + r.duplicatesRemoved + r.rowsRejected, 'counts reconcile');
@@ -224,7 +214,7 @@ describe('row checks: passed, warned, dropped, failed', () => {
       { name: 'customer', notNull: { column: 'customer_id' } },
       { name: 'non_negative', expression: 'amount >= 0', action: 'warn' },
     ]);
-    const failure = await failureOf(() => loader.load(spec, '2021-01'));
+    const failure = await applicationFailureOf(() => loader.load(spec, '2021-01'));
     assert.equal(failure.type, 'CheckFailedError');
     assert.ok(NON_RETRYABLE_FAILURE_TYPES.includes('CheckFailedError'), 'not retried');
     assert.doesNotMatch(failure.message, /\n/);
@@ -253,7 +243,7 @@ describe('row checks: passed, warned, dropped, failed', () => {
     rows[1]!.amount = -2;
     writeMonth(dir, '2021-01', rows);
     const over = specOf(dir, [{ name: 'neg', expression: 'amount >= 0', action: 'drop', maxViolations: 1 }]);
-    const failure = await failureOf(() => loader.load(over, '2021-01'));
+    const failure = await applicationFailureOf(() => loader.load(over, '2021-01'));
     assert.match(
       failure.message,
       /^check "neg" failed: 2 of 10 rows violate amount >= 0 \(at most 1 allowed\)/,
@@ -299,7 +289,7 @@ describe('partition checks', () => {
     assert.equal(second.observed, 1.2);
     const file = fileOf(spec);
     const before = await count(file, 'SELECT count(*) AS n FROM orders');
-    const failure = await failureOf(() => loader.load(spec, '2021-03'));
+    const failure = await applicationFailureOf(() => loader.load(spec, '2021-03'));
     assert.equal(failure.type, 'CheckFailedError');
     assert.equal(
       failure.message,
@@ -319,7 +309,7 @@ describe('partition checks', () => {
     const dir = tempDir();
     writeMonth(dir, '2021-02', cleanRows('2021-02', 14));
     const spec = specOf(dir, [{ name: 'fresh', freshness: { column: 'updated_at', minCoverage: 0.9 } }]);
-    const failure = await failureOf(() => loader.load(spec, '2021-02'));
+    const failure = await applicationFailureOf(() => loader.load(spec, '2021-02'));
     assert.equal(failure.message, 'check "fresh" failed: 14 of 28 days have rows (coverage 0.5), below 0.9');
   });
 
@@ -349,7 +339,9 @@ describe('batch commit: each partition checked, all or nothing', () => {
     ];
     const batch = { commit: 'batch', partitionsPerChild: 3 } as const;
     const spec = specOf(dir, checks, batch);
-    const failure = await failureOf(() => loader.loadBatch(spec, ['2021-01', '2021-02', '2021-03']));
+    const failure = await applicationFailureOf(() =>
+      loader.loadBatch(spec, ['2021-01', '2021-02', '2021-03']),
+    );
     assert.equal(failure.type, 'CheckFailedError');
     assert.match(failure.message, /^partition 2021-03: check "non_negative" failed: 1 of 6 rows/);
     const details = failure.details?.[0] as { checks: CheckOutcome[]; checksOf: string };
@@ -380,7 +372,7 @@ describe('batch commit: each partition checked, all or nothing', () => {
       partitionsPerChild: 2,
     });
     await loader.loadBatch(spec, ['2021-01', '2021-02']);
-    const failure = await failureOf(() => loader.loadBatch(spec, ['2021-03']));
+    const failure = await applicationFailureOf(() => loader.loadBatch(spec, ['2021-03']));
     assert.match(failure.message, /row count 1 is 0\.1x the median 10/);
   });
 });

@@ -1,9 +1,9 @@
 /** The pure rules over a spec's checks: each bad check refused with one message naming its field. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { expressionProblem, parseSpec, SpecError, type BackfillSpecInput } from '../../common/spec';
+import { expressionProblem, parseSpec, type BackfillSpecInput } from '../../common/spec';
 import { failureMessage, rowCountOutcome, rowOutcome } from '../../loading/checks/outcome';
-import { unitSpecInput } from '../../testkit/specs';
+import { specProblems, unitSpecInput } from '../../testkit/specs';
 
 const withChecks = (checks: unknown[], extra: Partial<BackfillSpecInput> = {}) =>
   unitSpecInput({
@@ -12,15 +12,7 @@ const withChecks = (checks: unknown[], extra: Partial<BackfillSpecInput> = {}) =
     checks,
   } as never);
 
-function problems(value: unknown): string[] {
-  try {
-    parseSpec(value);
-  } catch (err) {
-    assert.ok(err instanceof SpecError, `expected SpecError, got ${String(err)}`);
-    return err.problems;
-  }
-  return [];
-}
+const problems = specProblems;
 
 describe('spec checks', () => {
   it('defaults: no checks; a check fails unless told otherwise', () => {

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { specFromFlags } from '../../client/commands/start';
-import { applyOverrides, parseSpec, parseSpecWithWarnings, SpecError } from '../../common/spec';
+import { applyOverrides, parseSpec, parseSpecWithWarnings } from '../../common/spec';
 import { ENV_VARS } from '../../common/config';
 import { BEGIN, END, specReference } from '../../scripts/spec-docs';
-import { unitSpecInput } from '../../testkit/specs';
+import { specProblems, unitSpecInput } from '../../testkit/specs';
 
 const valid = () =>
   unitSpecInput({
@@ -15,15 +15,7 @@ const valid = () =>
     schema: { id: 'VARCHAR', amount: 'DECIMAL(12,2)', updated_at: 'TIMESTAMP' },
   });
 
-function problems(value: unknown): string[] {
-  try {
-    parseSpec(value);
-  } catch (err) {
-    assert.ok(err instanceof SpecError, `expected SpecError, got ${String(err)}`);
-    return err.problems;
-  }
-  return [];
-}
+const problems = specProblems;
 
 describe('backfill spec', () => {
   it('applies defaults to a valid spec', () => {
