@@ -5,7 +5,9 @@
  * lands (the target equals the oracle of the other 22); `backfill check` agrees; `retry --spec`
  * with relaxed checks loads them. With `drop` the negative rows are in the rejects table with the
  * check's name and the counts reconcile; with `warn` everything lands and both warnings show in
- * `status --json`. Bad checks are refused by start, plan and check before anything starts.
+ * `status --json`. The outcomes show while the backfill runs and survive continue-as-new; the
+ * Temporal UI's details of the parent and of a failed child list them. Bad checks are refused by
+ * start, plan and check before anything starts.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +26,7 @@ import { waitForBackfillClosed } from '../../testkit/inspect';
 import { startLakeServers, type LakeServers } from '../../testkit/lake-servers';
 import { assertTargetEqualsOracle, queryFile } from '../../testkit/oracle';
 import { transactionsSpec } from '../../testkit/specs';
+import { waitFor } from '../../testkit/wait';
 import { withWorker } from '../../testkit/worker';
 
 const FROM = '2020-01';
@@ -333,6 +336,48 @@ describe('quality gates (real Temporal dev server, real DuckDB)', () => {
           p.key,
         );
     });
+  });
+
+  it('while the backfill runs, status shows the outcomes of the partitions that finished', async () => {
+    const { spec, specFile } = prepareTransactionsBackfill({
+      name: 'checks-running',
+      from: '2020-01',
+      to: '2020-04',
+      data: { rowsPerPartition: ROWS, filesPerPartition: 2 },
+      extra: { checks: [{ name: 'small_amounts', range: { column: 'amount', max: 50000 }, action: 'warn' }] },
+    });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await withWorker(
+      env,
+      { faults: { holdBeforeCommit: (key) => (key === '2020-04' ? held : undefined) } },
+      async ({ taskQueue }) => {
+        try {
+          const started = await runCli(env, taskQueue, ['start', specFile]);
+          assert.equal(started.code, 0, started.err.join('\n'));
+          const running = await waitFor('three partitions done, the last held', async () => {
+            const s = await runCli(env, taskQueue, ['status', spec.name, '--json']);
+            const parsed =
+              s.code === 0 ? (JSON.parse(s.out.join('\n')) as StatusJson & { state: string }) : undefined;
+            return parsed && parsed.partitions.filter((p) => p.status === 'succeeded').length === 3
+              ? parsed
+              : undefined;
+          });
+          assert.equal(running.state, 'running');
+          assert.equal(running.partitions.find((p) => p.key === '2020-04')?.status, 'running');
+          for (const key of ['2020-01', '2020-02', '2020-03']) {
+            const warned = outcomeOf(running, key, 'small_amounts')!;
+            assert.equal(warned.outcome, 'warned', key);
+            assert.ok(warned.violations > 0 && warned.samples.length > 0, key);
+          }
+          const table = await runCli(env, taskQueue, ['status', spec.name]);
+          assert.match(table.out.join('\n'), /2020-01 .*succeeded.*\s1 warn$/m);
+        } finally {
+          release();
+        }
+        await waitForBackfillClosed(env.client, spec.name);
+      },
+    );
   });
 
   describe('into a DuckLake (PostgreSQL catalog, data on MinIO)', () => {
