@@ -21,7 +21,7 @@ import type { BackfillSpec } from '../common/spec';
 import { activityOptions, bookkeepingRetry } from './activity-options';
 import { BackfillController } from './backfill-controller';
 import { type ChildSettlement, childKeyOf, describeFailure } from './child-runs';
-import { renderDetails } from './details';
+import { firedChecks, renderDetails } from './details';
 import { overRuns, type EarlierOutcomes } from './earlier-runs';
 import * as messages from './messages';
 import { partitionWorkflow } from './partition';
@@ -109,6 +109,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
           finished ? { ...progress, state: 'finished' } : progress,
           Date.now(),
           earlier && overRuns(c.state.partitions, planned, earlier),
+          (spec.checks?.length ?? 0) > 0 ? firedChecks(c.state.partitions) : undefined,
         ),
       );
     }

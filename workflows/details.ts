@@ -5,7 +5,25 @@
 import { checksSummary, findingLines, hasFindings } from '../common/check-summary';
 import type { PartitionOutcome } from '../common/types';
 import type { OverRuns } from './earlier-runs';
-import type { BackfillProgress } from './state';
+import type { BackfillProgress, PartitionState } from './state';
+
+/** The first partitions whose checks fired (at most MAX_LISTED), and how many fired in all. */
+export interface FiredChecks {
+  partitions: PartitionState[];
+  count: number;
+}
+
+/** Partitions whose checks fired, for the details: the first MAX_LISTED and the count. */
+export function firedChecks(partitions: readonly PartitionState[]): FiredChecks {
+  const fired: PartitionState[] = [];
+  let count = 0;
+  for (const p of partitions)
+    if (hasFindings(p.stats?.checks)) {
+      count += 1;
+      if (fired.length < MAX_LISTED) fired.push(p);
+    }
+  return { partitions: fired, count };
+}
 
 const MAX_LISTED = 10;
 /** A child lists the outcomes of at most this many of its partitions (a batch may hold hundreds). */
@@ -15,7 +33,12 @@ const MAX_PARTITIONS_DETAILED = 20;
  * The details of this run, or with `over` (a run of a backfill id that has run before), each
  * partition's latest outcome across all runs and totals over them; the rate and ETA stay this run's.
  */
-export function renderDetails(progress: BackfillProgress, now: number, over?: OverRuns): string {
+export function renderDetails(
+  progress: BackfillProgress,
+  now: number,
+  over?: OverRuns,
+  fired?: FiredChecks,
+): string {
   const { total } = progress;
   const counts = over?.counts ?? progress.counts;
   const totals = over?.totals ?? progress.totals;
@@ -48,14 +71,16 @@ export function renderDetails(progress: BackfillProgress, now: number, over?: Ov
       lines.push(`- \`${p.key}\`: ${(p.lastError ?? '').slice(0, 300)}`);
     if (failedCount > MAX_LISTED) lines.push(`- … and ${failedCount - MAX_LISTED} more`);
   }
-  const flagged = partitions.filter((p) => hasFindings(p.stats?.checks));
+  // The partitions whose checks fired (warned and dropped ones too, beyond the page of running and failed).
+  const flagged = fired?.partitions ?? partitions.filter((p) => hasFindings(p.stats?.checks));
+  const flaggedCount = fired?.count ?? flagged.length;
   if (flagged.length) {
     lines.push('', '### Checks that fired');
     for (const p of flagged.slice(0, MAX_LISTED))
       lines.push(
         `- \`${p.key}\` (${p.status}): ${checksSummary(p.stats?.checks)} — ${findingLines(p.stats?.checks, 3).join('; ').slice(0, 300)}`,
       );
-    if (flagged.length > MAX_LISTED) lines.push(`- … and ${flagged.length - MAX_LISTED} more`);
+    if (flaggedCount > MAX_LISTED) lines.push(`- … and ${flaggedCount - MAX_LISTED} more`);
   }
   if (over?.approximate)
     lines.push(

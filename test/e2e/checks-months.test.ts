@@ -304,6 +304,18 @@ describe('quality gates (real Temporal dev server, real DuckDB)', () => {
         .map((p) => p.key)
         .sort();
       assert.deepEqual(warnedKeys, [SHORT, NEGATIVE]);
+      // The parent's UI details list them too (they are neither running nor failed).
+      const details =
+        (
+          await env.client.workflow
+            .getHandle(spec.name)
+            .query<{ currentDetails?: string }>('__temporal_workflow_metadata')
+        ).currentDetails ?? '';
+      assert.ok(details.includes(`- \`${SHORT}\` (succeeded): 1 ok, 1 warn — volume (warned): `), details);
+      assert.ok(
+        details.includes(`- \`${NEGATIVE}\` (succeeded): 1 ok, 1 warn — amount_non_negative (warned): `),
+        details,
+      );
     });
     await assertTargetEqualsOracle(target, all);
   });
