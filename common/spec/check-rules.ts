@@ -12,7 +12,7 @@ type Issue = (path: (string | number)[], message: string) => void;
 
 /** Words that start a statement, a subquery or an extension load: an expression over a row needs none. */
 const FORBIDDEN_WORDS =
-  /\b(select|from|with|insert|update|delete|merge|create|drop|alter|attach|detach|copy|pragma|set|reset|call|install|load|export|import|checkpoint|vacuum|begin|commit|rollback|truncate|use|getenv|query|query_table|read_\w+|glob)\b/i;
+  /\b(select|from|with|insert|update|delete|merge|create|drop|alter|attach|detach|copy|pragma|set|reset|call|install|load|export|import|checkpoint|vacuum|begin|commit|rollback|truncate|use|getenv|current_setting|query|query_table|read_\w+|glob)\b/i;
 
 /** The expression's text outside string literals and quoted identifiers (both kept as blanks). */
 export function expressionCode(expression: string): string | undefined {

@@ -54,7 +54,7 @@ export const CheckSchema = z
       .enum(CHECK_ACTIONS)
       .default('fail')
       .describe(
-        'warn = the partition lands, the outcome is recorded; drop (row checks) = violating rows go to <table>__rejects with reason "check <name>"; fail = the partition fails (CheckFailedError, not retried) and nothing of it lands.',
+        'warn = the partition lands, the outcome is recorded; drop (row checks) = violating rows go to <table>__rejects with reason "check <name>" (dropped and counted under readMode dropmalformed; a row two drop checks name goes once, with the first reason); fail = the partition fails (CheckFailedError, not retried) and nothing of it lands.',
       ),
     maxViolations: z
       .number()
@@ -146,14 +146,16 @@ export const CheckSchema = z
       .strict()
       .optional()
       .describe(
-        "Partition check: coverage = share of the partition's window units (months of a year, days of a month, hours of a day, minutes of an hour) with at least one row whose column falls in it.",
+        "Partition check: coverage = share of the partition's window units (months of a year, days of a month, hours of a day, minutes of an hour) with at least one row whose column falls in it (the window's bounds in UTC).",
       ),
     maxRejectedShare: z
       .number()
       .min(0)
       .max(1)
       .optional()
-      .describe('Partition check: rejected records over records read must not exceed this share.'),
+      .describe(
+        'Partition check: rejected records (bad records and rows dropped by checks) over records read must not exceed this share.',
+      ),
   })
   .strict();
 

@@ -199,6 +199,34 @@ describe('row checks: passed, warned, dropped, failed', () => {
     assert.match(rejects[0]!.file, /part-0\.ndjson$/);
   });
 
+  it('read modes: under failfast the dropped rows are quarantined, under dropmalformed dropped and counted', async () => {
+    for (const readMode of ['failfast', 'dropmalformed'] as const) {
+      const dir = tempDir();
+      const rows = cleanRows('2021-01', 4);
+      rows[1]!.region = 'XX';
+      writeMonth(dir, '2021-01', rows);
+      const spec = specOf(
+        dir,
+        [
+          {
+            name: 'region_known',
+            acceptedValues: { column: 'region', values: ['EU', 'US'] },
+            action: 'drop',
+          },
+        ],
+        { readMode },
+      );
+      const result = await loader.load(spec, '2021-01');
+      assert.equal(result.rowsRejected, 1, readMode);
+      assert.equal(result.rowsAccepted, 3, readMode);
+      assert.deepEqual(
+        await loader.query(fileOf(spec), 'SELECT reason FROM orders__rejects'),
+        readMode === 'failfast' ? [{ reason: 'check region_known' }] : [],
+        readMode,
+      );
+    }
+  });
+
   it('fail fails the partition non-retryable with one line, and nothing of it lands', async () => {
     const dir = tempDir();
     writeMonth(dir, '2021-01', cleanRows('2021-01', 5));

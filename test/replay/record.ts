@@ -181,6 +181,22 @@ async function main() {
     await save(env.client, 'backfill-batch-commit-failed', batchFailed.name);
     await save(env.client, 'partition-batch-commit-failed', `${batchFailed.name}/2019-01..2019-03`);
 
+    // a failed check (spec checks): 2019-02 fails on its first attempt with CheckFailedError, the
+    // child's failure details carry every check's outcome; and the same in a batch commit
+    const failingCheck = { name: 'not_february', expression: "transaction_id NOT LIKE 'tx-2019-02%'" };
+    const checked = spec('checks-failed', { checks: [failingCheck] });
+    await (await startBackfill(env.client, checked, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'backfill-checks-failed', checked.name);
+    await save(env.client, 'partition-checks-failed', `${checked.name}/2019-02`);
+    const batchChecked = spec('batch-commit-checks-failed', {
+      checks: [failingCheck],
+      partitionsPerChild: 3,
+      commit: 'batch',
+    });
+    await (await startBackfill(env.client, batchChecked, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'backfill-batch-commit-checks-failed', batchChecked.name);
+    await save(env.client, 'partition-batch-commit-checks-failed', `${batchChecked.name}/2019-01..2019-03`);
+
     // continued as new (a tiny history budget forces several generations)
     const can = spec('continued', { maxConcurrency: 2 });
     const canHandle = await startBackfill(env.client, can, {
