@@ -215,26 +215,31 @@ async function main() {
     // checks (patches partition-check-outcomes, carry-check-outcomes): 2019-03 fails a check, every
     // partition with rows warns on another; a tiny history budget carries the outcomes through
     // continue-as-new
-    const checked = spec('checks', {
+    const continuedChecks = spec('checks', {
       maxConcurrency: 2,
       checks: [
         { name: 'not_march', expression: 'month <> 3', action: 'fail' },
         { name: 'small_amounts', range: { column: 'amount', max: 1000 }, action: 'warn' },
       ],
     });
-    const checkedHandle = await startBackfill(env.client, checked, {
+    const checkedHandle = await startBackfill(env.client, continuedChecks, {
       taskQueue: worker.taskQueue,
       historyBudget: 15,
     });
     if ((await checkedHandle.result()).generation < 1) throw new Error('expected continue-as-new');
     const checkedRuns: { runId: string; startTime: Date }[] = [];
-    for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${checked.name}'` }))
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${continuedChecks.name}'` }))
       checkedRuns.push({ runId: wf.runId, startTime: wf.startTime });
     checkedRuns.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
-    await save(env.client, 'backfill-checks-first-run', checked.name, checkedHandle.firstExecutionRunId);
-    await save(env.client, 'backfill-checks-last-run', checked.name, checkedRuns.at(-1)!.runId);
-    await save(env.client, 'partition-check-failed', `${checked.name}/2019-03`);
-    await save(env.client, 'partition-check-warned', `${checked.name}/2019-01`);
+    await save(
+      env.client,
+      'backfill-checks-first-run',
+      continuedChecks.name,
+      checkedHandle.firstExecutionRunId,
+    );
+    await save(env.client, 'backfill-checks-last-run', continuedChecks.name, checkedRuns.at(-1)!.runId);
+    await save(env.client, 'partition-check-failed', `${continuedChecks.name}/2019-03`);
+    await save(env.client, 'partition-check-warned', `${continuedChecks.name}/2019-01`);
   } finally {
     await worker.stop();
     await env.server.stop();
