@@ -5,7 +5,9 @@
  * newer versions both later and earlier than the older one. The oracle is the generator's.
  */
 import path from 'node:path';
+import type { BackfillSpecInput } from '../common/spec';
 import { generateTransactions, type Dataset } from './dataset';
+import { transactionsSpecInput, type TransactionsSpecOptions } from './specs';
 
 /** The one month the partition covers. */
 export const SHARDED_MONTH = '2020-03';
@@ -45,4 +47,47 @@ export function generateShardedPartition(options: ShardedPartitionOptions): Shar
     seed: options.seed ?? 19,
   });
   return { raw, data, duplicateOffset };
+}
+
+type ShardsInput = NonNullable<Exclude<BackfillSpecInput['source'], string>['shards']>;
+
+export interface ShardedSpecOptions extends Pick<TransactionsSpecOptions, 'name' | 'source' | 'target'> {
+  staging: NonNullable<BackfillSpecInput['staging']>;
+  /** Over the suites' default: shards of 4 files, every partition sharded (minPartitionBytes 0). */
+  shards?: Partial<ShardsInput>;
+}
+
+/** The transactions spec over the one month, sharded, staging where `staging` says. */
+export function shardedSpecInput(options: ShardedSpecOptions): BackfillSpecInput {
+  const base = transactionsSpecInput({ ...options, from: SHARDED_MONTH, to: SHARDED_MONTH });
+  return {
+    ...base,
+    source: { ...base.source, shards: { maxFiles: 4, minPartitionBytes: 0, ...options.shards } },
+    staging: options.staging,
+  };
+}
+
+/** A worker's "shard staged" (it read the shard's files) or "shard reused" (it found it done) line. */
+export interface ShardLogLine {
+  msg: 'shard staged' | 'shard reused';
+  partition: string;
+  shard: number;
+  files?: number;
+  rows?: number;
+  worker: string;
+  /** When it was logged (pino's epoch milliseconds). */
+  time: number;
+}
+
+/** The shard lines among a worker's log lines (pino JSON; other lines skipped). */
+export function shardLogLines(logs: string[]): ShardLogLine[] {
+  return logs.flatMap((line) => {
+    if (!line.includes('"shard ')) return [];
+    try {
+      const parsed = JSON.parse(line) as ShardLogLine;
+      return parsed.msg === 'shard staged' || parsed.msg === 'shard reused' ? [parsed] : [];
+    } catch {
+      return [];
+    }
+  });
 }
