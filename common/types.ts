@@ -116,6 +116,8 @@ export interface StageShardResult {
 
 /** The counts of finished shards, summed; the commit reconciles against them. */
 export interface ShardCounts {
+  /** Files of the shards an earlier attempt had finished (not read again). */
+  filesReused: number;
   rowsRead: number;
   rowsRejected: number;
   duplicatesRemoved: number;

@@ -120,7 +120,7 @@ async function stagePartition(
 }
 
 /** The destination's commit, with the fault hooks tests use to hold or delay it. */
-async function commitBatch(
+export async function commitBatch(
   destination: Destination,
   batch: StagedBatch,
   input: LoadPartitionInput,
@@ -152,5 +152,5 @@ async function commitBatch(
   return result;
 }
 
-const partitionValuesOf = (spec: BackfillSpec, partitionKey: string) =>
+export const partitionValuesOf = (spec: BackfillSpec, partitionKey: string) =>
   parsePartitionKey(partitionKey, spec.range.granularity);

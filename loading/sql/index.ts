@@ -12,3 +12,4 @@ export * from './batch';
 export * from './write';
 export * from './ddl';
 export * from './maintain';
+export * from './shards';
