@@ -1,0 +1,158 @@
+/**
+ * Sharded partitions on the dev server with a real worker: a partition of 8 files in 4 shards loads
+ * through planShards, 4 stageShard activities and one commitShards, equals the oracle and the
+ * unsharded backfill's counts, and `status` shows its shards; a child continues as new between
+ * shards and still ends with every shard done; cancelling a partition while its shards stage
+ * writes nothing.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { startBackfill } from '../../client/backfills';
+import { getStatus } from '../../client/backfill-status';
+import type { BackfillSpecInput } from '../../common/spec';
+import type { PartitionWorkflowResult } from '../../common/types';
+import { useTestEnv } from '../../testkit/env';
+import { generatedTransactions, uniqueId } from '../../testkit/fixtures';
+import { historyLengths, partitionCounts } from '../../testkit/inspect';
+import { assertTargetEqualsOracle, queryFile } from '../../testkit/oracle';
+import { specsOver, targetFile } from '../../testkit/specs';
+import { waitFor } from '../../testkit/wait';
+import { withWorker } from '../../testkit/worker';
+
+/** The activities a workflow run scheduled, by name and count. */
+async function scheduled(env: ReturnType<typeof useTestEnv>, workflowId: string, runId?: string) {
+  const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const counts: Record<string, number> = {};
+  for (const e of history.events ?? []) {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+const sharding = (raw: string, staging: string, extra: Partial<BackfillSpecInput['source']> = {}) => ({
+  source: { uri: raw, shards: { maxFiles: 2, minPartitionBytes: 0, concurrency: 2 }, ...extra },
+  staging: { uri: staging },
+});
+
+describe('sharded partitions: one partition staged by many shard activities, committed once', () => {
+  const env = useTestEnv();
+
+  it('loads a partition in 4 shards: the oracle, the unsharded counts, shards in status, staging cleaned', async () => {
+    const { dir, raw, data } = generatedTransactions({
+      from: '2019-01',
+      to: '2019-02',
+      rowsPerPartition: 160,
+      filesPerPartition: 8,
+      duplicateRate: 0.1,
+      lateUpdateRate: 0.1,
+    });
+    const staging = path.join(dir, 'staging');
+    const make = specsOver(raw, dir, { from: '2019-01', to: '2019-02' });
+    await withWorker(env, async ({ taskQueue }) => {
+      const spec = make('sharded', sharding(raw, staging));
+      const sharded = await (await startBackfill(env.client, spec, { taskQueue })).result();
+      const plain = await (await startBackfill(env.client, make('unsharded'), { taskQueue })).result();
+      assert.deepEqual(partitionCounts(sharded), partitionCounts(plain));
+      await assertTargetEqualsOracle(targetFile(spec), data.oracle);
+      for (const p of sharded.partitions!) {
+        assert.equal(p.stats?.shards?.total, 4, JSON.stringify(p.stats));
+        assert.equal(p.stats?.shards?.done, 4);
+        assert.equal(p.stats?.shards?.reused, 0);
+        assert.equal(
+          Object.values(p.stats!.shards!.workers).reduce((a, b) => a + b, 0),
+          4,
+        );
+      }
+      assert.deepEqual(await scheduled(env, `${spec.name}/2019-01`), {
+        planShards: 1,
+        stageShard: 4,
+        commitShards: 1,
+        cleanupShards: 1,
+      });
+      const status = await getStatus(env.client, spec.name);
+      assert.deepEqual(
+        status.partitions!.map((p) => [p.key, p.stats?.shards?.done, p.stats?.shards?.total]),
+        [
+          ['2019-01', 4, 4],
+          ['2019-02', 4, 4],
+        ],
+      );
+      // After the durable commit nothing of the partitions stays staged.
+      const left = existsSync(path.join(staging, spec.name))
+        ? readdirSync(path.join(staging, spec.name))
+        : [];
+      assert.deepEqual(left, []);
+    });
+  });
+
+  it('a child that continues as new between shards ends with every shard done and the same rows', async () => {
+    const { dir, raw, data } = generatedTransactions({
+      from: '2019-03',
+      to: '2019-03',
+      rowsPerPartition: 120,
+      filesPerPartition: 8,
+      duplicateRate: 0.1,
+    });
+    const spec = specsOver(raw, dir, { from: '2019-03', to: '2019-03' })(
+      'sharded-can',
+      sharding(raw, path.join(dir, 'staging')),
+    );
+    await withWorker(env, async ({ taskQueue }) => {
+      const workflowId = uniqueId('sharded-child');
+      const handle = await env.client.workflow.start('partitionWorkflow', {
+        taskQueue,
+        workflowId,
+        args: [{ backfillId: spec.name, spec, partitionKeys: ['2019-03'], shardsPerRun: 1 }],
+      });
+      const result = (await handle.result()) as PartitionWorkflowResult;
+      const outcome = result.results['2019-03']!;
+      assert.equal(outcome.status, 'succeeded');
+      assert.deepEqual('shards' in outcome ? outcome.shards?.done : undefined, 4);
+      // One run per shard (shardsPerRun 1), the last one commits.
+      assert.ok((await historyLengths(env.client, workflowId)).length >= 4);
+    });
+    await assertTargetEqualsOracle(targetFile(spec), data.oracle);
+  });
+
+  it('cancelling a partition while its shards stage writes nothing', async () => {
+    const { dir, raw } = generatedTransactions({
+      from: '2019-01',
+      to: '2019-01',
+      rowsPerPartition: 80,
+      filesPerPartition: 8,
+    });
+    const spec = specsOver(raw, dir, { from: '2019-01', to: '2019-01' })(
+      'sharded-cancel',
+      sharding(raw, path.join(dir, 'staging')),
+    );
+    // Every file takes a while: the shards are still staging when the cancel comes.
+    const faults = { delayAfterFileMs: () => 400 };
+    await withWorker(env, { faults }, async ({ taskQueue }) => {
+      const handle = await startBackfill(env.client, spec, { taskQueue });
+      const childId = `${spec.name}/2019-01`;
+      await waitFor('a shard running', async () => {
+        const description = await env.client.workflow
+          .getHandle(childId)
+          .describe()
+          .catch(() => undefined);
+        return (description?.raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'stageShard');
+      });
+      await handle.executeUpdate('cancelPartitions', { args: [{ partitions: ['2019-01'] }] });
+      const summary = await handle.result();
+      assert.deepEqual(
+        summary.partitions!.map((p) => p.status),
+        ['cancelled'],
+      );
+      const counts = await scheduled(env, childId);
+      assert.equal(counts.commitShards, undefined, JSON.stringify(counts));
+    });
+    const target = targetFile(spec);
+    assert.ok(
+      !existsSync(target) || (await queryFile(target, 'SHOW TABLES')).length === 0,
+      'nothing of the cancelled partition may be written',
+    );
+  });
+});
