@@ -38,7 +38,7 @@ export function createShardActivities(deps: ActivityDeps) {
   /** Runs one step with a heartbeat, the engine's hooks, cancellation and failure types. */
   async function step<T>(
     what: string,
-    fields: Record<string, unknown>,
+    fields: { backfillId?: string; partition?: string; shard?: number },
     body: (hooks: LoadHooks, attempt: number) => Promise<T>,
   ): Promise<T> {
     const ctx = Context.current();
@@ -55,7 +55,7 @@ export function createShardActivities(deps: ActivityDeps) {
     try {
       return await body(
         {
-          partitionKey: String(fields.partition ?? ''),
+          partitionKey: fields.partition ?? '',
           log,
           signal: ctx.cancellationSignal,
           sleep: (ms) => ctx.sleep(ms),

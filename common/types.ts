@@ -65,6 +65,8 @@ export interface PartitionWorkflowInput {
   partitionKeys: string[];
   /** A sharded partition's progress, carried by the child through continue-as-new. */
   sharded?: CarriedShards;
+  /** Finished shards per child run before it continues as new (tests set a small one; default 500). */
+  shardsPerRun?: number;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Activities } from '../activities';
 import { activityOptions } from './activity-options';
 import { loadCommittedBatch } from './batch-commit';
 import { failedOutcome } from './failed-outcome';
+import { loadShardedPartition } from './sharded-partition';
 import { loadSmallPartitions } from './small-partitions';
 import { normalizeCounts } from '../common/counts';
 import {
@@ -32,6 +33,8 @@ export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<
   const { spec, backfillId } = input;
   const committed = await loadCommittedBatch(input);
   if (committed) return settle(committed);
+  const sharded = await loadShardedPartition(input);
+  if (sharded) return settle(sharded);
   const results: Record<string, PartitionOutcome> = {};
   const settled = (await loadSmallPartitions(input)) ?? emptyOutcomes(await findEmpty(input));
   for (const partitionKey of input.partitionKeys) {
