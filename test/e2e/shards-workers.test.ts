@@ -85,7 +85,8 @@ describe('one partition, three workers: shards staged on MinIO, one commit', () 
       let stagedSeen = 0;
       try {
         await pollersReady(env.client, taskQueue, 3);
-        await startBackfill(env.client, spec, { taskQueue });
+        const started = Date.now();
+        const handle = await startBackfill(env.client, spec, { taskQueue });
         // Staged objects exist while the load runs (so "none left" below is not vacuous).
         const watcher = (async () => {
           while (watching) {
@@ -99,6 +100,10 @@ describe('one partition, three workers: shards staged on MinIO, one commit', () 
         await watcher;
         assert.equal(status.workflowStatus, 'COMPLETED', JSON.stringify(status.counts));
         assert.equal(status.counts.succeeded, 1, JSON.stringify(status.counts));
+        const { maintenance } = await handle.result();
+        process.stdout.write(
+          `# ${kind}: loaded in ${((Date.now() - started) / 1000).toFixed(1)} s; maintenance ${JSON.stringify(maintenance)}\n`,
+        );
 
         // status --json: the partition's shards, all done, staged on at least two workers.
         const cli = await runCliProcess(['status', spec.name, '--json'], {
