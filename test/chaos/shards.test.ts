@@ -1,9 +1,11 @@
 /**
  * A sharded partition under faults: 80 files on MinIO in 20 shards, staged on MinIO by three worker
  * processes into a DuckLake (PostgreSQL catalog, data on MinIO), while workers are SIGKILLed in the
- * middle of a shard (several times), MinIO stops for ~10 s, and the worker running the commit is
- * SIGKILLed twice (the commit holds a moment inside its transaction, so the kill lands there). The
- * lake must equal the oracle, nothing staged may be left, and no finished shard may be read again.
+ * middle of a shard (twice), the partition is cancelled with a third of its shards finished and
+ * retried in a new run of the backfill (a new plan, which must reuse them), MinIO stops for ~10 s,
+ * a worker is killed mid-shard again, and the worker running the commit is SIGKILLed twice (the
+ * commit holds a moment inside its transaction, so the kill lands there). The lake must equal the
+ * oracle, nothing staged may be left (of either attempt), and no finished shard may be read again.
  *
  * "Finished" is precise here: a shard is finished once its marker (shard-nnnnn/done-<fp>.json) is
  * written — stage-shard.ts writes it last, after the shard's Parquet, and logs "shard staged" only
@@ -18,7 +20,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import { getStatus, startBackfill } from '../../client/backfills';
+import { getStatus, retryPartitions, startBackfill } from '../../client/backfills';
 import { parseSpec } from '../../common/spec';
 import { oracleLines, prng, TARGET_LINES_SQL } from '../../testkit/dataset';
 import { startTestEnv } from '../../testkit/env';
@@ -119,7 +121,7 @@ describe('a sharded partition under faults', () => {
         }
       })();
 
-      await startBackfill(env.client, spec, { taskQueue });
+      const handle = await startBackfill(env.client, spec, { taskQueue });
       const child = `${spec.name}/${SHARDED_MONTH}`;
       const stagedLines = () =>
         everyWorker.flatMap((w) => shardLogLines(w.logs)).filter((l) => l.msg === 'shard staged');
@@ -143,23 +145,40 @@ describe('a sharded partition under faults', () => {
 
       await waitFor('a first finished shard', () => Promise.resolve(stagedLines().length > 0));
       let midShard = 0;
+      const killShard = async (label: string, ms: number) => {
+        if (await killRunning('stageShard', ms)) midShard += 1;
+        log(`${label}; shards staged so far ${stagedLines().length}/${SHARDS}`);
+      };
       for (let k = 0; k < 2; k++) {
-        if (await killRunning('stageShard', 10_000)) midShard += 1;
-        log(`kill ${k + 1} mid-shard; shards staged so far ${stagedLines().length}/${SHARDS}`);
+        await killShard(`kill ${k + 1} mid-shard`, 10_000);
         await sleep(800 + random() * 1500);
       }
+
+      // A second attempt of the partition: cancelled with a third of its shards finished, then
+      // retried in a new run of the backfill — a new plan that must reuse what the first finished.
+      await waitFor('a third of the shards finished', () =>
+        Promise.resolve(new Set(stagedLines().map((l) => l.shard)).size >= SHARDS / 3),
+      );
+      await handle.executeUpdate('cancelPartitions', { args: [{ partitions: [SHARDED_MONTH] }] });
+      const cancelled = await waitForBackfillClosed(env.client, spec.name, 120_000);
+      assert.equal(cancelled.counts.cancelled, 1, JSON.stringify(cancelled.counts));
+      const finishedFirst = new Set(stagedLines().map((l) => l.shard));
+      const retried = await retryPartitions(env.client, spec.name, { failed: true }, taskQueue);
+      assert.deepEqual(retried, { affected: [SHARDED_MONTH], newRun: true });
+      log(`partition cancelled with ${finishedFirst.size} shards finished; retried in a new run`);
+
+      await sleep(1000 + random() * 1500);
       await servers.minio.halt();
       log(`MinIO down; shards staged so far ${stagedLines().length}/${SHARDS}`);
       await sleep(10_000);
       await servers.minio.resume();
       log('MinIO back');
       await sleep(500 + random() * 1500);
-      if (await killRunning('stageShard', 5_000)) midShard += 1;
-      log(`kill 3 mid-shard; shards staged so far ${stagedLines().length}/${SHARDS}`);
+      await killShard('kill 3 mid-shard', 5_000);
 
       let midCommit = 0;
       for (let k = 0; k < 2; k++) {
-        // Half a second into the commit's 3 s hold, or more: inside its transaction by then.
+        // The commit holds 3 s inside its transaction: a kill of the worker running it lands there.
         if (await killRunning('commitShards', 120_000)) midCommit += 1;
         log(`kill mid-commit ${k + 1}`);
       }
@@ -198,22 +217,36 @@ describe('a sharded partition under faults', () => {
           l.time >= markers.get(l.shard)! - 1000,
           `shard ${l.shard} logged "staged" before its marker was written`,
         );
-      for (const l of reused) assert.ok(stagedCount.has(l.shard) || markers.has(l.shard));
+      // The retry's new plan reused every shard the cancelled attempt had finished, reading none again.
+      const reusedShards = new Set(reused.map((l) => l.shard));
+      assert.deepEqual(
+        [...finishedFirst].filter((s) => !reusedShards.has(s)),
+        [],
+        'finished shards of the first attempt not reused by the second',
+      );
+      assert.ok((shards?.reused ?? 0) >= finishedFirst.size, JSON.stringify(shards));
+      for (const l of reused)
+        assert.ok(
+          l.time >= markers.get(l.shard)! - 1000,
+          `shard ${l.shard} reused before its marker existed`,
+        );
 
       // A killed shard was read again by a later attempt (it had not finished): the history says so.
-      const history = await env.client.workflow.getHandle(child).fetchHistory();
-      const scheduled = new Map<number, string>();
       let retriedShards = 0;
-      for (const e of history.events ?? []) {
-        const s = e.activityTaskScheduledEventAttributes;
-        if (s) scheduled.set(Number(e.eventId), s.activityType?.name ?? '');
-        const started = e.activityTaskStartedEventAttributes;
-        if (
-          started &&
-          scheduled.get(Number(started.scheduledEventId)) === 'stageShard' &&
-          (started.attempt ?? 1) > 1
-        )
-          retriedShards += 1;
+      for await (const run of env.client.workflow.list({ query: `WorkflowId = '${child}'` })) {
+        const history = await env.client.workflow.getHandle(child, run.runId).fetchHistory();
+        const scheduled = new Map<number, string>();
+        for (const e of history.events ?? []) {
+          const s = e.activityTaskScheduledEventAttributes;
+          if (s) scheduled.set(Number(e.eventId), s.activityType?.name ?? '');
+          const started = e.activityTaskStartedEventAttributes;
+          if (
+            started &&
+            scheduled.get(Number(started.scheduledEventId)) === 'stageShard' &&
+            (started.attempt ?? 1) > 1
+          )
+            retriedShards += 1;
+        }
       }
       log(`stageShard activities that needed a later attempt: ${retriedShards}`);
       assert.ok(retriedShards >= 1, 'no shard attempt was retried after the kills');
