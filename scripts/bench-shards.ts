@@ -53,6 +53,8 @@ interface Run {
   /** From the first shard's start to the last shard's end: the stretch more workers shorten. */
   stageSpan: number;
   load: number;
+  /** The destination's commit alone (the workers' backfill_merge_duration_seconds): writing the target. */
+  targetWrite: number;
   workersUsed: number;
 }
 
@@ -124,6 +126,7 @@ async function main() {
             if (span) stageSpan = (span.last - span.first) / 1000;
           }
           const shardStats = summary.partitions?.[0]?.stats?.shards;
+          const metrics = await pool.metrics();
           const run: Run = {
             seconds,
             rows: summary.totals.rowsRead,
@@ -135,6 +138,7 @@ async function main() {
             cleanup: first(steps['activity run (cleanupShards)']),
             stageSpan,
             load: first(steps['activity run (loadPartition)']),
+            targetWrite: metrics.commitSeconds,
             workersUsed: Object.keys(shardStats?.workers ?? {}).length,
           };
           if (config.sharded && run.shards < 2)
@@ -142,6 +146,7 @@ async function main() {
           runs.get(config.name)!.push(run);
           process.stderr.write(
             `round ${round} ${config.label}: ${seconds.toFixed(1)} s` +
+              `, target write ${run.targetWrite.toFixed(1)} s` +
               (config.sharded
                 ? `, ${run.shards} shards on ${run.workersUsed} worker(s): plan ${run.plan.toFixed(1)} s, stage ${run.stageSum.toFixed(1)} s summed (median ${run.stageMedian.toFixed(1)} s), over ${run.stageSpan.toFixed(1)} s, commit ${run.commit.toFixed(1)} s, cleanup ${run.cleanup.toFixed(1)} s\n`
                 : `, loadPartition ${run.load.toFixed(1)} s\n`),
@@ -180,8 +185,8 @@ function report(rows: number, runs: Map<string, Run[]>) {
     const rs = runs.get(config.name)!;
     const seconds = m(config.name, (r) => r.seconds);
     const steps = config.sharded
-      ? `${m(config.name, (r) => r.shards)} shards on ${m(config.name, (r) => r.workersUsed)} worker(s); plan ${m(config.name, (r) => r.plan).toFixed(2)} s, stageShard ${m(config.name, (r) => r.stageSum).toFixed(1)} s summed (median ${m(config.name, (r) => r.stageMedian).toFixed(2)} s each) over ${m(config.name, (r) => r.stageSpan).toFixed(1)} s, commitShards ${m(config.name, (r) => r.commit).toFixed(2)} s (${(m(config.name, (r) => r.commit / r.seconds) * 100).toFixed(0)} % of the load), cleanup ${m(config.name, (r) => r.cleanup).toFixed(2)} s`
-      : `loadPartition ${m(config.name, (r) => r.load).toFixed(2)} s`;
+      ? `${m(config.name, (r) => r.shards)} shards on ${m(config.name, (r) => r.workersUsed)} worker(s); plan ${m(config.name, (r) => r.plan).toFixed(2)} s, stageShard ${m(config.name, (r) => r.stageSum).toFixed(1)} s summed (median ${m(config.name, (r) => r.stageMedian).toFixed(2)} s each) over ${m(config.name, (r) => r.stageSpan).toFixed(1)} s, commitShards ${m(config.name, (r) => r.commit).toFixed(2)} s (${(m(config.name, (r) => r.commit / r.seconds) * 100).toFixed(0)} % of the load; writing the target ${m(config.name, (r) => r.targetWrite).toFixed(2)} s of it), cleanup ${m(config.name, (r) => r.cleanup).toFixed(2)} s`
+      : `loadPartition ${m(config.name, (r) => r.load).toFixed(2)} s (writing the target ${m(config.name, (r) => r.targetWrite).toFixed(2)} s of it)`;
     return `| ${config.label} | ${seconds.toFixed(2)} | ${Math.round(rows / seconds).toLocaleString('en-US')} | ${(seconds / base).toFixed(2)}x | ${steps} | ${rs.map((r) => r.seconds.toFixed(1)).join(', ')} |`;
   };
   const command = `npm run bench:shards -- ${process.argv.slice(2).join(' ')}`.trim();
@@ -198,6 +203,7 @@ function report(rows: number, runs: Map<string, Run[]>) {
     '',
     `- Sharding at one worker costs **${(one / base).toFixed(2)}x** the unsharded load (target ≤ 1.3x); two workers: **${(two / base).toFixed(2)}x**.`,
     `- The commit step (commitShards: read every shard's staged Parquet, dedupe across shards, one transaction) takes **${commit.toFixed(2)} s = ${((commit / base) * 100).toFixed(0)} % of the unsharded load** (target ≤ 25 %).`,
+    `- Of the commit step, writing the target (the destination's own commit, the same statement an unsharded load runs) takes ${m('sharded-1', (r) => r.targetWrite).toFixed(2)} s (unsharded: ${m('unsharded', (r) => r.targetWrite).toFixed(2)} s); reading the shards' Parquet back, staging and deduping across shards the other ${(commit - m('sharded-1', (r) => r.targetWrite)).toFixed(2)} s.`,
     `- Serial fraction s = commitShards / whole sharded load (one worker) = **${(serialFraction * 100).toFixed(1)} %**. Amdahl's bound on the speed-up over the sharded one-worker load: 1 / (s + (1 − s)/N) = **${amdahl(serialFraction, 8).toFixed(1)}x at N = 8, ${amdahl(serialFraction, 32).toFixed(1)}x at N = 32** (${(1 / serialFraction).toFixed(1)}x at most); over the unsharded load ${vsBase(serialFraction, 8).toFixed(1)}x and ${vsBase(serialFraction, 32).toFixed(1)}x. Counting all the time outside the shards' stretch as serial (plan, commit, cleanup, orchestration, worker dispatch: s = ${(serialAll * 100).toFixed(1)} %): ${amdahl(serialAll, 8).toFixed(1)}x and ${amdahl(serialAll, 32).toFixed(1)}x.`,
     '',
   ];
