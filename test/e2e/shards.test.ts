@@ -62,7 +62,7 @@ describe('sharded partitions: one partition staged by many shard activities, com
         assert.equal(p.stats?.shards?.done, 4);
         assert.equal(p.stats?.shards?.reused, 0);
         assert.equal(
-          Object.values(p.stats!.shards!.workers).reduce((a, b) => a + b, 0),
+          Object.values(p.stats.shards.workers).reduce((a, b) => a + b, 0),
           4,
         );
       }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeRanges, encodeRanges, ShardWindow } from '../../common/shards';
-import type { StageShardResult } from '../../common/types';
+import type { CarriedShards, StageShardResult } from '../../common/types';
 import { prng } from '../../testkit/dataset';
 import { ShardProgress } from '../../workflows/shard-progress';
 
@@ -70,7 +70,7 @@ describe('carried shard state', () => {
     progress.record(shard(0, 'w1'));
     progress.record(shard(0, 'w1'));
     progress.record(shard(2, 'w2', true));
-    const resumed = ShardProgress.resume(JSON.parse(JSON.stringify(progress.encode())));
+    const resumed = ShardProgress.resume(JSON.parse(JSON.stringify(progress.encode())) as CarriedShards);
     assert.equal(resumed.finished, false);
     resumed.record(shard(1, 'w2'));
     assert.equal(resumed.finished, true);
