@@ -21,7 +21,7 @@ import { createLoader, type Loader } from '../../testkit/loader';
 import { MESSY_SCHEMA, writeMessyData } from '../../testkit/messy-data';
 import { startLakeServers, type LakeServers } from '../../testkit/lake-servers';
 import { dump } from '../../testkit/read-paths';
-import { commitShards, loadSharded, planShards, stageShard } from '../../testkit/shards';
+import { commitShards, loadSharded, planShards } from '../../testkit/shards';
 
 const loader = createLoader();
 after(() => loader.close());
@@ -380,9 +380,7 @@ describe('S3 staging (MinIO) and a DuckLake commit from shards', () => {
         (await servers.read<Record<string, unknown>>(lake, sql)).map((r) => JSON.stringify(r));
       rows[name] = [
         ...(await read('SELECT id, qty, ts, year, month, _source_file FROM items ORDER BY id')),
-        ...(await read(
-          'SELECT source_file, line, raw, reason FROM items__rejects ORDER BY 1, 2',
-        )),
+        ...(await read('SELECT source_file, line, raw, reason FROM items__rejects ORDER BY 1, 2')),
       ];
     }
     assert.deepEqual(rows['lake-sharded'], rows['lake-plain']);
