@@ -9,7 +9,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startBackfill } from '../../client/backfills';
+import { gzipSync } from 'node:zlib';
+import { retryPartitions, startBackfill } from '../../client/backfills';
 import { getStatus } from '../../client/backfill-status';
 import type { BackfillSpecInput } from '../../common/spec';
 import type { PartitionWorkflowResult } from '../../common/types';
@@ -219,5 +220,37 @@ describe('sharded partitions: one partition staged by many shard activities, com
       const history = await env.client.workflow.getHandle(spec.name).fetchHistory();
       assert.ok(!(history.events ?? []).some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes));
     });
+  });
+
+  it('retry of a failed sharded partition reuses the shards that finished and reads only the failed one', async () => {
+    const { dir, raw, data } = generatedTransactions({
+      from: '2019-01',
+      to: '2019-01',
+      rowsPerPartition: 80,
+      filesPerPartition: 6,
+    });
+    // The last file sorts last: shard 3 alone fails (a broken gzip), after shards 0-2 finished.
+    const broken = path.join(raw, 'year=2019', 'month=01', 'zz.ndjson.gz');
+    writeFileSync(broken, 'not gzip');
+    const spec = specsOver(raw, dir, { from: '2019-01', to: '2019-01' })('sharded-retry', {
+      ...sharding(raw, path.join(dir, 'staging')),
+      source: { uri: raw, shards: { maxFiles: 2, minPartitionBytes: 0, concurrency: 1 } },
+    });
+    await withWorker(env, async ({ taskQueue }) => {
+      const failed = await (await startBackfill(env.client, spec, { taskQueue })).result();
+      assert.deepEqual(
+        failed.partitions!.map((p) => p.status),
+        ['failed'],
+      );
+      assert.match(failed.partitions![0]!.lastError!, /zz\.ndjson\.gz/);
+      writeFileSync(broken, gzipSync(''));
+      await retryPartitions(env.client, spec.name, { failed: true }, taskQueue);
+      const summary = await env.client.workflow.getHandle(spec.name).result();
+      const p = summary.partitions![0]!;
+      assert.equal(p.status, 'succeeded', p.lastError);
+      assert.deepEqual([p.stats?.shards?.total, p.stats?.shards?.done, p.stats?.shards?.reused], [4, 4, 3]);
+      assert.equal(p.stats?.filesReused, 6);
+    });
+    await assertTargetEqualsOracle(targetFile(spec), data.oracle);
   });
 });
