@@ -4,6 +4,7 @@ import { decodeRanges, encodeRanges, ShardWindow } from '../../common/shards';
 import type { CarriedShards, StageShardResult } from '../../common/types';
 import { prng } from '../../testkit/dataset';
 import { ShardProgress } from '../../workflows/shard-progress';
+import { partitionTable } from '../../client/render';
 
 describe('shard window', () => {
   it('keeps at most `concurrency` pending, lowest index first, skipping done shards', () => {
@@ -85,5 +86,34 @@ describe('carried shard state', () => {
     assert.equal(resumed.startedAt, 1000);
     assert.match(resumed.details('2019-01', 'committing'), /\*\*3 \/ 3\*\* shards done · 1 reused/);
     assert.match(resumed.details('2019-01', 'committing'), /\| w2 \| 2 \|/);
+  });
+});
+
+describe('status shows shards', () => {
+  it('a column of shards done / total, with the reused ones, only when a partition is sharded', () => {
+    const stats = {
+      files: 6,
+      filesReused: 2,
+      bytes: 10,
+      rowsRead: 1,
+      rowsAccepted: 1,
+      duplicatesRemoved: 0,
+      rowsRejected: 0,
+      rowsWritten: 1,
+      attempts: 1,
+      durationMs: 5,
+    };
+    const table = partitionTable([
+      {
+        key: '2019-01',
+        status: 'succeeded',
+        runs: 1,
+        stats: { ...stats, shards: { total: 4, done: 4, reused: 3, workers: {} } },
+      },
+      { key: '2019-02', status: 'succeeded', runs: 1, stats },
+    ]);
+    assert.match(table, /SHARDS/);
+    assert.match(table, /4\/4 \(3 reused\)/);
+    assert.doesNotMatch(partitionTable([{ key: '2019-02', status: 'succeeded', runs: 1, stats }]), /SHARDS/);
   });
 });
