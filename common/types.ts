@@ -171,6 +171,8 @@ export interface ListPartitionsInput {
 export interface PartitionListing {
   files: number[];
   bytes: number[];
+  /** Shards each partition would load in (spec source.shards; 0 = unsharded), by the load's own split. */
+  shards?: number[];
 }
 
 /** One partition's outcome inside a child. */

@@ -102,7 +102,11 @@ export async function loadShardedPartition(
   };
   show('staging shards');
   for (;;) {
-    if (!failure && cancelled === undefined && finishedThisRun + pending.size < perRun)
+    // Temporal's own suggestion (a large history) also ends the run early.
+    const full =
+      finishedThisRun + pending.size >= perRun ||
+      (finishedThisRun > 0 && workflowInfo().continueAsNewSuggested);
+    if (!failure && cancelled === undefined && !full)
       for (const shard of window.take(perRun - finishedThisRun - pending.size)) start(shard);
     if (pending.size === 0) break;
     await Promise.race(pending.values());

@@ -1,6 +1,7 @@
 /** `backfill plan`: a dry run of `start` with the same spec and flags. */
 import type { Command } from 'commander';
 import { planBackfill } from '../plan';
+import { probeStagingOnWorker } from '../staging-probe';
 import { type CliContext, withClient } from '../context';
 import { runOptions, specFromFlags, withSpecFlags, type StartFlags } from './start';
 import { formatTable } from '../table';
@@ -17,6 +18,7 @@ export function registerPlan(program: Command, ctx: CliContext) {
     .action(async (file: string, flags: StartFlags) => {
       const spec = specFromFlags(file, flags, ctx.err);
       await withClient(ctx, async (client) => {
+        await probeStagingOnWorker(client, spec, runOptions(ctx, flags));
         const plan = await planBackfill(client, spec, runOptions(ctx, flags));
         const toRun = plan.filter((p) => p.action === 'run');
         if (flags.json) {
@@ -29,12 +31,15 @@ export function registerPlan(program: Command, ctx: CliContext) {
           );
           return;
         }
+        // A sharded spec shows each partition's shards (0: it loads unsharded, below minPartitionBytes).
+        const sharded = spec.source.shards !== undefined;
         ctx.out(
           formatTable(
             [
               { header: 'partition' },
               { header: 'files', align: 'right' },
               { header: 'bytes', align: 'right' },
+              ...(sharded ? [{ header: 'shards', align: 'right' as const }] : []),
               { header: 'last run' },
               { header: 'action' },
             ],
@@ -42,6 +47,7 @@ export function registerPlan(program: Command, ctx: CliContext) {
               p.key,
               p.files,
               p.bytes.toLocaleString('en-US'),
+              ...(sharded ? [p.shards] : []),
               p.lastRun.toLowerCase(),
               p.action,
             ]),

@@ -87,9 +87,8 @@ export async function probeStaging(location: StagingLocation): Promise<void> {
     await location.remove(key);
   } catch (err) {
     const reason = err instanceof BackfillError ? err.message : (err as Error).message;
-    throw new BackfillError('ConfigurationError', `staging.uri ${location.uri} is not writable: ${reason}`, {
-      cause: err,
-    });
+    // No cause: the reason is in the one line, and the CLI shows a failure's innermost cause.
+    throw new BackfillError('ConfigurationError', `staging.uri ${location.uri} is not writable: ${reason}`);
   }
 }
 
@@ -150,7 +149,10 @@ class DirectoryLocation implements StagingLocation {
     try {
       entries = await readdir(dir, { recursive: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return [];
+      // The prefix names one file (a key, not a folder).
+      if (code === 'ENOTDIR') return [prefix];
       throw err;
     }
     const root = path.resolve(this.uri);

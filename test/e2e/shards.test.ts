@@ -7,17 +7,20 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startBackfill } from '../../client/backfills';
+import { gzipSync } from 'node:zlib';
+import { retryPartitions, startBackfill } from '../../client/backfills';
 import { getStatus } from '../../client/backfill-status';
 import type { BackfillSpecInput } from '../../common/spec';
 import type { PartitionWorkflowResult } from '../../common/types';
 import { useTestEnv } from '../../testkit/env';
-import { generatedTransactions, uniqueId } from '../../testkit/fixtures';
+import { runCli } from '../../testkit/cli';
+import { TRANSACTIONS_SCHEMA } from '../../testkit/dataset';
+import { generatedTransactions, uniqueId, writeSpecFile } from '../../testkit/fixtures';
 import { historyLengths, partitionCounts } from '../../testkit/inspect';
 import { assertTargetEqualsOracle, queryFile } from '../../testkit/oracle';
-import { specsOver, targetFile } from '../../testkit/specs';
+import { monthlyTarget, specsOver, targetFile } from '../../testkit/specs';
 import { waitFor } from '../../testkit/wait';
 import { withWorker } from '../../testkit/worker';
 
@@ -62,7 +65,7 @@ describe('sharded partitions: one partition staged by many shard activities, com
         assert.equal(p.stats?.shards?.done, 4);
         assert.equal(p.stats?.shards?.reused, 0);
         assert.equal(
-          Object.values(p.stats!.shards!.workers).reduce((a, b) => a + b, 0),
+          Object.values(p.stats.shards.workers).reduce((a, b) => a + b, 0),
           4,
         );
       }
@@ -154,5 +157,100 @@ describe('sharded partitions: one partition staged by many shard activities, com
       !existsSync(target) || (await queryFile(target, 'SHOW TABLES')).length === 0,
       'nothing of the cancelled partition may be written',
     );
+  });
+
+  it("plan shows each partition's shards; plan and start refuse an unwritable staging location with one line, exit 2", async () => {
+    const { dir, raw } = generatedTransactions({
+      from: '2019-01',
+      to: '2019-02',
+      rowsPerPartition: 40,
+      filesPerPartition: 5,
+    });
+    const spec = (staging: string) => ({
+      name: uniqueId('sharded-cli'),
+      source: { uri: raw, shards: { maxFiles: 2, minPartitionBytes: 0 } },
+      staging: { uri: staging },
+      schema: TRANSACTIONS_SCHEMA,
+      target: monthlyTarget(path.join(dir, 't.duckdb'), 'transactions', 'transaction_id', 'updated_at'),
+      range: { from: '2019-01', to: '2019-03' },
+    });
+    writeFileSync(path.join(dir, 'a-file'), '');
+    const good = writeSpecFile(dir, spec(path.join(dir, 'staging')), 'good.json');
+    const bad = writeSpecFile(dir, spec(path.join(dir, 'a-file', 'staging')), 'bad.json');
+    await withWorker(env, async ({ taskQueue }) => {
+      const plan = await runCli(env, taskQueue, ['plan', good, '--json']);
+      assert.equal(plan.code, 0, plan.err.join('\n'));
+      const planned = JSON.parse(plan.out.join('\n')) as { partitions: { key: string; shards: number }[] };
+      assert.deepEqual(
+        planned.partitions.map((p) => [p.key, p.shards]),
+        [
+          ['2019-01', 3],
+          ['2019-02', 3],
+          ['2019-03', 0],
+        ],
+      );
+      const table = await runCli(env, taskQueue, ['plan', good]);
+      assert.match(table.out.join('\n'), /SHARDS/);
+      for (const command of ['plan', 'start']) {
+        const refused = await runCli(env, taskQueue, [command, bad]);
+        assert.equal(refused.code, 2, refused.err.join('\n'));
+        assert.equal(refused.err.length, 1, refused.err.join('\n'));
+        assert.match(refused.err[0]!, /^error: staging\.uri \/.*a-file\/staging is not writable: ENOTDIR/);
+      }
+    });
+  });
+
+  it('a backfill started without the CLI checks its staging location first: one line, no partition started', async () => {
+    const { dir, raw } = generatedTransactions({ from: '2019-01', to: '2019-01', rowsPerPartition: 20 });
+    writeFileSync(path.join(dir, 'a-file'), '');
+    const spec = specsOver(raw, dir, { from: '2019-01', to: '2019-01' })(
+      'sharded-probe',
+      sharding(raw, path.join(dir, 'a-file', 'staging')),
+    );
+    await withWorker(env, async ({ taskQueue }) => {
+      const handle = await startBackfill(env.client, spec, { taskQueue });
+      await assert.rejects(handle.result(), (err: Error) => {
+        let cause: Error = err;
+        while (cause.cause instanceof Error) cause = cause.cause;
+        assert.match(cause.message, /^staging\.uri \/.*a-file\/staging is not writable: ENOTDIR/);
+        return true;
+      });
+      const counts = await scheduled(env, spec.name);
+      assert.deepEqual(counts, { probeStaging: 1 });
+      const history = await env.client.workflow.getHandle(spec.name).fetchHistory();
+      assert.ok(!(history.events ?? []).some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes));
+    });
+  });
+
+  it('retry of a failed sharded partition reuses the shards that finished and reads only the failed one', async () => {
+    const { dir, raw, data } = generatedTransactions({
+      from: '2019-01',
+      to: '2019-01',
+      rowsPerPartition: 80,
+      filesPerPartition: 6,
+    });
+    // The last file sorts last: shard 3 alone fails (a broken gzip), after shards 0-2 finished.
+    const broken = path.join(raw, 'year=2019', 'month=01', 'zz.ndjson.gz');
+    writeFileSync(broken, 'not gzip');
+    const spec = specsOver(raw, dir, { from: '2019-01', to: '2019-01' })('sharded-retry', {
+      ...sharding(raw, path.join(dir, 'staging')),
+      source: { uri: raw, shards: { maxFiles: 2, minPartitionBytes: 0, concurrency: 1 } },
+    });
+    await withWorker(env, async ({ taskQueue }) => {
+      const failed = await (await startBackfill(env.client, spec, { taskQueue })).result();
+      assert.deepEqual(
+        failed.partitions!.map((p) => p.status),
+        ['failed'],
+      );
+      assert.match(failed.partitions![0]!.lastError!, /zz\.ndjson\.gz/);
+      writeFileSync(broken, gzipSync(''));
+      await retryPartitions(env.client, spec.name, { failed: true }, taskQueue);
+      const summary = await env.client.workflow.getHandle(spec.name).result();
+      const p = summary.partitions![0]!;
+      assert.equal(p.status, 'succeeded', p.lastError);
+      assert.deepEqual([p.stats?.shards?.total, p.stats?.shards?.done, p.stats?.shards?.reused], [4, 4, 3]);
+      assert.equal(p.stats?.filesReused, 6);
+    });
+    await assertTargetEqualsOracle(targetFile(spec), data.oracle);
   });
 });

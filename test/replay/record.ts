@@ -190,6 +190,8 @@ async function main() {
     });
     await (await startBackfill(env.client, sharded, { taskQueue: worker.taskQueue })).result();
     await save(env.client, 'backfill-sharded', sharded.name);
+    // the same with the staging probe as the parent's first activity (patch staging-probe)
+    await save(env.client, 'backfill-sharded-probed', sharded.name);
     await save(env.client, 'partition-sharded', `${sharded.name}/2019-01`);
 
     // a sharded child that continues as new after each shard (shardsPerRun 1)

@@ -32,6 +32,7 @@ describe('recorded histories replay against the current workflow code', () => {
       'continued-first-run',
       'continued-last-run',
       'sharded',
+      'sharded-probed',
     ]) {
       assert.ok(files.includes(`backfill-${shape}.json`), `missing backfill-${shape}.json`);
     }
