@@ -27,6 +27,8 @@ export interface PendingActivity {
   started: boolean;
   /** The pid of the worker process that last took it (from Temporal's default identity pid@host). */
   workerPid: number | undefined;
+  /** Its last heartbeat's `stage` (LoadProgress), if it heartbeated one. */
+  stage: string | undefined;
 }
 
 /** The activities a workflow has pending now (none when it cannot be described). */
@@ -37,12 +39,17 @@ export async function pendingActivities(client: Client, workflowId: string): Pro
     .catch(() => undefined);
   return (description?.raw.pendingActivities ?? []).map((a) => {
     const pid = Number((a.lastWorkerIdentity ?? '').split('@')[0]);
+    const payload = a.heartbeatDetails?.payloads?.[0];
+    const details = payload
+      ? client.options.loadedDataConverter.payloadConverter.fromPayload<{ stage?: string }>(payload)
+      : undefined;
     return {
       type: a.activityType?.name ?? '',
       attempt: a.attempt ?? 1,
       // PENDING_ACTIVITY_STATE_STARTED
       started: Number(a.state) === 2,
       workerPid: Number.isInteger(pid) && pid > 0 ? pid : undefined,
+      stage: details?.stage,
     };
   });
 }

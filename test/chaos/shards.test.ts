@@ -88,10 +88,10 @@ describe('a sharded partition under faults', () => {
         ...servers.lakeEnv(),
         LOG_LEVEL: 'info',
         BACKFILL_MAX_CONCURRENT_ACTIVITIES: '2',
-        // Each file takes a moment (a shard about 2 s), and each commit waits 3 s inside its
+        // Each file takes a moment (a shard about 2 s), and each commit waits 4 s inside its
         // transaction: kills land mid-shard and mid-commit.
         BACKFILL_FAULT_DELAY_AFTER_FILE_MS: '500',
-        BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS: '3000',
+        BACKFILL_FAULT_DELAY_BEFORE_COMMIT_MS: '4000',
       };
       const launch = (i: number) => {
         slots[i] = spawnWorker(server, taskQueue, workerEnv);
@@ -125,17 +125,24 @@ describe('a sharded partition under faults', () => {
       const child = `${spec.name}/${SHARDED_MONTH}`;
       const stagedLines = () =>
         everyWorker.flatMap((w) => shardLogLines(w.logs)).filter((l) => l.msg === 'shard staged');
+      /** The slot of a worker running an activity of `type` (its heartbeat at `stage`, if given). */
+      const runningOn = async (type: string, stage?: string): Promise<number> => {
+        const running = (await pendingActivities(env.client, child)).filter(
+          (a) => a.type === type && a.started && (stage === undefined || a.stage === stage),
+        );
+        return slots.findIndex((w) => running.some((a) => a.workerPid === w.process.pid));
+      };
+      const killSlot = async (i: number) => {
+        await slots[i]!.kill('SIGKILL');
+        launch(i);
+      };
       /** SIGKILLs the worker running an activity of `type` (waiting up to `ms` for one), starts another. */
       const killRunning = async (type: string, ms: number): Promise<boolean> => {
         const deadline = Date.now() + ms;
         for (;;) {
-          const running = (await pendingActivities(env.client, child)).filter(
-            (a) => a.type === type && a.started,
-          );
-          const i = slots.findIndex((w) => running.some((a) => a.workerPid === w.process.pid));
+          const i = await runningOn(type);
           if (i >= 0) {
-            await slots[i]!.kill('SIGKILL');
-            launch(i);
+            await killSlot(i);
             return true;
           }
           if (Date.now() > deadline) return false;
@@ -159,13 +166,18 @@ describe('a sharded partition under faults', () => {
       await waitFor('a third of the shards finished', () =>
         Promise.resolve(new Set(stagedLines().map((l) => l.shard)).size >= SHARDS / 3),
       );
+      const atCancel = new Set(stagedLines().map((l) => l.shard)).size;
+      const cancelAt = Date.now();
       await handle.executeUpdate('cancelPartitions', { args: [{ partitions: [SHARDED_MONTH] }] });
       const cancelled = await waitForBackfillClosed(env.client, spec.name, 120_000);
       assert.equal(cancelled.counts.cancelled, 1, JSON.stringify(cancelled.counts));
       const finishedFirst = new Set(stagedLines().map((l) => l.shard));
+      log(
+        `cancel: ${atCancel} shards finished when asked, ${finishedFirst.size} when the backfill closed ${((Date.now() - cancelAt) / 1000).toFixed(1)} s later`,
+      );
       const retried = await retryPartitions(env.client, spec.name, { failed: true }, taskQueue);
       assert.deepEqual(retried, { affected: [SHARDED_MONTH], newRun: true });
-      log(`partition cancelled with ${finishedFirst.size} shards finished; retried in a new run`);
+      log('retried in a new run');
 
       await sleep(1000 + random() * 1500);
       await servers.minio.halt();
@@ -173,14 +185,29 @@ describe('a sharded partition under faults', () => {
       await sleep(10_000);
       await servers.minio.resume();
       log('MinIO back');
-      await sleep(500 + random() * 1500);
-      await killShard('kill 3 mid-shard', 5_000);
 
+      // Then whatever runs: one more shard kill if a shard is still staging, and two kills of the
+      // worker whose commit is inside its transaction (its heartbeat says committing; the commit
+      // holds 4 s there, longer than the heartbeats' 2.4 s throttle, so one is seen).
       let midCommit = 0;
-      for (let k = 0; k < 2; k++) {
-        // The commit holds 3 s inside its transaction: a kill of the worker running it lands there.
-        if (await killRunning('commitShards', 120_000)) midCommit += 1;
-        log(`kill mid-commit ${k + 1}`);
+      let shardKilled = false;
+      const deadline = Date.now() + 180_000;
+      while (midCommit < 2 && Date.now() < deadline) {
+        const committing = await runningOn('commitShards', 'committing');
+        if (committing >= 0) {
+          await killSlot(committing);
+          midCommit += 1;
+          log(`kill mid-commit ${midCommit}`);
+          continue;
+        }
+        const staging = shardKilled ? -1 : await runningOn('stageShard');
+        if (staging >= 0) {
+          await killSlot(staging);
+          shardKilled = true;
+          midShard += 1;
+          log(`kill 3 mid-shard; shards staged so far ${stagedLines().length}/${SHARDS}`);
+        }
+        await sleep(100);
       }
 
       const status = await waitForBackfillClosed(env.client, spec.name, 240_000);
