@@ -21,16 +21,9 @@ import { attemptPrefix, doneKey, shardPrefix } from './layout';
 import type { StagingLocation } from './location';
 import { shardFiles, type ShardManifest } from './plan';
 
-/** What a finished shard's marker records: enough for the commit to read and check it. */
-export interface ShardMarker {
-  shard: number;
+/** What a finished shard's marker records: its counts, and enough for the commit to read and check it. */
+export interface ShardMarker extends Omit<StageShardResult, 'reused'> {
   fingerprint: string;
-  files: number;
-  bytes: number;
-  rowsRead: number;
-  rowsRejected: number;
-  duplicatesRemoved: number;
-  rowsStaged: number;
   /** The columns of rows.parquet (declared, plus new ones staged as text). */
   schema: sql.ColumnTypes;
   /** New columns (schema contract evolve), staged as their JSON text. */
@@ -39,7 +32,6 @@ export interface ShardMarker {
   /** File names in the shard's folder. */
   rows: string;
   rejects?: string;
-  worker: string;
 }
 
 export interface ShardDeps extends LoadDeps {
