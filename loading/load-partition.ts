@@ -66,33 +66,39 @@ export async function loadPartition(
   try {
     const loadedAt = new Date(attempt.started).toISOString();
     const batch = await stagePartition(deps, conn, input, files, loadedAt, hooks);
-    const { rowsWritten, conflictsRetried, snapshotId } = await commitBatch(
-      destination,
-      batch,
-      input,
-      loadedAt,
-      hooks,
-    );
-    return {
-      status: 'succeeded',
-      files: files.length,
-      filesReused: batch.filesReused,
-      bytes: files.reduce((sum, f) => sum + f.size, 0),
-      rowsRead: batch.counts.rowsRead,
-      rowsAccepted: batch.rowCount,
-      duplicatesRemoved: batch.counts.duplicatesRemoved,
-      rowsRejected: batch.counts.rowsRejected,
-      rowsWritten,
-      attempts: attempt.number,
-      durationMs: Date.now() - attempt.started,
-      ...(conflictsRetried !== undefined ? { conflictsRetried } : {}),
-      ...(snapshotId !== undefined ? { snapshotId } : {}),
-    };
+    const committed = await commitBatch(destination, batch, input, loadedAt, hooks);
+    return succeeded(files, batch, batch.filesReused, committed, attempt);
   } finally {
     hooks.signal.removeEventListener('abort', interrupt);
     // Closing the connection drops its TEMP work tables and frees their memory: no DROP each.
     conn.closeSync();
   }
+}
+
+/** A committed partition's result: what was listed, staged and written (the counts reconcile). */
+export function succeeded(
+  files: { size: number }[],
+  batch: StagedBatch,
+  filesReused: number,
+  committed: { rowsWritten: number; conflictsRetried?: number | undefined; snapshotId?: number | undefined },
+  attempt: { number: number; started: number },
+): LoadPartitionResult {
+  const { rowsWritten, conflictsRetried, snapshotId } = committed;
+  return {
+    status: 'succeeded',
+    files: files.length,
+    filesReused,
+    bytes: files.reduce((sum, f) => sum + f.size, 0),
+    rowsRead: batch.counts.rowsRead,
+    rowsAccepted: batch.rowCount,
+    duplicatesRemoved: batch.counts.duplicatesRemoved,
+    rowsRejected: batch.counts.rowsRejected,
+    rowsWritten,
+    attempts: attempt.number,
+    durationMs: Date.now() - attempt.started,
+    ...(conflictsRetried !== undefined ? { conflictsRetried } : {}),
+    ...(snapshotId !== undefined ? { snapshotId } : {}),
+  };
 }
 
 /** Files → staged records → typed stage table (rejects kept) → deduped batch. */

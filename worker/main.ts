@@ -48,6 +48,7 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
       resumeMinBytes: sizeBytes(config.BACKFILL_RESUME_MIN_BYTES),
       lakeConnectWindowMs: durationMs(config.BACKFILL_LAKE_CONNECT_TIMEOUT),
       readPath: config.BACKFILL_READ_PATH,
+      ...(config.BACKFILL_WORKER_IDENTITY ? { identity: config.BACKFILL_WORKER_IDENTITY } : {}),
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.BACKFILL_TASK_QUEUE,

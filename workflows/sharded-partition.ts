@@ -46,11 +46,14 @@ export async function loadShardedPartition(
   const { spec, backfillId, partitionKeys } = input;
   if (!spec.source.shards || partitionKeys.length !== 1 || !patched(SHARDED_PATCH)) return undefined;
   const partitionKey = partitionKeys[0]!;
-  const { planShards, stageShard, commitShards } = proxyActivities<Activities>(
-    activityOptions(spec, `shards of ${partitionKey}`, {
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    }),
-  );
+  const proxy = (summary: string) =>
+    proxyActivities<Activities>(
+      activityOptions(spec, summary, {
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      }),
+    );
+  const { planShards } = proxy(`plan the shards of ${partitionKey}`);
+  const { commitShards } = proxy(`commit the shards of ${partitionKey}`);
   let progress: ShardProgress;
   if (input.sharded) progress = ShardProgress.resume(input.sharded);
   else {
@@ -78,7 +81,15 @@ export async function loadShardedPartition(
   let cancelled: Error | undefined;
   const start = (shard: number) => {
     const run = scope
-      .run(() => stageShard({ backfillId, partitionKey, spec, planId: plan.planId, shard }))
+      .run(() =>
+        proxy(`shard ${shard} of ${partitionKey}`).stageShard({
+          backfillId,
+          partitionKey,
+          spec,
+          planId: plan.planId,
+          shard,
+        }),
+      )
       .then(
         (result: StageShardResult) => {
           progress.record(result);

@@ -14,7 +14,7 @@ import { mapLimit } from '../../common/map-limit';
 import type { CommitShardsInput, LoadPartitionResult } from '../../common/types';
 import { queryRows, run } from '../duckdb';
 import type { LoadHooks } from '../hooks';
-import { commitBatch, type LoadDeps } from '../load-partition';
+import { commitBatch, succeeded, type LoadDeps } from '../load-partition';
 import { effectiveSchema, type DiscoveredColumn } from '../schema-contract';
 import * as sql from '../sql';
 import { buildBatch } from '../staging/batch';
@@ -109,28 +109,14 @@ export async function commitShards(
       rowsRejected,
       duplicatesRemoved: withinShards + batch.counts.duplicatesRemoved,
     };
-    const { rowsWritten, conflictsRetried, snapshotId } = await commitBatch(
+    const committed = await commitBatch(
       destination,
       batch,
       { backfillId: input.backfillId, partitionKey, spec },
       loadedAt,
       hooks,
     );
-    return {
-      status: 'succeeded',
-      files: plan.files.length,
-      filesReused: input.counts.filesReused,
-      bytes: plan.files.reduce((total, f) => total + f.size, 0),
-      rowsRead,
-      rowsAccepted: batch.rowCount,
-      duplicatesRemoved: batch.counts.duplicatesRemoved,
-      rowsRejected,
-      rowsWritten,
-      attempts: attempt.number,
-      durationMs: Date.now() - attempt.started,
-      ...(conflictsRetried !== undefined ? { conflictsRetried } : {}),
-      ...(snapshotId !== undefined ? { snapshotId } : {}),
-    };
+    return succeeded(plan.files, batch, input.counts.filesReused, committed, attempt);
   } finally {
     hooks.signal.removeEventListener('abort', interrupt);
     conn.closeSync();

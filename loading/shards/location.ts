@@ -30,6 +30,11 @@ export interface StagingLocation {
   describe(key: string): string;
   /** Puts a local file at the key (replacing what is there). */
   putFile(key: string, localFile: string): Promise<void>;
+  /**
+   * Puts what `write` writes to the local path it is given at the key: a directory lets it write in
+   * place (a temporary name, then renamed), S3 uploads it from `workDir`. Saves a copy of each file.
+   */
+  putWritten(key: string, workDir: string, write: (localFile: string) => Promise<void>): Promise<void>;
   putText(key: string, text: string): Promise<void>;
   /** The text at the key, or undefined when there is none. */
   getText(key: string): Promise<string | undefined>;
@@ -128,6 +133,10 @@ class DirectoryLocation implements StagingLocation {
     return this.atomically(key, (tmp) => writeFile(tmp, text));
   }
 
+  putWritten(key: string, _workDir: string, write: (localFile: string) => Promise<void>): Promise<void> {
+    return this.atomically(key, write);
+  }
+
   async getText(key: string): Promise<string | undefined> {
     try {
       return await readFile(this.path(key), 'utf8');
@@ -208,6 +217,16 @@ class S3Location implements StagingLocation {
         }),
       ),
     );
+  }
+
+  async putWritten(key: string, workDir: string, write: (localFile: string) => Promise<void>): Promise<void> {
+    const local = path.join(workDir, `${randomUUID()}.upload`);
+    try {
+      await write(local);
+      await this.putFile(key, local);
+    } finally {
+      await rm(local, { force: true });
+    }
   }
 
   async putText(key: string, text: string): Promise<void> {

@@ -21,16 +21,9 @@ import { attemptPrefix, doneKey, shardPrefix } from './layout';
 import type { StagingLocation } from './location';
 import { shardFiles, type ShardManifest } from './plan';
 
-/** What a finished shard's marker records: enough for the commit to read and check it. */
-export interface ShardMarker {
-  shard: number;
+/** What a finished shard's marker records: its counts, and enough for the commit to read and check it. */
+export interface ShardMarker extends Omit<StageShardResult, 'reused'> {
   fingerprint: string;
-  files: number;
-  bytes: number;
-  rowsRead: number;
-  rowsRejected: number;
-  duplicatesRemoved: number;
-  rowsStaged: number;
   /** The columns of rows.parquet (declared, plus new ones staged as text). */
   schema: sql.ColumnTypes;
   /** New columns (schema contract evolve), staged as their JSON text. */
@@ -39,7 +32,6 @@ export interface ShardMarker {
   /** File names in the shard's folder. */
   rows: string;
   rejects?: string;
-  worker: string;
 }
 
 export interface ShardDeps extends LoadDeps {
@@ -105,12 +97,12 @@ export async function stageShard(
     });
     const asText = Object.keys(staged.schema).filter((c) => !(c in spec.schema));
     const rowsName = `rows-${attempt}.parquet`;
-    const rowsFile = path.join(work, rowsName);
-    const [copied] = await queryRows<{ Count: bigint }>(
-      conn,
-      sql.copyShardRows(spec, staged.schema, rowsFile),
-    );
-    const rowsStaged = Number(copied?.Count ?? 0);
+    hooks.progress.stage = 'writing the shard';
+    let rowsStaged = 0;
+    await deps.location.putWritten(`${dir}${rowsName}`, work, async (file) => {
+      const [copied] = await queryRows<{ Count: bigint }>(conn, sql.copyShardRows(spec, staged.schema, file));
+      rowsStaged = Number(copied?.Count ?? 0);
+    });
     const duplicatesRemoved = reconcileBatch(`${input.partitionKey} shard ${shard}`, {
       ...staged.counts,
       rowsAccepted: rowsStaged,
@@ -120,11 +112,10 @@ export async function stageShard(
     // Only a permissive load keeps its rejects; the others count them.
     if (spec.readMode === 'permissive' && staged.counts.rowsRejected > 0) {
       rejects = `rejects-${attempt}.parquet`;
-      await run(conn, sql.copyShardRejects(path.join(work, rejects)));
+      await deps.location.putWritten(`${dir}${rejects}`, work, (file) =>
+        run(conn, sql.copyShardRejects(file)),
+      );
     }
-    hooks.progress.stage = 'writing the shard';
-    await deps.location.putFile(`${dir}${rowsName}`, rowsFile);
-    if (rejects) await deps.location.putFile(`${dir}${rejects}`, path.join(work, rejects));
     const marker: ShardMarker = {
       shard,
       fingerprint: plan.fingerprints[shard]!,

@@ -14,6 +14,7 @@ import { retryPartitions, startBackfill } from '../../client/backfills';
 import { getStatus } from '../../client/backfill-status';
 import type { BackfillSpecInput } from '../../common/spec';
 import type { PartitionWorkflowResult } from '../../common/types';
+import type { backfillWorkflow } from '../../workflows/backfill';
 import { useTestEnv } from '../../testkit/env';
 import { runCli } from '../../testkit/cli';
 import { TRANSACTIONS_SCHEMA } from '../../testkit/dataset';
@@ -245,7 +246,7 @@ describe('sharded partitions: one partition staged by many shard activities, com
       assert.match(failed.partitions![0]!.lastError!, /zz\.ndjson\.gz/);
       writeFileSync(broken, gzipSync(''));
       await retryPartitions(env.client, spec.name, { failed: true }, taskQueue);
-      const summary = await env.client.workflow.getHandle(spec.name).result();
+      const summary = await env.client.workflow.getHandle<typeof backfillWorkflow>(spec.name).result();
       const p = summary.partitions![0]!;
       assert.equal(p.status, 'succeeded', p.lastError);
       assert.deepEqual([p.stats?.shards?.total, p.stats?.shards?.done, p.stats?.shards?.reused], [4, 4, 3]);

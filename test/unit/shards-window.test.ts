@@ -5,6 +5,8 @@ import type { CarriedShards, StageShardResult } from '../../common/types';
 import { prng } from '../../testkit/dataset';
 import { ShardProgress } from '../../workflows/shard-progress';
 import { partitionTable } from '../../client/render';
+import { emptyStats } from '../../common/types';
+import { decodeState, encodeState, type CarriedState } from '../../workflows/state';
 
 describe('shard window', () => {
   it('keeps at most `concurrency` pending, lowest index first, skipping done shards', () => {
@@ -115,5 +117,29 @@ describe('status shows shards', () => {
     assert.match(table, /SHARDS/);
     assert.match(table, /4\/4 \(3 reused\)/);
     assert.doesNotMatch(partitionTable([{ key: '2019-02', status: 'succeeded', runs: 1, stats }]), /SHARDS/);
+  });
+});
+
+describe("the parent carries a partition's shard stats across its continue-as-new", () => {
+  it('encodes and decodes them beside the positional stats; a state carried before shards decodes without', () => {
+    const shards = { total: 4, done: 4, reused: 1, workers: { 'a@h': 3, 'b@h': 1 } };
+    const stats = { ...emptyStats(), files: 8, rowsRead: 10, shards };
+    const state = {
+      partitions: [
+        { key: '2019-01', status: 'succeeded' as const, runs: 1, stats },
+        { key: '2019-02', status: 'succeeded' as const, runs: 1, stats: { ...emptyStats(), files: 1 } },
+      ],
+      maxConcurrency: 2,
+      paused: false,
+      generation: 0,
+      startedAt: 1,
+    };
+    const keys = ['2019-01', '2019-02'];
+    const carried = JSON.parse(JSON.stringify(encodeState(state, keys))) as CarriedState;
+    const decoded = decodeState(carried, keys);
+    assert.deepEqual(decoded.partitions[0]!.stats?.shards, shards);
+    assert.equal(decoded.partitions[1]!.stats?.shards, undefined);
+    const { shards: _s, ...older } = carried;
+    assert.equal(decodeState(older, keys).partitions[0]!.stats?.shards, undefined);
   });
 });
