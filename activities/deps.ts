@@ -4,6 +4,7 @@ import type { CheckOutcome, LoadPartitionResult } from '../common/types';
 import type { Destinations } from '../loading/destinations';
 import type { Faults, LoadMetrics } from '../loading/hooks';
 import type { Source } from '../loading/sources';
+import type { S3Defaults } from '../loading/sources/s3-source';
 import type { StagingEngine } from '../loading/staging/engine';
 import type { ReadPath } from '../loading/staging/fast-read';
 
@@ -43,4 +44,8 @@ export interface ActivityDeps {
   resumeMinBytes?: number;
   /** auto (default): clean files take the optimistic read; line: every file is read line by line. */
   readPath?: ReadPath;
+  /** The worker's S3 defaults (BACKFILL_S3_*), for a staging uri on S3 that does not set its own. */
+  s3Defaults?: S3Defaults;
+  /** The Temporal worker identity, named in shard logs and stats; default pid@hostname (Temporal's default). */
+  workerIdentity?: string;
 }

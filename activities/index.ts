@@ -10,6 +10,7 @@ import { createLoadBatch } from './load-batch';
 import { createLoadPartition } from './load-partition';
 import { createLoadSmallPartitions } from './load-small-partitions';
 import { createMaintainTarget } from './maintain-target';
+import { createShardActivities } from './shards';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     loadPartition: createLoadPartition(deps),
     loadSmallPartitions: createLoadSmallPartitions(deps),
     maintainTarget: createMaintainTarget(deps),
+    ...createShardActivities(deps),
   };
 }
 

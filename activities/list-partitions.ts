@@ -6,6 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { mapLimit } from '../common/map-limit';
+import { shardCount } from '../common/shards';
 import type { ListPartitionsInput, PartitionListing } from '../common/types';
 import type { ActivityDeps } from './deps';
 
@@ -19,9 +20,20 @@ export function createListPartitions(deps: Pick<ActivityDeps, 'source' | 'logger
     const listings = await mapLimit(input.partitionKeys, LISTING_CONCURRENCY, async (key) => {
       const files = await deps.source.list(input.spec, key);
       ctx.heartbeat(++listed);
-      return { files: files.length, bytes: files.reduce((sum, f) => sum + f.size, 0) };
+      const sizes = [...files]
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map((f) => f.size);
+      return {
+        files: files.length,
+        bytes: files.reduce((sum, f) => sum + f.size, 0),
+        shards: shardCount(sizes, input.spec.source.shards),
+      };
     });
     deps.logger.debug({ backfillId: input.backfillId, partitions: listed }, 'partitions listed for a plan');
-    return { files: listings.map((l) => l.files), bytes: listings.map((l) => l.bytes) };
+    return {
+      files: listings.map((l) => l.files),
+      bytes: listings.map((l) => l.bytes),
+      ...(input.spec.source.shards ? { shards: listings.map((l) => l.shards) } : {}),
+    };
   };
 }

@@ -1,6 +1,7 @@
 /** Human output: partition tables, totals and a live progress bar. Machines use --json instead. */
 import { Format, SingleBar, type GenericFormatter, type Options, type Params } from 'cli-progress';
 import { checksSummary } from '../common/check-summary';
+import type { ShardStats } from '../common/types';
 import type { BackfillStatus } from './backfills';
 import { CHILD_RESULTS_LIMIT } from './backfill-runs';
 import type { PartitionView } from './run-merge';
@@ -17,10 +18,13 @@ const num = (header: string): Column => ({ header, align: 'right' });
  */
 export function partitionTable(partitions: PartitionView[], options: { runs?: boolean } = {}): string {
   const checks = partitions.some((p) => p.stats?.checks?.length);
+  // Sharded partitions show shards done / total (and how many a retry reused).
+  const sharded = partitions.some((p) => p.stats?.shards);
   const columns: Column[] = [
     { header: 'partition' },
     { header: 'status' },
     ...(options.runs ? [num('run')] : []),
+    ...(sharded ? [num('shards')] : []),
     num('files'),
     num('bytes'),
     num('rows read'),
@@ -38,6 +42,7 @@ export function partitionTable(partitions: PartitionView[], options: { runs?: bo
       p.key,
       p.status,
       ...(options.runs ? [p.run ?? ''] : []),
+      ...(sharded ? [shardCell(s?.shards)] : []),
       s ? int(s.files) : '',
       s ? int(s.bytes) : '',
       s ? int(s.rowsRead) : '',
@@ -52,6 +57,11 @@ export function partitionTable(partitions: PartitionView[], options: { runs?: bo
   });
   return formatTable(columns, rows);
 }
+
+const shardCell = (shards: ShardStats | undefined) =>
+  shards
+    ? `${int(shards.done)}/${int(shards.total)}${shards.reused ? ` (${int(shards.reused)} reused)` : ''}`
+    : '';
 
 export function totalsLine(status: BackfillStatus): string {
   const { counts, totals, total } = status;

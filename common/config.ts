@@ -33,6 +33,8 @@ export const ENV_VARS = {
   BACKFILL_DOWNLOAD_CONCURRENCY: 'Files of one partition downloaded (or gunzipped) at once, ahead of staging',
   BACKFILL_READ_PATH:
     'auto = clean files take the optimistic read (DuckDB typed reader), others line by line; line = every file line by line',
+  BACKFILL_WORKER_IDENTITY:
+    'Temporal worker identity, named in shard stats and logs (default pid@hostname, as Temporal does)',
   BACKFILL_METRICS_HOST: 'Bind address of the worker /metrics and /healthz server',
   BACKFILL_METRICS_PORT: 'Port of that server (0 disables it)',
   BACKFILL_SHUTDOWN_GRACE: 'How long running loads may finish after SIGTERM',
@@ -79,6 +81,7 @@ const ConfigSchema = z.object({
     .default('64MiB'),
   BACKFILL_DOWNLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   BACKFILL_READ_PATH: z.enum(['auto', 'line']).default('auto'),
+  BACKFILL_WORKER_IDENTITY: optionalText,
   BACKFILL_METRICS_HOST: z.string().default('127.0.0.1'),
   BACKFILL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   BACKFILL_SHUTDOWN_GRACE: z

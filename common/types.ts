@@ -20,6 +20,8 @@ export interface PartitionStats extends PartitionCounts {
   snapshotId?: number;
   /** Each declared check's outcome, in the spec's order (absent without checks, and in older histories). */
   checks?: CheckOutcome[];
+  /** A sharded partition (spec source.shards): its shards, how many a retry reused, and who staged them. */
+  shards?: ShardStats;
 }
 
 export type CheckAction = 'warn' | 'drop' | 'fail';
@@ -50,6 +52,15 @@ export interface CheckOutcome {
   observed?: number;
   /** One line for humans, e.g. "12 of 4000 rows violate amount >= 0". */
   message: string;
+}
+
+/** A sharded partition's shards: staged (done) of total, reused from an earlier attempt, per worker. */
+export interface ShardStats {
+  total: number;
+  done: number;
+  reused: number;
+  /** Temporal worker identity → shards it staged (reused ones count for the worker that found them). */
+  workers: Record<string, number>;
 }
 
 /** The counts every load reports (summed into the backfill's totals and carried across continue-as-new). */
@@ -84,6 +95,101 @@ export interface PartitionWorkflowInput {
   backfillId: string;
   spec: BackfillSpec;
   partitionKeys: string[];
+  /** A sharded partition's progress, carried by the child through continue-as-new. */
+  sharded?: CarriedShards;
+  /** Finished shards per child run before it continues as new (tests set a small one; default 500). */
+  shardsPerRun?: number;
+}
+
+/**
+ * A sharded partition's plan, as planShards decided it once: the plan (its file list) is a manifest
+ * at the staging location; history holds only its id and sizes.
+ */
+export interface ShardPlan {
+  /** Names the attempt's staging folder: <staging.uri>/<backfillId>/<partitionKey>/<planId>/. */
+  planId: string;
+  shards: number;
+  files: number;
+  bytes: number;
+}
+
+export interface PlanShardsInput {
+  backfillId: string;
+  partitionKey: string;
+  spec: BackfillSpec;
+  /** The plan's id (the child's first run id): the attempt folder. */
+  planId: string;
+}
+
+/** Below spec source.shards.minPartitionBytes, or with fewer than 2 shards, the partition loads unsharded. */
+export type PlanShardsResult =
+  ({ unsharded?: false } & ShardPlan) | { unsharded: true; files: number; bytes: number };
+
+export interface StageShardInput {
+  backfillId: string;
+  partitionKey: string;
+  spec: BackfillSpec;
+  planId: string;
+  shard: number;
+}
+
+/** What one shard staged (or found staged by an earlier attempt and reused). */
+export interface StageShardResult {
+  shard: number;
+  files: number;
+  bytes: number;
+  /** Records read, rejected, removed as duplicates inside the shard, and staged (the shard's deduped good rows). */
+  rowsRead: number;
+  rowsRejected: number;
+  duplicatesRemoved: number;
+  rowsStaged: number;
+  reused: boolean;
+  /** The worker that staged (or reused) it: Temporal's worker identity. */
+  worker: string;
+}
+
+/** The counts of finished shards, summed; the commit reconciles against them. */
+export interface ShardCounts {
+  /** Files of the shards an earlier attempt had finished (not read again). */
+  filesReused: number;
+  rowsRead: number;
+  rowsRejected: number;
+  duplicatesRemoved: number;
+  rowsStaged: number;
+}
+
+/** A sharded child's state across continue-as-new: the plan, which shards are done, their sums. */
+export interface CarriedShards {
+  plan: ShardPlan;
+  /** Done shards as ranges "a-b,c,d-e" (ascending), so 10,000 shards stay a short string. */
+  done: string;
+  counts: ShardCounts;
+  reused: number;
+  workers: Record<string, number>;
+  /** When the first run started (the result's durationMs covers every run). */
+  startedAt: number;
+}
+
+export interface CommitShardsInput {
+  backfillId: string;
+  partitionKey: string;
+  spec: BackfillSpec;
+  plan: ShardPlan;
+  /** What the shards reported, summed: the commit checks its own reading against it. */
+  counts: ShardCounts;
+}
+
+export interface CleanupShardsInput {
+  backfillId: string;
+  partitionKey: string;
+  spec: BackfillSpec;
+  /** The attempt whose commit is durable; every other attempt of the partition not running is removed too. */
+  planId: string;
+}
+
+/** `start`/`plan` ask a worker whether the staging location is reachable and writable. */
+export interface ProbeStagingInput {
+  spec: BackfillSpec;
 }
 
 /** `backfill plan` lists partitions on a worker, with the workers' sources and credentials. */
@@ -97,6 +203,8 @@ export interface ListPartitionsInput {
 export interface PartitionListing {
   files: number[];
   bytes: number[];
+  /** Shards each partition would load in (spec source.shards; 0 = unsharded), by the load's own split. */
+  shards?: number[];
 }
 
 /** One partition's outcome inside a child. */

@@ -7,7 +7,12 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { BackfillError } from '../common/failures';
 import { parsePartitionKey } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
-import { emptyStats, type LoadPartitionInput, type LoadPartitionResult } from '../common/types';
+import {
+  emptyStats,
+  type CheckOutcome,
+  type LoadPartitionInput,
+  type LoadPartitionResult,
+} from '../common/types';
 import { assertChecksValid } from './checks/validate';
 import { checkBatch } from './checks/run';
 import type { Destination, Destinations } from './destinations';
@@ -70,40 +75,63 @@ export async function loadPartition(
   try {
     const loadedAt = new Date(attempt.started).toISOString();
     const batch = await stagePartition(deps, conn, input, files, loadedAt, hooks);
-    hooks.progress.stage = 'checking';
-    // Before the commit: a failed check throws here and nothing is written; drops leave the batch.
-    const checksStarted = Date.now();
-    const checks = await checkBatch(batch, spec, partitionKey);
-    if (spec.checks.length) hooks.metrics?.checksRan?.(Date.now() - checksStarted);
-    const { rowsWritten, conflictsRetried, snapshotId } = await commitBatch(
-      destination,
-      batch,
-      input,
-      loadedAt,
-      hooks,
-      checks.inTransaction,
-    );
-    return {
-      status: 'succeeded',
-      files: files.length,
-      filesReused: batch.filesReused,
-      bytes: files.reduce((sum, f) => sum + f.size, 0),
-      rowsRead: batch.counts.rowsRead,
-      rowsAccepted: batch.rowCount,
-      duplicatesRemoved: batch.counts.duplicatesRemoved,
-      rowsRejected: batch.counts.rowsRejected,
-      rowsWritten,
-      attempts: attempt.number,
-      durationMs: Date.now() - attempt.started,
-      ...(conflictsRetried !== undefined ? { conflictsRetried } : {}),
-      ...(snapshotId !== undefined ? { snapshotId } : {}),
-      ...(spec.checks.length ? { checks: checks.outcomes } : {}),
-    };
+    const { committed, checks } = await checkAndCommit(destination, batch, input, loadedAt, hooks);
+    return succeeded(files, batch, batch.filesReused, committed, attempt, checks);
   } finally {
     hooks.signal.removeEventListener('abort', interrupt);
     // Closing the connection drops its TEMP work tables and frees their memory: no DROP each.
     conn.closeSync();
   }
+}
+
+/** A committed partition's result: what was listed, staged and written (the counts reconcile). */
+export function succeeded(
+  files: { size: number }[],
+  batch: StagedBatch,
+  filesReused: number,
+  committed: { rowsWritten: number; conflictsRetried?: number | undefined; snapshotId?: number | undefined },
+  attempt: { number: number; started: number },
+  checks: CheckOutcome[] = [],
+): LoadPartitionResult {
+  const { rowsWritten, conflictsRetried, snapshotId } = committed;
+  return {
+    status: 'succeeded',
+    files: files.length,
+    filesReused,
+    bytes: files.reduce((sum, f) => sum + f.size, 0),
+    rowsRead: batch.counts.rowsRead,
+    rowsAccepted: batch.rowCount,
+    duplicatesRemoved: batch.counts.duplicatesRemoved,
+    rowsRejected: batch.counts.rowsRejected,
+    rowsWritten,
+    attempts: attempt.number,
+    durationMs: Date.now() - attempt.started,
+    ...(conflictsRetried !== undefined ? { conflictsRetried } : {}),
+    ...(snapshotId !== undefined ? { snapshotId } : {}),
+    ...(checks.length ? { checks } : {}),
+  };
+}
+
+/**
+ * The spec's checks on the staged, deduped batch, then its commit (relative row counts inside the
+ * commit's transaction): a failed check throws before anything is written or rolls the commit back.
+ * Shared by a partition's load and a sharded partition's commit.
+ */
+export async function checkAndCommit(
+  destination: Destination,
+  batch: StagedBatch,
+  input: LoadPartitionInput,
+  loadedAt: string,
+  hooks: LoadHooks,
+) {
+  const { spec, partitionKey } = input;
+  hooks.progress.stage = 'checking';
+  // Before the commit: a failed check throws here and nothing is written; drops leave the batch.
+  const checksStarted = Date.now();
+  const checks = await checkBatch(batch, spec, partitionKey);
+  if (spec.checks.length) hooks.metrics?.checksRan?.(Date.now() - checksStarted);
+  const committed = await commitBatch(destination, batch, input, loadedAt, hooks, checks.inTransaction);
+  return { committed, checks: checks.outcomes };
 }
 
 /** Files → staged records → typed stage table (rejects kept) → deduped batch. */
@@ -131,7 +159,7 @@ async function stagePartition(
 }
 
 /** The destination's commit, with the fault hooks tests use to hold or delay it. */
-async function commitBatch(
+export async function commitBatch(
   destination: Destination,
   batch: StagedBatch,
   input: LoadPartitionInput,
@@ -171,5 +199,5 @@ async function commitBatch(
  */
 export const keepsRejects = (spec: BackfillSpec) => spec.readMode !== 'dropmalformed';
 
-const partitionValuesOf = (spec: BackfillSpec, partitionKey: string) =>
+export const partitionValuesOf = (spec: BackfillSpec, partitionKey: string) =>
   parsePartitionKey(partitionKey, spec.range.granularity);

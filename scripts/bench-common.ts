@@ -1,5 +1,5 @@
 /** What every benchmark script shares: its flags, the machine line of its report and how it exits. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -85,4 +85,23 @@ export function childPids(): number[] {
       }
     })
     .map(Number);
+}
+
+/**
+ * Puts a benchmark's section (its text starts with the `## ` heading) into BENCHMARKS.md: replaces
+ * the section of that heading, keeping the hand-written `### Reading` below its figures and the
+ * sections after it, or appends it.
+ */
+export function writeBenchSection(file: string, heading: string, text: string): void {
+  const existing = readFileSync(file, 'utf8');
+  const start = existing.indexOf(heading);
+  let updated: string;
+  if (start < 0) updated = `${existing.trimEnd()}\n\n${text}`;
+  else {
+    const next = existing.indexOf('\n## ', start + heading.length);
+    const reading = existing.indexOf('\n### Reading', start);
+    const cut = reading >= 0 && (next < 0 || reading < next) ? reading : next < 0 ? existing.length : next;
+    updated = `${existing.slice(0, start)}${text}${existing.slice(cut)}`;
+  }
+  writeFileSync(file, updated);
 }

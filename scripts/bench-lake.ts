@@ -11,7 +11,7 @@
  * transactions for --seconds. Writes its section of BENCHMARKS.md.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startBackfill } from '../client/backfills';
@@ -19,7 +19,7 @@ import { parseSpec } from '../common/spec';
 import { generateTransactions } from '../testkit/dataset';
 import { startLakeCluster, startWorkerPool, type LakeCluster } from '../testkit/lake-cluster';
 import { transactionsSpecInput } from '../testkit/specs';
-import { benchFlags, machineLine, runBench } from './bench-common';
+import { benchFlags, machineLine, runBench, writeBenchSection } from './bench-common';
 
 const flags = benchFlags({ partitions: 12, rows: 20_000, files: 4, runs: 3, seconds: 10 });
 const root = path.resolve(__dirname, '..', '..');
@@ -219,19 +219,7 @@ function report(
   ];
   const text = lines.join('\n');
   process.stdout.write(`${text}\n`);
-  const file_ = path.join(root, 'BENCHMARKS.md');
-  const existing = readFileSync(file_, 'utf8');
-  const start = existing.indexOf(SECTION);
-  let updated: string;
-  if (start < 0) updated = `${existing.trimEnd()}\n\n${text}`;
-  else {
-    const next = existing.indexOf('\n## ', start + SECTION.length);
-    const end = existing.indexOf('\n### Reading', start);
-    // The hand-written reading below the figures stays.
-    const cut = end >= 0 && (next < 0 || end < next) ? end : next < 0 ? existing.length : next;
-    updated = `${existing.slice(0, start)}${text}${existing.slice(cut)}`;
-  }
-  writeFileSync(file_, updated);
+  writeBenchSection(path.join(root, 'BENCHMARKS.md'), SECTION, text);
 }
 
 runBench(main);

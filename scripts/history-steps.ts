@@ -84,3 +84,22 @@ export function childSteps(history: History, steps: Steps): void {
   const last = events[events.length - 1];
   if (first && last) add(steps, 'child life (own view)', at(last) - at(first));
 }
+
+/**
+ * When the completed activities of one type ran: from the earliest one's start to the latest one's
+ * completion (epoch ms), e.g. the stretch of a partition's shards; undefined when none completed.
+ */
+export function activitySpan(history: History, name: string): { first: number; last: number } | undefined {
+  const events = history.events ?? [];
+  const byId = new Map(events.map((e) => [idOf(e), e]));
+  let first = Infinity;
+  let last = -Infinity;
+  for (const e of events) {
+    const completed = e.activityTaskCompletedEventAttributes;
+    const scheduled = completed && byId.get(Number(completed.scheduledEventId));
+    if (!completed || scheduled?.activityTaskScheduledEventAttributes?.activityType?.name !== name) continue;
+    first = Math.min(first, at(byId.get(Number(completed.startedEventId))!));
+    last = Math.max(last, at(e));
+  }
+  return last >= first ? { first, last } : undefined;
+}

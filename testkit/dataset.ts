@@ -52,6 +52,19 @@ export interface DatasetOptions {
    * random sequence, and every existing data set, is unchanged.
    */
   lateDeleteRate?: number;
+  /**
+   * How many files on a duplicate lands from its original (modulo the month's files). Default 1,
+   * the next file; more than a shard's file count puts the copy in another shard.
+   */
+  duplicateFileOffset?: number;
+  /**
+   * Share of rows that get a newer version in their own month, in the file half the month's files
+   * away: for the first half of the files that file comes later in name order, for the second half
+   * earlier, so the newest version is as often read before the older one as after it. A share of
+   * those newer versions (duplicateRate) is re-delivered `duplicateFileOffset` files further on.
+   * Default 0, so the random sequence, and every existing data set, is unchanged.
+   */
+  inMonthUpdateRate?: number;
   seed?: number;
   gzip?: boolean;
 }
@@ -84,6 +97,8 @@ export function generateTransactions(options: DatasetOptions): Dataset {
   const filesPerPartition = options.filesPerPartition ?? 4;
   const duplicateRate = options.duplicateRate ?? 0.02;
   const lateUpdateRate = options.lateUpdateRate ?? 0.01;
+  const duplicateOffset = options.duplicateFileOffset ?? 1;
+  const inMonthUpdateRate = options.inMonthUpdateRate ?? 0;
   const partitions = planPartitionKeys(options.from, options.to, 'month');
   const oracle = new Map<string, OracleRow>();
   const lateUpdates = new Map<number, Transaction[]>(); // partition index -> updates to deliver there
@@ -93,6 +108,7 @@ export function generateTransactions(options: DatasetOptions): Dataset {
   partitions.forEach((key, pIndex) => {
     const [year, month] = key.split('-').map(Number) as [number, number];
     const buckets: string[][] = Array.from({ length: filesPerPartition }, () => []);
+    const inMonthUpdates: { tx: Transaction; fileIndex: number }[] = [];
     const deliver = (tx: Transaction, fileIndex: number) => {
       buckets[fileIndex]!.push(JSON.stringify(tx));
       rows += 1;
@@ -116,13 +132,31 @@ export function generateTransactions(options: DatasetOptions): Dataset {
       };
       const fileIndex = i % filesPerPartition;
       deliver(tx, fileIndex);
-      if (random() < duplicateRate && filesPerPartition > 1) deliver(tx, (fileIndex + 1) % filesPerPartition);
+      if (random() < duplicateRate && filesPerPartition > 1)
+        deliver(tx, (fileIndex + duplicateOffset) % filesPerPartition);
+      if (inMonthUpdateRate > 0 && filesPerPartition > 1 && random() < inMonthUpdateRate)
+        inMonthUpdates.push({ tx, fileIndex });
       if (random() < lateUpdateRate && pIndex + 1 < partitions.length) {
         const later = pIndex + 1 + Math.floor(random() * Math.min(3, partitions.length - pIndex - 1));
         const list = lateUpdates.get(later) ?? [];
         list.push(tx);
         lateUpdates.set(later, list);
       }
+    }
+    for (const [n, { tx, fileIndex }] of inMonthUpdates.entries()) {
+      const updated: Transaction = {
+        ...tx,
+        status: STATUSES[1 + (n % 2)]!,
+        amount: (Number(tx.amount) + 0.5).toFixed(2),
+        // Later than the original by 1 s to 1 h (it may fall in the next month: updated_at is not
+        // the partition column), and unique per key, so no two versions of a key tie.
+        updated_at: new Date(Date.parse(`${tx.updated_at}Z`) + 1000 * (1 + (n % 3600)))
+          .toISOString()
+          .slice(0, 19),
+      };
+      const far = (fileIndex + Math.floor(filesPerPartition / 2)) % filesPerPartition;
+      deliver(updated, far);
+      if (random() < duplicateRate) deliver(updated, (far + duplicateOffset) % filesPerPartition);
     }
     for (const [n, original] of (lateUpdates.get(pIndex) ?? []).entries()) {
       const updated: Transaction = {

@@ -20,6 +20,40 @@ export async function partitionHeartbeat(env: TestEnv, childId: string): Promise
   return env.client.options.loadedDataConverter.payloadConverter.fromPayload(payload);
 }
 
+/** One activity a workflow has pending: its type, attempt, whether a worker runs it, and which (its pid). */
+export interface PendingActivity {
+  type: string;
+  attempt: number;
+  started: boolean;
+  /** The pid of the worker process that last took it (from Temporal's default identity pid@host). */
+  workerPid: number | undefined;
+  /** Its last heartbeat's `stage` (LoadProgress), if it heartbeated one. */
+  stage: string | undefined;
+}
+
+/** The activities a workflow has pending now (none when it cannot be described). */
+export async function pendingActivities(client: Client, workflowId: string): Promise<PendingActivity[]> {
+  const description = await client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch(() => undefined);
+  return (description?.raw.pendingActivities ?? []).map((a) => {
+    const pid = Number((a.lastWorkerIdentity ?? '').split('@')[0]);
+    const payload = a.heartbeatDetails?.payloads?.[0];
+    const details = payload
+      ? client.options.loadedDataConverter.payloadConverter.fromPayload<{ stage?: string }>(payload)
+      : undefined;
+    return {
+      type: a.activityType?.name ?? '',
+      attempt: a.attempt ?? 1,
+      // PENDING_ACTIVITY_STATE_STARTED
+      started: Number(a.state) === 2,
+      workerPid: Number.isInteger(pid) && pid > 0 ? pid : undefined,
+      stage: details?.stage,
+    };
+  });
+}
+
 /** Waits until a partition of the backfill shows the status (in `backfill status`, i.e. the query). */
 export function waitForPartitionStatus(
   env: TestEnv,

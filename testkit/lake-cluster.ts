@@ -50,9 +50,12 @@ export interface WorkerPool {
   stop: () => Promise<void>;
 }
 
+/** Where a pool's workers connect: a dev server, its client, and the lake's credentials if any. */
+export type PoolHost = Pick<LakeCluster, 'server' | 'client'> & Partial<Pick<LakeCluster, 'lakeEnv'>>;
+
 /** N worker processes on a fresh task queue; resolves once they all poll it. */
 export async function startWorkerPool(
-  cluster: LakeCluster,
+  cluster: PoolHost,
   count: number,
   env: Record<string, string> = {},
 ): Promise<WorkerPool> {
@@ -61,7 +64,7 @@ export async function startWorkerPool(
   const address = { address: cluster.server.address, namespace: cluster.server.namespace };
   const workers = ports.map((port) =>
     spawnWorker(address, taskQueue, {
-      ...cluster.lakeEnv(),
+      ...cluster.lakeEnv?.(),
       LOG_LEVEL: 'info',
       BACKFILL_METRICS_HOST: '127.0.0.1',
       BACKFILL_METRICS_PORT: String(port),

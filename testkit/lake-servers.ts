@@ -3,7 +3,6 @@
  * MinIO (the data, in one bucket). Every lake suite, the lake demo and the lake benchmark start them
  * here, so the worker environment and the reader's access are spelled out once.
  */
-import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { openLakeReader, type LakeAccess, type LakeReader } from './ducklake-reader';
 import { startMinio, type Minio } from './minio-server';
 import { startPostgres, type Postgres } from './postgres-server';
@@ -70,13 +69,7 @@ export async function startLakeServers(bucket = 'lake'): Promise<LakeServers> {
     async dataFiles(lake) {
       const prefix = `s3://${bucket}/`;
       if (!lake.dataPath.startsWith(prefix)) throw new Error(`${lake.dataPath} is not under ${prefix}`);
-      const files: string[] = [];
-      const pages = paginateListObjectsV2(
-        { client: minio.client },
-        { Bucket: bucket, Prefix: lake.dataPath.slice(prefix.length) },
-      );
-      for await (const page of pages) files.push(...(page.Contents ?? []).map((o) => `${prefix}${o.Key}`));
-      return files;
+      return (await minio.listKeys(bucket, lake.dataPath.slice(prefix.length))).map((k) => `${prefix}${k}`);
     },
     async stop() {
       pg.stop();

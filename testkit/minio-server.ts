@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ensureTool } from '../client/tools';
 import { tempDir } from './fixtures';
 import { freePort } from './ports';
@@ -17,6 +17,8 @@ export interface Minio {
   client: S3Client;
   createBucket: (name: string) => Promise<void>;
   putObject: (bucket: string, key: string, body: Buffer | string) => Promise<void>;
+  /** Every object key under a prefix of a bucket. */
+  listKeys: (bucket: string, prefix: string) => Promise<string[]>;
   /** Uploads a local directory tree under a prefix; returns how many objects. */
   uploadDir: (bucket: string, prefix: string, dir: string) => Promise<number>;
   /** Stops the server but keeps its data: an outage. */
@@ -93,6 +95,12 @@ export async function startMinio(): Promise<Minio> {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     },
     putObject,
+    async listKeys(bucket, prefix) {
+      const keys: string[] = [];
+      for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix }))
+        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+      return keys;
+    },
     async uploadDir(bucket, prefix, dir) {
       const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) =>
         statSync(path.join(dir, f)).isFile(),

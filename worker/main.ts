@@ -11,7 +11,7 @@ import { connectWithRetry } from './connect';
 import { createLogger } from './logger';
 import { installRuntime, sdkLogLevel } from './runtime';
 import { createBackfillWorker } from './worker';
-import { createWorkerS3Source } from './s3';
+import { createWorkerS3Source, workerS3Defaults } from './s3';
 import { parseSize } from '../loading/staging/engine';
 import { createMetrics, serveMetrics, type MetricsServer } from './metrics';
 import { freePort } from './free-port';
@@ -42,11 +42,13 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
     const { worker, run } = await createBackfillWorker({
       metrics,
       s3: createWorkerS3Source(config, metrics),
+      s3Defaults: workerS3Defaults(config),
       ...(config.BACKFILL_STAGING_DIR ? { stagingDir: config.BACKFILL_STAGING_DIR } : {}),
       downloadConcurrency: config.BACKFILL_DOWNLOAD_CONCURRENCY,
       resumeMinBytes: sizeBytes(config.BACKFILL_RESUME_MIN_BYTES),
       lakeConnectWindowMs: durationMs(config.BACKFILL_LAKE_CONNECT_TIMEOUT),
       readPath: config.BACKFILL_READ_PATH,
+      ...(config.BACKFILL_WORKER_IDENTITY ? { identity: config.BACKFILL_WORKER_IDENTITY } : {}),
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.BACKFILL_TASK_QUEUE,

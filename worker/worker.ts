@@ -2,6 +2,7 @@
  * Builds a backfill worker: the activities' real dependencies (staging engine, sources, destinations,
  * logger) and the Temporal Worker. Used by worker/main.ts, `backfill dev`, the demo and tests.
  */
+import { hostname } from 'node:os';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ import { createDestinations } from '../loading/destinations';
 import { sourceByScheme, type Source } from '../loading/sources';
 import { StagingEngine, type DuckDbSettings } from '../loading/staging/engine';
 import type { ReadPath } from '../loading/staging/fast-read';
+import type { S3Defaults } from '../loading/sources/s3-source';
 
 export interface BackfillWorkerOptions {
   connection: NativeConnection;
@@ -35,6 +37,10 @@ export interface BackfillWorkerOptions {
   lakeConnectWindowMs?: number;
   /** auto: clean files take the optimistic read; line: every file is read line by line. */
   readPath?: ReadPath;
+  /** The worker's S3 defaults (BACKFILL_S3_*), for an S3 staging uri (sharded partitions). */
+  s3Defaults?: S3Defaults;
+  /** Temporal worker identity (named in shard stats); default pid@hostname, Temporal's own default. */
+  identity?: string;
   /** Prebuilt workflow bundle (tests build it once); default bundles ../workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -56,7 +62,10 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
       ...(options.lakeConnectWindowMs !== undefined ? { connectWindowMs: options.lakeConnectWindowMs } : {}),
     },
   });
+  const identity = options.identity ?? `${process.pid}@${hostname()}`;
   const activities = createActivities({
+    workerIdentity: identity,
+    ...(options.s3Defaults ? { s3Defaults: options.s3Defaults } : {}),
     logger: options.logger,
     source: sourceByScheme(options.s3 ? { s3: options.s3 } : {}),
     staging,
@@ -72,6 +81,7 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    identity,
     activities,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }

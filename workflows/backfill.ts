@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   CancellationScope,
   ChildWorkflowCancellationType,
   ParentClosePolicy,
@@ -73,6 +74,7 @@ export async function backfillWorkflow(input: BackfillWorkflowInput): Promise<Ba
   registerHandlers(c);
   // The details show every run's latest outcomes. Patched, so runs recorded before it replay.
   const earlier = input.earlier && patched('details-over-runs') ? input.earlier : undefined;
+  await probeStagingFirst(input);
 
   const runChild = async (batch: PartitionState[]) => {
     const scope = new CancellationScope();
@@ -214,5 +216,31 @@ async function maintain(spec: BackfillSpec, loadedAny: boolean): Promise<Mainten
   } catch (err) {
     // The data is loaded; a failed maintenance is reported, not fatal.
     return { failed: describeFailure(err) };
+  }
+}
+
+/**
+ * A sharded spec's staging location is checked before any partition starts (patch
+ * `staging-probe`), on a worker: unreachable or not writable fails the backfill with one line,
+ * before anything is read or written. Only the first run checks; a run continued as new did already.
+ */
+async function probeStagingFirst(input: BackfillWorkflowInput): Promise<void> {
+  const { spec } = input;
+  if (!spec.source.shards || input.state || !patched('staging-probe')) return;
+  const { probeStaging } = proxyActivities<Activities>({
+    ...activityOptions(spec, 'probe the staging location'),
+    retry: bookkeepingRetry(spec),
+  });
+  try {
+    await probeStaging({ spec });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    let cause: unknown = err;
+    while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+    throw ApplicationFailure.create({
+      type: 'ConfigurationError',
+      message: cause instanceof Error ? cause.message : String(cause),
+      nonRetryable: true,
+    });
   }
 }

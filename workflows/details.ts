@@ -3,7 +3,7 @@
  * partitions whose checks fired) and of a partition's child (its check outcomes).
  */
 import { checksSummary, findingLines, hasFindings } from '../common/check-summary';
-import type { PartitionOutcome } from '../common/types';
+import type { PartitionOutcome, ShardStats } from '../common/types';
 import type { OverRuns } from './earlier-runs';
 import type { BackfillProgress, PartitionState } from './state';
 
@@ -98,6 +98,8 @@ export function renderPartitionDetails(results: Record<string, PartitionOutcome>
     const checks = outcome.checks ?? [];
     lines.push(`## Partition ${key} — ${outcome.status}`, '');
     if (outcome.status === 'failed') lines.push(`${outcome.error.slice(0, 300)}`, '');
+    const shards = outcome.status === 'failed' ? undefined : outcome.shards;
+    if (shards) lines.push(`**Shards:** ${shardsLine(shards)}`, '');
     if (!checks.length) {
       lines.push('_no check outcomes_', '');
       continue;
@@ -114,6 +116,14 @@ export function renderPartitionDetails(results: Record<string, PartitionOutcome>
     lines.push(`… and ${entries.length - MAX_PARTITIONS_DETAILED} more partitions`);
   return lines.join('\n').trimEnd();
 }
+
+/** A sharded partition's shards in one line: done / total, reused, and who staged them. */
+const shardsLine = (s: ShardStats) =>
+  `${s.done} / ${s.total} done · ${s.reused} reused · ` +
+  Object.entries(s.workers)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([worker, n]) => `${cell(worker)}: ${n}`)
+    .join(', ');
 
 /** A table cell: no pipes or line breaks from the data, bounded. */
 const cell = (text: string) => text.replace(/[|\n\r]/g, ' ').slice(0, 80);

@@ -2,3 +2,4 @@
 export { backfillWorkflow } from './backfill';
 export { partitionWorkflow } from './partition';
 export { planWorkflow } from './plan';
+export { stagingProbeWorkflow } from './staging-probe';

@@ -12,6 +12,7 @@ import { activityOptions } from './activity-options';
 import { loadCommittedBatch } from './batch-commit';
 import { renderPartitionDetails } from './details';
 import { failedOutcome } from './failed-outcome';
+import { loadShardedPartition } from './sharded-partition';
 import { loadSmallPartitions } from './small-partitions';
 import { normalizeCounts } from '../common/counts';
 import {
@@ -34,6 +35,8 @@ export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<
   const { spec, backfillId } = input;
   const committed = await loadCommittedBatch(input);
   if (committed) return settle(committed, withChecks(spec));
+  const sharded = await loadShardedPartition(input);
+  if (sharded) return settle(sharded, withChecks(spec));
   const results: Record<string, PartitionOutcome> = {};
   const settled = (await loadSmallPartitions(input)) ?? emptyOutcomes(await findEmpty(input));
   for (const partitionKey of input.partitionKeys) {

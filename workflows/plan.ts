@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { batchesOf } from '../common/ids';
 import type { BackfillSpec } from '../common/spec';
@@ -37,5 +37,11 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<PartitionL
       return listPartitions({ backfillId, spec, partitionKeys: keys });
     }),
   );
-  return { files: listings.flatMap((l) => l.files), bytes: listings.flatMap((l) => l.bytes) };
+  const listing: PartitionListing = {
+    files: listings.flatMap((l) => l.files),
+    bytes: listings.flatMap((l) => l.bytes),
+  };
+  // Shard counts of a sharded spec (patch plan-shards).
+  if (spec.source.shards && patched('plan-shards')) listing.shards = listings.flatMap((l) => l.shards ?? []);
+  return listing;
 }

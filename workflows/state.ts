@@ -2,7 +2,13 @@
  * The parent's bookkeeping: one entry per partition, compact enough to carry through
  * continue-as-new. Pure and deterministic.
  */
-import type { MaintenanceReport, PartitionCounts, PartitionStats, PartitionStatus } from '../common/types';
+import type {
+  MaintenanceReport,
+  PartitionCounts,
+  PartitionStats,
+  PartitionStatus,
+  ShardStats,
+} from '../common/types';
 import { TERMINAL_STATUSES, emptyStats } from '../common/types';
 import type { CheckSpec } from '../common/spec';
 import {
@@ -153,6 +159,8 @@ export interface CarriedState {
   runs: Record<number, number>;
   stats: Record<number, number[]>;
   errors: Record<number, string>;
+  /** Sharded partitions' shard stats (absent in states carried before shards). */
+  shards?: Record<number, ShardStats>;
   /** Partitions to run again (`PartitionState.runAgain`); the key keeps its recorded name. */
   force: number[];
   /**
@@ -197,6 +205,7 @@ export function encodeState(
     codes.push(STATUS_CODES[p.status]);
     if (p.runs !== (p.status === 'pending' ? 0 : 1)) carried.runs[i] = p.runs;
     if (p.stats && (p.stats.files > 0 || p.status === 'failed')) carried.stats[i] = encodeStats(p.stats);
+    if (p.stats?.shards) (carried.shards ??= {})[i] = p.stats.shards;
     if (p.lastError) carried.errors[i] = p.lastError.slice(0, 2000);
     if (p.runAgain) carried.force.push(i);
     const outcomes = p.stats?.checks;
@@ -235,6 +244,8 @@ export function decodeState(
       const known = carried.checks && (carried.checksCut === undefined || i < carried.checksCut);
       const outcomes = known && decodeChecks(carried.checks![i], checks, p);
       if (outcomes) p.stats = { ...(p.stats ?? decodeStats([])), checks: outcomes };
+      const shards = carried.shards?.[i];
+      if (shards && p.stats) p.stats.shards = shards;
       const error = carried.errors[i];
       if (error) p.lastError = error;
       if (runAgain.has(i)) p.runAgain = true;

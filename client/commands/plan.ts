@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { assertSpecChecks } from '../../loading/checks/validate';
 import { planBackfill } from '../plan';
+import { probeStagingOnWorker } from '../staging-probe';
 import { type CliContext, withClient } from '../context';
 import { runOptions, specFromFlags, withSpecFlags, type StartFlags } from './start';
 import { formatTable } from '../table';
@@ -20,6 +21,7 @@ export function registerPlan(program: Command, ctx: CliContext) {
       // Checks that DuckDB cannot run are refused before anything starts (exit 2).
       await assertSpecChecks(spec);
       await withClient(ctx, async (client) => {
+        await probeStagingOnWorker(client, spec, runOptions(ctx, flags));
         const plan = await planBackfill(client, spec, runOptions(ctx, flags));
         const toRun = plan.filter((p) => p.action === 'run');
         if (flags.json) {
@@ -32,12 +34,15 @@ export function registerPlan(program: Command, ctx: CliContext) {
           );
           return;
         }
+        // A sharded spec shows each partition's shards (0: it loads unsharded, below minPartitionBytes).
+        const sharded = spec.source.shards !== undefined;
         ctx.out(
           formatTable(
             [
               { header: 'partition' },
               { header: 'files', align: 'right' },
               { header: 'bytes', align: 'right' },
+              ...(sharded ? [{ header: 'shards', align: 'right' as const }] : []),
               { header: 'last run' },
               { header: 'action' },
             ],
@@ -45,6 +50,7 @@ export function registerPlan(program: Command, ctx: CliContext) {
               p.key,
               p.files,
               p.bytes.toLocaleString('en-US'),
+              ...(sharded ? [p.shards] : []),
               p.lastRun.toLowerCase(),
               p.action,
             ]),

@@ -10,7 +10,11 @@ import {
   SpecError,
 } from '../../common/spec';
 import { uiUrl } from '../../common/config';
+import type { Client } from '@temporalio/client';
+import type { BackfillSpec } from '../../common/spec';
 import { startBackfill } from '../backfills';
+import { NoWorkerError } from '../errors';
+import { probeStagingOnWorker } from '../staging-probe';
 import { type CliContext, parseInteger, withClient } from '../context';
 import { watchBackfill } from './watch';
 import { retentionWarning } from './admin';
@@ -113,6 +117,18 @@ export function runOptions(ctx: CliContext, flags: StartFlags) {
   return { taskQueue: ctx.config.BACKFILL_TASK_QUEUE, ...(flags.id ? { backfillId: flags.id } : {}) };
 }
 
+/** A sharded spec's staging location, checked on a worker first; without a worker the backfill checks it itself. */
+async function probeStaging(ctx: CliContext, client: Client, spec: BackfillSpec, flags: StartFlags) {
+  try {
+    await probeStagingOnWorker(client, spec, runOptions(ctx, flags));
+  } catch (err) {
+    if (!(err instanceof NoWorkerError)) throw err;
+    ctx.err(
+      `warning: the staging location was not checked (${err.message}); the backfill checks it before any partition starts`,
+    );
+  }
+}
+
 export function registerStart(program: Command, ctx: CliContext) {
   withSpecFlags(program.command('start').description('start a backfill from a spec file (YAML or JSON)'))
     .option('--wait', 'show progress until the backfill ends; exit 1 if a partition failed')
@@ -122,6 +138,7 @@ export function registerStart(program: Command, ctx: CliContext) {
       // Checks that DuckDB cannot run are refused before anything starts (exit 2).
       await assertSpecChecks(spec);
       await withClient(ctx, async (client) => {
+        await probeStaging(ctx, client, spec, flags);
         const handle = await startBackfill(client, spec, runOptions(ctx, flags));
         const warning = await retentionWarning(client, ctx.config.TEMPORAL_NAMESPACE).catch(() => undefined);
         if (warning) ctx.err(warning);

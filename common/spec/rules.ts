@@ -142,6 +142,22 @@ const batchCommitHasBatches: Rule = (spec, ctx) => {
     );
 };
 
+/** Shards stage where every worker can read them: a sharded spec names that place. */
+const shardsHaveStaging: Rule = (spec, ctx) => {
+  if (spec.source.shards && !spec.staging)
+    issue(
+      ctx,
+      ['staging'],
+      'source.shards needs staging.uri (s3://bucket/prefix/ or a shared directory every worker can reach)',
+    );
+  if (spec.source.shards && spec.commit === 'batch')
+    issue(
+      ctx,
+      ['source', 'shards'],
+      'cannot be combined with commit: batch (a sharded partition commits on its own)',
+    );
+};
+
 export const SPEC_RULES: readonly Rule[] = [
   rangeIsOrdered,
   partitionsParse,
@@ -153,6 +169,7 @@ export const SPEC_RULES: readonly Rule[] = [
   namedColumnsExist,
   batchCommitHasBatches,
   checkRules,
+  shardsHaveStaging,
 ];
 
 export function checkSpecRules(spec: BackfillSpec, ctx: z.RefinementCtx): void {

@@ -8,6 +8,7 @@ import { DUCKLAKE_TARGET_FIELDS } from '../ducklake-target';
 import { BACKFILL_ID_PATTERN } from '../ids';
 import { PARTITION_COLUMNS } from '../partitions';
 import { CheckSchema } from './checks';
+import { sizeBytes } from '../size';
 import { checkSpecRules } from './rules';
 
 /** Largest concurrency a run allows: Temporal caps pending children per run at 2,000. */
@@ -43,6 +44,71 @@ export const SCHEMA_CONTRACTS = ['evolve', 'freeze', 'discard'] as const;
 export const TIMESTAMP_OFFSETS = ['convert', 'reject'] as const;
 
 const partitionKey = z.string().min(4);
+
+/** A byte size: a number of bytes, or a string such as 512MiB or 1GB; parsed to bytes. */
+const byteSize = z
+  .union([
+    z.number().int().min(0),
+    z
+      .string()
+      .refine((s) => sizeBytes(s) !== undefined, 'must be a size such as 512MiB, 1GB or a number of bytes'),
+  ])
+  .transform((v) => (typeof v === 'number' ? v : sizeBytes(v)!));
+
+/** Below this many source bytes a partition loads unsharded even when shards are on (see README). */
+export const DEFAULT_SHARD_MIN_PARTITION_BYTES = 2 ** 30;
+/** Shard activities one partition keeps pending at once: Temporal caps pending activities per run at 2,000. */
+export const MAX_SHARD_CONCURRENCY = 2000;
+
+export const ShardsSchema = z
+  .object({
+    maxFiles: z.number().int().min(1).max(100_000).default(16).describe('Files per shard at most.'),
+    maxBytes: byteSize
+      .default(2 ** 30)
+      .describe(
+        'Source bytes per shard at most (a size such as 512MiB, or bytes; default 1GiB); a shard closes when either limit is reached (a larger file is a shard of its own).',
+      ),
+    minPartitionBytes: byteSize
+      .default(DEFAULT_SHARD_MIN_PARTITION_BYTES)
+      .describe(
+        'A partition with fewer source bytes loads unsharded, as without shards (default 1GiB); 0 shards every partition that makes 2 shards or more.',
+      ),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_SHARD_CONCURRENCY)
+      .default(64)
+      .describe('Shard activities of one partition pending at once, on any workers.'),
+  })
+  .strict();
+
+export const StagingSchema = z
+  .object({
+    uri: z
+      .string()
+      .min(1)
+      .refine((s) => !s.includes('\0'), 'must not contain NUL')
+      .refine(
+        (s) => s.startsWith('s3://') || s.startsWith('/'),
+        'must be s3://bucket/prefix/ or an absolute directory',
+      )
+      .refine((s) => !/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(s), 'must not carry credentials')
+      .describe(
+        "Where shards stage their typed Parquet, reachable by every worker: s3://bucket/prefix/ (keys from the worker's AWS chain) or an absolute shared directory.",
+      ),
+    endpoint: z
+      .string()
+      .url()
+      .optional()
+      .describe('S3 endpoint of the staging uri; default source.endpoint.'),
+    region: z.string().optional().describe('S3 region of the staging uri; default source.region.'),
+    forcePathStyle: z
+      .boolean()
+      .optional()
+      .describe('Path-style S3 addressing for the staging uri; default source.forcePathStyle.'),
+  })
+  .strict();
 
 export const SourceSchema = z
   .object({
@@ -80,6 +146,9 @@ export const SourceSchema = z
       .default(false)
       .describe('A partition with no files fails instead of being reported empty.'),
     forcePathStyle: z.boolean().optional().describe('Path-style S3 addressing (MinIO).'),
+    shards: ShardsSchema.optional().describe(
+      "Split a big partition's files into shards, each staged by its own activity on any worker, then committed in one transaction (needs staging); absent = never shard.",
+    ),
   })
   .strict();
 
@@ -200,6 +269,9 @@ const BackfillSpecFields = z
         'Explicit column → DuckDB type (VARCHAR, BIGINT, DECIMAL(12,2), TIMESTAMP, ...), applied at read.',
       ),
     target: TargetSchema.describe('Where the rows go.'),
+    staging: StagingSchema.optional().describe(
+      'Where sharded partitions stage their shards (required with source.shards).',
+    ),
     range: RangeSchema.describe('Partitions to load, inclusive.'),
     partitions: z
       .array(partitionKey)

@@ -13,3 +13,4 @@ export * from './write';
 export * from './ddl';
 export * from './maintain';
 export * from './checks';
+export * from './shards';

@@ -8,6 +8,7 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { sizeBytes } from '../../common/size';
 import { extensionSettings } from '../duckdb-extensions';
 
 export interface DuckDbSettings {
@@ -80,20 +81,10 @@ export function checkpointThresholdBytes(memoryLimit: string): number {
   return 2 ** 20 * Math.max(16, Math.min(256, Math.floor(parseSize(memoryLimit) / 8 / 2 ** 20)));
 }
 
-const SIZE_UNITS: Record<string, number> = {
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40,
-};
-
 /** "2GB", "512 MiB" → bytes (the forms the config accepts). */
 export function parseSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b)$/i.exec(text.trim());
-  if (!match) throw new Error(`invalid size "${text}"`);
-  return Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!;
+  // A unit is required here (a bare number is not a memory limit).
+  const bytes = /[kmgt]i?b\s*$/i.test(text) ? sizeBytes(text) : undefined;
+  if (bytes === undefined) throw new Error(`invalid size "${text}"`);
+  return bytes;
 }

@@ -8,12 +8,25 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { BackfillSpec } from '../../common/spec';
 import type { LoadHooks } from '../hooks';
 import type { LoadDeps } from '../load-partition';
-import { effectiveSchema } from '../schema-contract';
+import { effectiveSchema, type DiscoveredColumn } from '../schema-contract';
 import type { SourceFile } from '../sources';
 import type * as sql from '../sql';
 import { discoverColumns } from './discover';
 import { stageRecords, type StageCounts } from './stage';
 import { stageFiles } from './stage-files';
+
+export interface StageTypedOptions {
+  /** Stage new columns (schema contract evolve) as their JSON text (VARCHAR) instead of the type their kinds infer. */
+  newColumnsAsText?: boolean;
+}
+
+export interface StagedTyped {
+  schema: sql.ColumnTypes;
+  counts: StageCounts;
+  filesReused: number;
+  /** What discovery found (keys and, for undeclared ones, their JSON kinds). */
+  discovered: DiscoveredColumn[];
+}
 
 export async function stageTyped(
   deps: LoadDeps,
@@ -22,7 +35,8 @@ export async function stageTyped(
   files: SourceFile[],
   resumeMinBytes: number,
   hooks: LoadHooks,
-): Promise<{ schema: sql.ColumnTypes; counts: StageCounts; filesReused: number }> {
+  options: StageTypedOptions = {},
+): Promise<StagedTyped> {
   hooks.progress.stage = 'staging';
   const staged = await stageFiles(
     conn,
@@ -39,10 +53,15 @@ export async function stageTyped(
     hooks,
   );
   const discovered = await discoverColumns(conn, spec, staged.keys, staged.fast.keys);
-  const { schema, added } = effectiveSchema(spec, discovered);
+  const effective = effectiveSchema(spec, discovered);
+  const { added } = effective;
+  // A shard sees only its files' kinds: its new columns stay text until the commit types them from all shards' kinds.
+  const schema = options.newColumnsAsText
+    ? { ...effective.schema, ...Object.fromEntries(added.map((name) => [name, 'VARCHAR'])) }
+    : effective.schema;
   if (added.length) hooks.log.info({ added }, 'new source columns (schema contract evolve)');
   const fastRows = staged.fast.files > 0;
   const lineRows = staged.fast.files < files.length;
   const counts = await stageRecords(conn, spec, schema, fastRows, lineRows);
-  return { schema, counts, filesReused: staged.reused };
+  return { schema, counts, filesReused: staged.reused, discovered };
 }

@@ -10,7 +10,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startBackfill } from '../../client/backfills';
 import { parseSpec, type BackfillSpec, type BackfillSpecInput } from '../../common/spec';
@@ -21,33 +20,11 @@ import { uniqueId } from '../../testkit/fixtures';
 import { assertNoSecret, waitForBackfillClosed, workflowRecords } from '../../testkit/inspect';
 import { lakeTransactionsSpecInput, uploadLakeTransactions } from '../../testkit/lake-dataset';
 import { startLakeServers, type LakeLocation, type LakeServers } from '../../testkit/lake-servers';
+import { latestPerPartitionLines } from '../../testkit/oracle';
 import { spawnWorker, type WorkerProcess } from '../../testkit/processes';
 
 const sha256 = (lines: string[]) => createHash('sha256').update(lines.join('\n')).digest('hex');
 const BUCKET = 'lakehouse';
-
-/** Overwrite's oracle, from the raw files: per partition, one row per key (the latest), deletes dropped. */
-function overwriteOracle(rawDir: string): string[] {
-  const lines: string[] = [];
-  for (const yearDir of readdirSync(rawDir)) {
-    for (const monthDir of readdirSync(path.join(rawDir, yearDir))) {
-      const [year, month] = [Number(yearDir.split('=')[1]), Number(monthDir.split('=')[1])];
-      const latest = new Map<string, Record<string, unknown>>();
-      for (const file of readdirSync(path.join(rawDir, yearDir, monthDir))) {
-        for (const line of readFileSync(path.join(rawDir, yearDir, monthDir, file), 'utf8').split('\n')) {
-          if (!line.trim()) continue;
-          const tx = JSON.parse(line) as Record<string, string>;
-          const have = latest.get(tx.transaction_id!);
-          if (!have || tx.updated_at! >= (have.updated_at as string)) latest.set(tx.transaction_id!, tx);
-        }
-      }
-      const rows = new Map<string, never>();
-      for (const [id, tx] of latest) if (!tx.deleted) rows.set(id, { ...tx, year, month } as never);
-      lines.push(...oracleLines(rows));
-    }
-  }
-  return lines.sort();
-}
 
 describe('DuckLake: three worker processes, one backfill, one lake', () => {
   let servers: LakeServers;
@@ -143,7 +120,7 @@ describe('DuckLake: three worker processes, one backfill, one lake', () => {
 
         const reader = await servers.reader(lake);
         try {
-          const expected = mode === 'merge' ? oracleLines(data.oracle) : overwriteOracle(rawDir);
+          const expected = mode === 'merge' ? oracleLines(data.oracle) : latestPerPartitionLines(rawDir);
           const actual = (await reader.query<{ line: string }>(TARGET_LINES_SQL('transactions'))).map(
             (r) => r.line,
           );

@@ -196,6 +196,50 @@ async function main() {
     await (await startBackfill(env.client, batchChecked, { taskQueue: worker.taskQueue })).result();
     await save(env.client, 'backfill-batch-commit-checks-failed', batchChecked.name);
     await save(env.client, 'partition-batch-commit-checks-failed', `${batchChecked.name}/2019-01..2019-03`);
+    // sharded partitions (patch sharded-partitions): each child plans 2 shards (one file each),
+    // stages them, commits once and cleans up; 2019-05 has no files and loads unsharded (empty)
+    const shards = { maxFiles: 1, minPartitionBytes: 0, concurrency: 2 };
+    const sharded = spec('sharded', {
+      source: { uri: raw, shards },
+      staging: { uri: path.join(dir, 'staging') },
+    });
+    await (await startBackfill(env.client, sharded, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'backfill-sharded', sharded.name);
+    // the same with the staging probe as the parent's first activity (patch staging-probe)
+    await save(env.client, 'backfill-sharded-probed', sharded.name);
+    await save(env.client, 'partition-sharded', `${sharded.name}/2019-01`);
+
+    // a sharded child that continues as new after each shard (shardsPerRun 1)
+    const shardedChild = uniqueId('replay-sharded-continued');
+    const childHandle = await env.client.workflow.start('partitionWorkflow', {
+      taskQueue: worker.taskQueue,
+      workflowId: shardedChild,
+      args: [{ backfillId: sharded.name, spec: sharded, partitionKeys: ['2019-02'], shardsPerRun: 1 }],
+    });
+    await childHandle.result();
+    const childRuns: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${shardedChild}'` }))
+      childRuns.push(wf.runId);
+    if (childRuns.length < 2) throw new Error('expected the sharded child to continue as new');
+    await save(
+      env.client,
+      'partition-sharded-continued-first-run',
+      shardedChild,
+      childHandle.firstExecutionRunId,
+    );
+    await save(env.client, 'partition-sharded-continued-last-run', shardedChild, childRuns[0]);
+
+    // a sharded partition whose shard fails (2019-02's broken gzip file): the partition fails with it
+    const shardedFailed = transactionsSpec({
+      name: uniqueId('replay-sharded-failed'),
+      source: { uri: broken, shards },
+      target: path.join(dir, 'sharded-failed.duckdb'),
+      from: '2019-02',
+      to: '2019-02',
+      extra: { staging: { uri: path.join(dir, 'staging') } },
+    });
+    await (await startBackfill(env.client, shardedFailed, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'partition-sharded-failed', `${shardedFailed.name}/2019-02`);
 
     // continued as new (a tiny history budget forces several generations)
     const can = spec('continued', { maxConcurrency: 2 });

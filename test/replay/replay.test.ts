@@ -31,6 +31,8 @@ describe('recorded histories replay against the current workflow code', () => {
       'rerun-skipped',
       'continued-first-run',
       'continued-last-run',
+      'sharded',
+      'sharded-probed',
     ]) {
       assert.ok(files.includes(`backfill-${shape}.json`), `missing backfill-${shape}.json`);
     }
@@ -43,6 +45,10 @@ describe('recorded histories replay against the current workflow code', () => {
       'batched-small',
       'batch-commit',
       'batch-commit-failed',
+      'sharded',
+      'sharded-continued-first-run',
+      'sharded-continued-last-run',
+      'sharded-failed',
     ])
       assert.ok(files.includes(`partition-${shape}.json`), `missing partition-${shape}.json`);
   });

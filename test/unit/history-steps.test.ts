@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { msNumberToTs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
-import { childSteps, median, parentSteps, type Steps } from '../../scripts/history-steps';
+import { activitySpan, childSteps, median, parentSteps, type Steps } from '../../scripts/history-steps';
 
 const event = (eventId: number, ms: number, attributes: object) => ({
   eventId,
@@ -65,5 +65,22 @@ describe('orchestration steps from histories', () => {
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 3, 2]), 3);
     assert.ok(Number.isNaN(median([])));
+  });
+
+  it('spans the activities of one type from the first start to the last completion', () => {
+    const h = history([
+      event(1, 1000, { activityTaskScheduledEventAttributes: { activityType: { name: 'stage' } } }),
+      event(2, 1000, { activityTaskScheduledEventAttributes: { activityType: { name: 'stage' } } }),
+      event(3, 1005, { activityTaskStartedEventAttributes: { scheduledEventId: 1 } }),
+      event(4, 1020, { activityTaskStartedEventAttributes: { scheduledEventId: 2 } }),
+      event(5, 1300, { activityTaskCompletedEventAttributes: { scheduledEventId: 2, startedEventId: 4 } }),
+      event(6, 1400, { activityTaskCompletedEventAttributes: { scheduledEventId: 1, startedEventId: 3 } }),
+      event(7, 1400, { activityTaskScheduledEventAttributes: { activityType: { name: 'commit' } } }),
+      event(8, 1410, { activityTaskStartedEventAttributes: { scheduledEventId: 7 } }),
+      event(9, 1900, { activityTaskCompletedEventAttributes: { scheduledEventId: 7, startedEventId: 8 } }),
+    ]);
+    assert.deepEqual(activitySpan(h, 'stage'), { first: 1005, last: 1400 });
+    assert.deepEqual(activitySpan(h, 'commit'), { first: 1410, last: 1900 });
+    assert.equal(activitySpan(h, 'plan'), undefined);
   });
 });
