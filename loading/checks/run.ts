@@ -41,7 +41,12 @@ export async function checkBatch(
 ): Promise<BatchChecks> {
   if (spec.checks.length === 0) return { outcomes: [] };
   const types = { ...checkColumns(spec), ...batch.schema };
-  const rowColumns = sql.targetColumns(spec, batch.schema).map(([name]) => name);
+  // A dropped row's raw text and an expression's samples are the row's data: no load metadata
+  // (file and line are the reject's own columns), so they read the same whenever it was loaded.
+  const rowColumns = sql
+    .targetColumns(spec, batch.schema)
+    .map(([name]) => name)
+    .filter((name) => !Object.hasOwn(sql.LINEAGE_COLUMNS, name));
   const scope: CheckScope = {
     conn: batch.conn,
     from: sql.tableRelation(batch.table),

@@ -47,7 +47,8 @@ export async function runChecksOnTarget(
     conn,
     from,
     types: checkColumns(spec),
-    rowColumns: columns.map((c) => c.name),
+    // The row's data, as a load's checks sample it (no lineage columns).
+    rowColumns: columns.map((c) => c.name).filter((name) => !Object.hasOwn(sql.LINEAGE_COLUMNS, name)),
     rows,
   };
   const rowOutcomes = new Map(

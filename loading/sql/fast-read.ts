@@ -15,7 +15,8 @@
  *  - without key columns, a row whose declared columns are all null: a JSON `null` record reads as
  *    such a row (as `{}` does) but is a bad record to the line path, so `error()` too.
  * "__line" is the record's position in its reader's output (not its physical line): clean files have
- * no rejects, and dedupe only needs the order within a file, which is the line path's order.
+ * no rejects, and dedupe only needs the order within a file, which is the line path's order. (A spec
+ * with a drop check, whose rejects name clean records' lines, reads line by line: stage-typed.ts.)
  */
 import { DEFAULT_TYPING, exactCast, type TypingOptions } from './exact-cast';
 import { bindDialect, csvSource, jsonSource, parquetSource, pathList, type FastSource } from './fast-sources';

@@ -3,6 +3,7 @@
  * batch commit share, up to the dedupe. Returns the effective schema, the counts and how many
  * staged files a resumed attempt reused.
  */
+import { dropsRows } from '../../common/spec/checks';
 import { tmpdir } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { BackfillSpec } from '../../common/spec';
@@ -48,7 +49,9 @@ export async function stageTyped(
       downloadConcurrency: deps.downloadConcurrency ?? 4,
       workDir: deps.workDir ?? tmpdir(),
       resumeMinBytes,
-      readPath: deps.readPath ?? 'auto',
+      // A drop check's rejects name the winning record's line, which only the line-level read
+      // knows (the optimistic read numbers records by their position in one reader's output).
+      readPath: dropsRows(spec.checks) ? 'line' : (deps.readPath ?? 'auto'),
     },
     hooks,
   );

@@ -72,6 +72,18 @@ function messySpec(
     readMode: pick(['permissive', 'permissive', 'dropmalformed', 'failfast']),
     schemaContract: pick(['evolve', 'evolve', 'discard', 'freeze']),
     timestampOffsets: pick(['convert', 'reject']),
+    // Checks see the whole partition's deduped batch, sharded or not: the same outcomes and drops.
+    checks: pick([
+      [],
+      [
+        { name: 'n_small', range: { column: 'n', max: 50 }, action: 'drop' },
+        { name: 'note_present', notNull: { column: 'note' }, action: 'warn' },
+      ],
+      [
+        { name: 'amount_non_negative', expression: 'amount IS NULL OR amount >= 0', action: 'warn' },
+        { name: 'rows', rowCount: { min: 1 } },
+      ],
+    ]),
     ...extra,
   });
 }
