@@ -132,7 +132,8 @@ describe('backfill init', () => {
       /^# {3}- \{ name: currency_accepted, .* # 4 distinct value\(s\) in \d+ sampled records/m,
     );
     // The data they came from loads with them on (a failed check would throw CheckFailedError).
-    const loaded = await loadAll(uncommented);
+    // The loaded spec (its paths resolved next to the file, as `start` resolves them) with the checks on.
+    const loaded = await loadAll({ ...spec, checks: uncommented.checks });
     assert.equal(loaded.rows, fixture.distinctKeys);
   });
 
