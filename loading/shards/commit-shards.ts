@@ -74,11 +74,9 @@ export async function commitShards(
     const rejectFiles = await mapLimit(withRejects, FETCH_CONCURRENCY, (s) =>
       fetch(`${s.dir}${s.marker.rejects}`),
     );
-    await run(conn, sql.createStageTable(schema));
     const present = new Set(markers.flatMap((m) => Object.keys(m.schema)));
     const asText = new Set(markers.flatMap((m) => m.asText));
-    await run(conn, sql.stageFromShardRows(schema, present, asText, rowFiles));
-    if (rejectFiles.length) await run(conn, sql.stageFromShardRejects(rejectFiles));
+    await run(conn, sql.stageViewOverShards(schema, present, asText, rowFiles, rejectFiles));
     const sum = (f: (m: ShardMarker) => number) => markers.reduce((total, m) => total + f(m), 0);
     const rowsRead = sum((m) => m.rowsRead);
     const rowsRejected = sum((m) => m.rowsRejected);

@@ -24,31 +24,31 @@ export const copyShardRejects = (file: string): Statement => ({
 });
 
 /**
- * Every shard's rows into the partition's stage table (created with the merged schema). A column
- * no shard has stays NULL; one a shard staged as text (a new column, see stage-typed.ts) takes the
- * type all shards' kinds give it.
+ * The partition's stage table as a view over every shard's Parquet (no copy: the batch phase reads
+ * it once, the rejects are read from it once more): the shards' good rows, typed by the merged
+ * schema, then their rejects. A column no shard has is NULL; one a shard staged as text (a new
+ * column, see stage-typed.ts) takes the type all shards' kinds give it.
  */
-export function stageFromShardRows(
+export function stageViewOverShards(
   schema: ColumnTypes,
   present: ReadonlySet<string>,
   asText: ReadonlySet<string>,
-  files: string[],
+  rowFiles: string[],
+  rejectFiles: string[],
 ): Statement {
-  const names = Object.keys(schema).filter((c) => present.has(c));
-  const values = names.map((c) =>
-    asText.has(c) && schema[c]!.toUpperCase() !== 'VARCHAR'
-      ? `TRY_CAST(${ident(c)} AS ${schema[c]})`
-      : ident(c),
-  );
-  return {
-    sql:
-      `INSERT INTO ${ident(STAGE_TABLE)} (${[...names.map(ident), '"__file"', '"__line"'].join(', ')}) ` +
-      `SELECT ${[...values, '"__file"', '"__line"'].join(', ')} FROM read_parquet([${files.map(literal).join(', ')}], union_by_name = true)`,
+  const typed = (c: string, type: string) => {
+    if (!present.has(c)) return `CAST(NULL AS ${type}) AS ${ident(c)}`;
+    if (asText.has(c) && type.toUpperCase() !== 'VARCHAR')
+      return `TRY_CAST(${ident(c)} AS ${type}) AS ${ident(c)}`;
+    return `CAST(${ident(c)} AS ${type}) AS ${ident(c)}`;
   };
+  const cols = Object.entries(schema);
+  const rows =
+    `SELECT ${[...cols.map(([c, t]) => typed(c, t)), '"__file"', '"__line"', 'CAST(NULL AS VARCHAR) AS "__raw"', 'CAST(NULL AS VARCHAR) AS "__reason"'].join(', ')} ` +
+    `FROM read_parquet([${rowFiles.map(literal).join(', ')}], union_by_name = true)`;
+  const rejects = rejectFiles.length
+    ? ` UNION ALL SELECT ${[...cols.map(([c, t]) => `CAST(NULL AS ${t}) AS ${ident(c)}`), '"__file"', '"__line"', '"__raw"', '"__reason"'].join(', ')} ` +
+      `FROM read_parquet([${rejectFiles.map(literal).join(', ')}])`
+    : '';
+  return { sql: `CREATE OR REPLACE TEMP VIEW ${ident(STAGE_TABLE)} AS ${rows}${rejects}` };
 }
-
-export const stageFromShardRejects = (files: string[]): Statement => ({
-  sql:
-    `INSERT INTO ${ident(STAGE_TABLE)} ("__file", "__line", "__raw", "__reason") ` +
-    `SELECT "__file", "__line", "__raw", "__reason" FROM read_parquet([${files.map(literal).join(', ')}])`,
-});
