@@ -6,6 +6,7 @@
  * and handed to the destination's own commit: merge or overwrite, rejects and tombstones in one
  * transaction, under the DuckLake commit lock, exactly today's code.
  */
+import { dropsRows } from '../../common/spec/checks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,7 +77,10 @@ export async function commitShards(
     );
     const present = new Set(markers.flatMap((m) => Object.keys(m.schema)));
     const asText = new Set(markers.flatMap((m) => m.asText));
-    await run(conn, sql.stageViewOverShards(schema, present, asText, rowFiles, rejectFiles));
+    await run(
+      conn,
+      sql.stageViewOverShards(schema, present, asText, rowFiles, rejectFiles, dropsRows(spec.checks)),
+    );
     const sum = (f: (m: ShardMarker) => number) => markers.reduce((total, m) => total + f(m), 0);
     const rowsRead = sum((m) => m.rowsRead);
     const rowsRejected = sum((m) => m.rowsRejected);

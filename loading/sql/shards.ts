@@ -27,7 +27,8 @@ export const copyShardRejects = (file: string): Statement => ({
  * The partition's stage table as a view over every shard's Parquet (no copy: the batch phase reads
  * it once, the rejects are read from it once more): the shards' good rows, typed by the merged
  * schema, then their rejects. A column no shard has is NULL; one a shard staged as text (a new
- * column, see stage-typed.ts) takes the type all shards' kinds give it.
+ * column, see stage-typed.ts) takes the type all shards' kinds give it. A spec with a drop check
+ * gets a table instead: its drops move rows into the stage's rejects (loading/checks/run.ts).
  */
 export function stageViewOverShards(
   schema: ColumnTypes,
@@ -35,6 +36,7 @@ export function stageViewOverShards(
   asText: ReadonlySet<string>,
   rowFiles: string[],
   rejectFiles: string[],
+  materialize = false,
 ): Statement {
   const typed = (c: string, type: string) => {
     if (!present.has(c)) return `CAST(NULL AS ${type}) AS ${ident(c)}`;
@@ -50,5 +52,6 @@ export function stageViewOverShards(
     ? ` UNION ALL SELECT ${[...cols.map(([c, t]) => `CAST(NULL AS ${t}) AS ${ident(c)}`), '"__file"', '"__line"', '"__raw"', '"__reason"'].join(', ')} ` +
       `FROM read_parquet([${rejectFiles.map(literal).join(', ')}])`
     : '';
-  return { sql: `CREATE OR REPLACE TEMP VIEW ${ident(STAGE_TABLE)} AS ${rows}${rejects}` };
+  const kind = materialize ? 'TABLE' : 'VIEW';
+  return { sql: `CREATE OR REPLACE TEMP ${kind} ${ident(STAGE_TABLE)} AS ${rows}${rejects}` };
 }
