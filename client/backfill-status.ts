@@ -1,6 +1,7 @@
 /**
  * `status` over every run of a backfill: the running run from a worker's progress query, closed runs
- * from their result summaries, and, when no worker answers, from what the server keeps.
+ * from their result summaries, and, when no worker answers, from what the server keeps. Running
+ * sharded partitions get their shards live from their children (live-shards.ts).
  */
 import type { Client } from '@temporalio/client';
 import { normalizeProgress } from '../common/counts';
@@ -19,6 +20,7 @@ import {
   type ListedChild,
 } from './backfill-runs';
 import { plannedKeys } from '../common/partitions';
+import { addLiveShards } from './live-shards';
 import { mergeRuns, partitionsFromChildren, tally, type BackfillRun, type PartitionView } from './run-merge';
 
 export interface BackfillStatus extends BackfillProgress {
@@ -161,6 +163,9 @@ export async function getStatus(
     page = chosen.slice(offset, offset + (request.limit ?? 5000));
     selected = chosen.length;
   }
+  // After the totals (a running partition adds nothing to them); without a worker no child answers.
+  if (request.partitions !== false && current.source === 'worker')
+    page = await addLiveShards(client, backfillId, spec, page);
   return {
     ...progress,
     // With one run and the worker's page, its counts are the run's; else they are over the merge.

@@ -37,12 +37,13 @@ export function partitionTable(partitions: PartitionView[], options: { runs?: bo
     { header: 'last error' },
   ];
   const rows = partitions.map((p) => {
-    const s = p.stats;
+    // Live stats of a running partition carry only its shards: its counts are not known yet.
+    const s = p.stats?.live ? undefined : p.stats;
     return [
       p.key,
       p.status,
       ...(options.runs ? [p.run ?? ''] : []),
-      ...(sharded ? [shardCell(s?.shards)] : []),
+      ...(sharded ? [shardCell(p.stats?.shards)] : []),
       s ? int(s.files) : '',
       s ? int(s.bytes) : '',
       s ? int(s.rowsRead) : '',

@@ -22,6 +22,11 @@ export interface PartitionStats extends PartitionCounts {
   checks?: CheckOutcome[];
   /** A sharded partition (spec source.shards): its shards, how many a retry reused, and who staged them. */
   shards?: ShardStats;
+  /**
+   * Set on a running partition's stats that `status` made only to show its live `shards`: the
+   * counts are zero placeholders (not the partition's), left out of tables and added to no totals.
+   */
+  live?: true;
 }
 
 export type CheckAction = 'warn' | 'drop' | 'fail';

@@ -1,9 +1,10 @@
 /**
- * The parent workflow's messages. Each control operation exists as an update (validated and
+ * The workflows' messages. Each control operation of the parent exists as an update (validated and
  * acknowledged, used by the CLI) and as a signal of the same name (for the Temporal UI's
  * "Send Signal"). Inputs are plain JSON so they can be typed into the UI.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ShardStats } from '../common/types';
 import type { BackfillProgress, ProgressRequest } from './state';
 
 export interface PartitionsInput {
@@ -26,6 +27,12 @@ export interface ControlResult {
 }
 
 export const progressQuery = defineQuery<BackfillProgress, [ProgressRequest?]>('progress');
+
+/**
+ * A sharded partition's child: shards done / total and who staged them, while it runs (`status`
+ * asks; the parent learns them only from the child's result).
+ */
+export const shardProgressQuery = defineQuery<ShardStats>('shardProgress');
 
 export const cancelPartitionsUpdate = defineUpdate<ControlResult, [PartitionsInput]>('cancelPartitions');
 export const retryPartitionsUpdate = defineUpdate<ControlResult, [RetryInput]>('retryPartitions');

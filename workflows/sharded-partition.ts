@@ -8,7 +8,8 @@
  * (ShardProgress), so 10,000 shards keep each run's history bounded. A shard that fails after its
  * retries (failfast names its file and line) cancels the others and fails the partition with its
  * error. Cancelling the child cancels every pending shard and waits for them (nothing is
- * committed: the commit has not run, or its transaction rolls back).
+ * committed: the commit has not run, or its transaction rolls back). The shardProgress query
+ * answers shards done / total and who staged them while the child runs (`status`).
  */
 import {
   ActivityCancellationType,
@@ -20,6 +21,7 @@ import {
   patched,
   proxyActivities,
   setCurrentDetails,
+  setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -28,6 +30,7 @@ import { ShardWindow } from '../common/shards';
 import type { PartitionOutcome, PartitionWorkflowInput, StageShardResult } from '../common/types';
 import { activityOptions, bookkeepingRetry } from './activity-options';
 import { failedOutcome } from './failed-outcome';
+import { shardProgressQuery } from './messages';
 import { ShardProgress } from './shard-progress';
 
 export const SHARDED_PATCH = 'sharded-partitions';
@@ -70,6 +73,8 @@ export async function loadShardedPartition(
     }
   }
   const { plan } = progress;
+  // A query is not recorded in history: no patch needed, and `status` sees the shards live.
+  setHandler(shardProgressQuery, () => progress.stats());
   const show = (stage: string) => setCurrentDetails(progress.details(partitionKey, stage));
 
   const perRun = input.shardsPerRun ?? SHARDS_PER_RUN;

@@ -3,7 +3,7 @@
  * through planShards, 4 stageShard activities and one commitShards, equals the oracle and the
  * unsharded backfill's counts, and `status` shows its shards; a child continues as new between
  * shards and still ends with every shard done; cancelling a partition while its shards stage
- * writes nothing.
+ * writes nothing; `status` shows a running partition's shards live (its child's shardProgress query).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { retryPartitions, startBackfill } from '../../client/backfills';
-import { getStatus } from '../../client/backfill-status';
+import { getStatus, type BackfillStatus } from '../../client/backfill-status';
 import type { BackfillSpecInput } from '../../common/spec';
 import type { PartitionWorkflowResult } from '../../common/types';
 import type { backfillWorkflow } from '../../workflows/backfill';
@@ -119,6 +119,60 @@ describe('sharded partitions: one partition staged by many shard activities, com
       assert.ok((await historyLengths(env.client, workflowId)).length >= 4);
     });
     await assertTargetEqualsOracle(targetFile(spec), data.oracle);
+  });
+
+  it('status shows a running partition its shards done / total and the workers that staged them, live', async () => {
+    const { dir, raw } = generatedTransactions({
+      from: '2019-01',
+      to: '2019-01',
+      rowsPerPartition: 80,
+      filesPerPartition: 8,
+    });
+    const spec = specsOver(raw, dir, { from: '2019-01', to: '2019-01' })(
+      'sharded-live',
+      sharding(raw, path.join(dir, 'staging')),
+    );
+    // The commit waits: every shard is done, the partition is still running.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const faults = { holdBeforeCommit: (key: string) => (key === '2019-01' ? held : undefined) };
+    await withWorker(env, { faults }, async ({ taskQueue }) => {
+      try {
+        const handle = await startBackfill(env.client, spec, { taskQueue });
+        const running = await waitFor('every shard done while the partition runs', async () => {
+          const p = (await getStatus(env.client, spec.name)).partitions?.[0];
+          return p?.status === 'running' && p.stats?.shards?.done === 4 ? p : undefined;
+        });
+        const shards = running.stats!.shards!;
+        assert.equal(shards.total, 4);
+        assert.equal(shards.reused, 0);
+        assert.ok(Object.keys(shards.workers).length >= 1, JSON.stringify(shards));
+        assert.equal(
+          Object.values(shards.workers).reduce((a, b) => a + b, 0),
+          4,
+        );
+        // Placeholder stats: the partition's counts are not known yet and add nothing to the totals.
+        assert.equal(running.stats!.live, true);
+        const json = await runCli(env, taskQueue, ['status', spec.name, '--json']);
+        assert.equal(json.code, 0, json.err.join('\n'));
+        const status = JSON.parse(json.out.join('\n')) as BackfillStatus;
+        assert.deepEqual(
+          status.partitions!.map((p) => [p.status, p.stats?.shards]),
+          [['running', shards]],
+        );
+        assert.equal(status.totals.rowsRead, 0);
+        const table = await runCli(env, taskQueue, ['status', spec.name]);
+        assert.match(table.out.join('\n'), /2019-01\s*│?\s*running\s*│?\s*4\/4/);
+        release();
+        const summary = await handle.result();
+        assert.deepEqual(
+          summary.partitions!.map((p) => [p.status, p.stats?.shards?.done, p.stats?.live]),
+          [['succeeded', 4, undefined]],
+        );
+      } finally {
+        release(); // before the worker stops: a held commit would keep it from stopping
+      }
+    });
   });
 
   it('cancelling a partition while its shards stage writes nothing', async () => {

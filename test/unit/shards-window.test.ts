@@ -5,6 +5,8 @@ import type { CarriedShards, StageShardResult } from '../../common/types';
 import { prng } from '../../testkit/dataset';
 import { ShardProgress } from '../../workflows/shard-progress';
 import { partitionTable } from '../../client/render';
+import { LIVE_SHARDS_LIMIT, liveShardCandidates, withShards } from '../../client/live-shards';
+import type { BackfillSpec } from '../../common/spec';
 import { emptyStats } from '../../common/types';
 import { decodeState, encodeState, type CarriedState } from '../../workflows/state';
 
@@ -117,6 +119,25 @@ describe('status shows shards', () => {
     assert.match(table, /SHARDS/);
     assert.match(table, /4\/4 \(3 reused\)/);
     assert.doesNotMatch(partitionTable([{ key: '2019-02', status: 'succeeded', runs: 1, stats }]), /SHARDS/);
+  });
+
+  it("a running partition's live shards: placeholder stats, counts left blank, only running ones of a sharded spec asked", () => {
+    const shards = { total: 4, done: 1, reused: 0, workers: { 'a@h': 1 } };
+    const running = { key: '2019-03', status: 'running' as const, runs: 1 };
+    const live = withShards(running, shards);
+    assert.deepEqual(live.stats, { ...emptyStats(), shards, live: true });
+    // Stats it already has keep their counts and are not marked.
+    const counted = { ...emptyStats(), files: 3 };
+    assert.deepEqual(withShards({ ...running, stats: counted }, shards).stats, { ...counted, shards });
+    const row = partitionTable([live]).split('\n')[1]!;
+    assert.match(row, /^2019-03\s+running\s+1\/4\s*$/);
+    const sharded = { source: { shards: { maxFiles: 2 } } } as unknown as BackfillSpec;
+    const many = Array.from({ length: 60 }, (_, i) => ({ ...running, key: `k${i}` }));
+    const done = { key: 'd', status: 'succeeded' as const, runs: 1 };
+    assert.equal(liveShardCandidates(sharded, [done, ...many]).length, LIVE_SHARDS_LIMIT);
+    assert.deepEqual(liveShardCandidates(sharded, [done, running]), [running]);
+    assert.deepEqual(liveShardCandidates({ source: {} } as unknown as BackfillSpec, [running]), []);
+    assert.deepEqual(liveShardCandidates(undefined, [running]), []);
   });
 });
 
