@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE } from './ids';
+import { DEFAULT_TASK_QUEUE, TASK_QUEUE_PATTERN } from './ids';
 
 export const ENV_VARS = {
   BACKFILL_CONFIG: 'Optional YAML or JSON file with any of these names as keys; the environment wins',
@@ -18,6 +18,8 @@ export const ENV_VARS = {
   TEMPORAL_TLS_SERVER_NAME: 'Server name to verify (TLS SNI)',
   TEMPORAL_API_KEY: 'API key (Temporal Cloud); implies TLS',
   BACKFILL_TASK_QUEUE: 'Task queue of the workers',
+  BACKFILL_COMMIT_TASK_QUEUE:
+    'Also take the commits and maintenance a spec sends to this queue (target.commitTaskQueue): set on the one worker that holds the DuckDB file',
   BACKFILL_UI_URL: 'Temporal Web UI base URL for links the CLI prints',
   BACKFILL_DUCKDB_MEMORY_LIMIT: 'DuckDB memory_limit per worker process',
   BACKFILL_DUCKDB_THREADS: 'DuckDB threads per worker process',
@@ -59,6 +61,10 @@ const ConfigSchema = z.object({
   TEMPORAL_TLS_SERVER_NAME: optionalText,
   TEMPORAL_API_KEY: optionalText,
   BACKFILL_TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
+  BACKFILL_COMMIT_TASK_QUEUE: optionalText.refine(
+    (v) => v === undefined || TASK_QUEUE_PATTERN.test(v),
+    'letters, digits, ".", "_" or "-", starting with a letter or digit',
+  ),
   BACKFILL_UI_URL: optionalText,
   BACKFILL_DUCKDB_MEMORY_LIMIT: z
     .string()

@@ -3,6 +3,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 export const DEFAULT_TASK_QUEUE = 'backfill';
 
+/** A task queue name the spec may carry (target.commitTaskQueue): the same shape as a backfill id. */
+export const TASK_QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
 /** Child workflow ID: readable in the Temporal UI and deterministic, so history is the checkpoint. */
 export const partitionWorkflowId = (backfillId: string, partitionKey: string) =>
   `${backfillId}/${partitionKey}`;

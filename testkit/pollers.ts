@@ -1,19 +1,25 @@
 /** Waiting for workers: a task queue is served once enough distinct workers poll it for both kinds of task. */
 import type { Client } from '@temporalio/client';
 
-const WORKFLOW_AND_ACTIVITY_TASKS = [1, 2];
+const WORKFLOW_TASKS = 1;
+const ACTIVITY_TASKS = 2;
 
-/** Resolves once `count` workers poll `taskQueue` for workflow and activity tasks; throws after the deadline. */
+/**
+ * Resolves once `count` workers poll `taskQueue` for workflow and activity tasks (activity tasks
+ * only with `activitiesOnly`: a commit task queue); throws after the deadline.
+ */
 export async function pollersReady(
   client: Client,
   taskQueue: string,
   count = 1,
   timeoutMs = 120_000,
+  activitiesOnly = false,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const kinds = activitiesOnly ? [ACTIVITY_TASKS] : [WORKFLOW_TASKS, ACTIVITY_TASKS];
   for (;;) {
     const polling = await Promise.all(
-      WORKFLOW_AND_ACTIVITY_TASKS.map(async (taskQueueType) => {
+      kinds.map(async (taskQueueType) => {
         const { pollers } = await client.workflowService.describeTaskQueue({
           namespace: client.options.namespace,
           taskQueue: { name: taskQueue },

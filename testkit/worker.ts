@@ -29,6 +29,8 @@ export interface TestWorkerOptions {
   maxConcurrentActivities?: number;
   /** How long a DuckLake commit waits for an unreachable catalog. */
   lakeConnectWindowMs?: number;
+  /** Also poll this queue for the target's writes (BACKFILL_COMMIT_TASK_QUEUE). */
+  commitTaskQueue?: string;
 }
 
 export async function startWorker(env: TestEnv, options: TestWorkerOptions = {}): Promise<RunningWorker> {
@@ -48,6 +50,7 @@ export async function startWorker(env: TestEnv, options: TestWorkerOptions = {})
     ...(options.lakeConnectWindowMs !== undefined
       ? { lakeConnectWindowMs: options.lakeConnectWindowMs }
       : {}),
+    ...(options.commitTaskQueue ? { commitTaskQueue: options.commitTaskQueue } : {}),
   });
   void backfillWorker.run();
   // Idempotent, so a test may stop the worker early and the suite's `after` still stop it safely.

@@ -39,7 +39,7 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
   );
   let metricsServer: MetricsServer | undefined;
   try {
-    const { worker, run } = await createBackfillWorker({
+    const { worker, commitWorker, run } = await createBackfillWorker({
       metrics,
       s3: createWorkerS3Source(config, metrics),
       s3Defaults: workerS3Defaults(config),
@@ -52,6 +52,7 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.BACKFILL_TASK_QUEUE,
+      ...(config.BACKFILL_COMMIT_TASK_QUEUE ? { commitTaskQueue: config.BACKFILL_COMMIT_TASK_QUEUE } : {}),
       logger,
       duckdb: {
         memoryLimit: config.BACKFILL_DUCKDB_MEMORY_LIMIT,
@@ -69,7 +70,8 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
         host: config.BACKFILL_METRICS_HOST,
         port: config.BACKFILL_METRICS_PORT,
         ...(sdkMetricsAddress ? { sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics` } : {}),
-        healthy: () => worker.getState() === 'RUNNING',
+        healthy: () =>
+          worker.getState() === 'RUNNING' && (commitWorker?.getState() ?? 'RUNNING') === 'RUNNING',
       });
       logger.info(
         { metrics: `http://${config.BACKFILL_METRICS_HOST}:${metricsServer.port}/metrics` },
@@ -77,7 +79,11 @@ export async function runWorker(config: Config = loadConfig()): Promise<void> {
       );
     }
     logger.info(
-      { taskQueue: config.BACKFILL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE },
+      {
+        taskQueue: config.BACKFILL_TASK_QUEUE,
+        ...(config.BACKFILL_COMMIT_TASK_QUEUE ? { commitTaskQueue: config.BACKFILL_COMMIT_TASK_QUEUE } : {}),
+        namespace: config.TEMPORAL_NAMESPACE,
+      },
       'worker started',
     );
     await run();

@@ -18,6 +18,11 @@ export interface BackfillWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /**
+   * Also poll this queue (BACKFILL_COMMIT_TASK_QUEUE), activities only: the process holding a
+   * DuckDB file takes the commits and maintenance a spec's target.commitTaskQueue sends there.
+   */
+  commitTaskQueue?: string;
   logger: Logger;
   duckdb: DuckDbSettings;
   maxConcurrentActivities?: number;
@@ -47,6 +52,8 @@ export interface BackfillWorkerOptions {
 
 export interface BackfillWorker {
   worker: Worker;
+  /** The second Worker on the commit task queue, when one was asked for. */
+  commitWorker?: Worker;
   /** Runs until shutdown; then detaches the target files (checkpointing them) and closes the staging engine. */
   run: () => Promise<void>;
   /** Graceful stop: no new tasks, running ones finish within the grace time; resolves once stopped. */
@@ -77,24 +84,38 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
     ...(options.resumeMinBytes !== undefined ? { resumeMinBytes: options.resumeMinBytes } : {}),
     ...(options.readPath ? { readPath: options.readPath } : {}),
   });
-  const worker = await Worker.create({
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
     identity,
     activities,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
+    shutdownGraceTime: (options.shutdownGraceTime ?? '30s') as Duration,
+  };
+  const worker = await Worker.create({
+    ...common,
+    taskQueue: options.taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 4,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 40,
-    shutdownGraceTime: (options.shutdownGraceTime ?? '30s') as Duration,
   });
+  // The same activities object, so the same staging engine and destinations: one process holds the file.
+  const commitWorker = options.commitTaskQueue
+    ? await Worker.create({ ...common, taskQueue: options.commitTaskQueue })
+    : undefined;
+  const workers = commitWorker ? [worker, commitWorker] : [worker];
+  const stopAll = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
   let running: Promise<void> | undefined;
   const run = () => {
     running ??= (async () => {
       try {
-        await worker.run();
+        // Either one ending (a signal, a fatal error) drains the other; the files close after both.
+        const ended = await Promise.allSettled(workers.map((w) => w.run().finally(stopAll)));
+        const failed = ended.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
       } finally {
         // Detaching the target files checkpoints them, so other processes can open them at once.
         await destinations.close();
@@ -105,10 +126,11 @@ export async function createBackfillWorker(options: BackfillWorkerOptions): Prom
   };
   return {
     worker,
+    ...(commitWorker ? { commitWorker } : {}),
     run,
     stop: async () => {
-      // The SDK also reacts to SIGINT/SIGTERM itself, so the worker may already be draining.
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      // The SDK also reacts to SIGINT/SIGTERM itself, so the workers may already be draining.
+      stopAll();
       await running;
     },
   };

@@ -4,7 +4,7 @@
  * data-contract errors are final) unless the caller passes another. The values are part of each
  * recorded history's commands: change them only behind `patched()`.
  */
-import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { patched, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import { durationMs } from '../common/duration';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../common/failures';
 import type { BackfillSpec } from '../common/spec';
@@ -12,7 +12,7 @@ import type { BackfillSpec } from '../common/spec';
 export function activityOptions(
   spec: BackfillSpec,
   summary: string,
-  overrides: Pick<ActivityOptions, 'retry' | 'cancellationType'> = {},
+  overrides: Pick<ActivityOptions, 'retry' | 'cancellationType' | 'taskQueue'> = {},
 ): ActivityOptions {
   return {
     startToCloseTimeout: durationMs(spec.partitionTimeout),
@@ -37,4 +37,17 @@ export function retryPolicy(spec: BackfillSpec): RetryPolicy {
 /** The parent's own bookkeeping (finished-children check, maintenance): a few quick attempts. */
 export function bookkeepingRetry(spec: BackfillSpec): RetryPolicy {
   return { maximumAttempts: 3, initialInterval: durationMs(spec.retry.initialInterval) };
+}
+
+export const COMMIT_TASK_QUEUE_PATCH = 'commit-task-queue';
+
+/**
+ * Where an activity that writes the target runs (a commit, a whole partition load, maintenance):
+ * a DuckDB file has one writing process, so with target.commitTaskQueue set these go to the queue
+ * its owner polls (patch `commit-task-queue`, consulted only then: a history without the field
+ * never meets it); otherwise nothing is added and any worker of the backfill's queue takes them.
+ */
+export function onTargetOwner(spec: BackfillSpec): Pick<ActivityOptions, 'taskQueue'> {
+  if (spec.target.type !== 'duckdb' || !spec.target.commitTaskQueue) return {};
+  return patched(COMMIT_TASK_QUEUE_PATCH) ? { taskQueue: spec.target.commitTaskQueue } : {};
 }

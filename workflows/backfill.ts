@@ -19,7 +19,7 @@ import type { Activities } from '../activities';
 import { BackfillIdAttribute, PartitionKeyAttribute, partitionWorkflowId } from '../common/ids';
 import { plannedKeys } from '../common/partitions';
 import type { BackfillSpec } from '../common/spec';
-import { activityOptions, bookkeepingRetry } from './activity-options';
+import { activityOptions, bookkeepingRetry, onTargetOwner } from './activity-options';
 import { BackfillController } from './backfill-controller';
 import { type ChildSettlement, childKeyOf, describeFailure } from './child-runs';
 import { firedChecks, renderDetails } from './details';
@@ -209,7 +209,7 @@ async function maintain(spec: BackfillSpec, loadedAny: boolean): Promise<Mainten
   if (!spec.maintenance.enabled) return { skipped: 'maintenance.enabled is false' };
   if (!loadedAny) return { skipped: 'no partition was loaded' };
   const { maintainTarget } = proxyActivities<Activities>(
-    activityOptions(spec, 'maintain target', { retry: bookkeepingRetry(spec) }),
+    activityOptions(spec, 'maintain target', { retry: bookkeepingRetry(spec), ...onTargetOwner(spec) }),
   );
   try {
     return await maintainTarget({ spec });

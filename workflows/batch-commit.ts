@@ -22,7 +22,7 @@ import {
   type PartitionOutcome,
   type PartitionWorkflowInput,
 } from '../common/types';
-import { activityOptions } from './activity-options';
+import { activityOptions, onTargetOwner } from './activity-options';
 import { failedOutcome } from './failed-outcome';
 
 export const BATCH_COMMIT_PATCH = 'batch-commit';
@@ -40,6 +40,7 @@ export async function loadCommittedBatch(
   const { loadBatch } = proxyActivities<Activities>(
     activityOptions(spec, `load ${partitionKeys.length} partitions, commit them as one`, {
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      ...onTargetOwner(spec),
     }),
   );
   try {

@@ -8,7 +8,7 @@ import {
   setCurrentDetails,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { activityOptions } from './activity-options';
+import { activityOptions, onTargetOwner } from './activity-options';
 import { loadCommittedBatch } from './batch-commit';
 import { renderPartitionDetails } from './details';
 import { failedOutcome } from './failed-outcome';
@@ -48,6 +48,7 @@ export async function partitionWorkflow(input: PartitionWorkflowInput): Promise<
     const { loadPartition } = proxyActivities<Activities>(
       activityOptions(spec, `load ${partitionKey}`, {
         cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        ...onTargetOwner(spec),
       }),
     );
     try {

@@ -14,6 +14,7 @@
 import {
   ActivityCancellationType,
   ActivityFailure,
+  type ActivityOptions,
   CancellationScope,
   continueAsNew,
   isCancellation,
@@ -28,7 +29,7 @@ import type { Activities } from '../activities';
 import { normalizeCounts } from '../common/counts';
 import { ShardWindow } from '../common/shards';
 import type { PartitionOutcome, PartitionWorkflowInput, StageShardResult } from '../common/types';
-import { activityOptions, bookkeepingRetry } from './activity-options';
+import { activityOptions, bookkeepingRetry, onTargetOwner } from './activity-options';
 import { failedOutcome } from './failed-outcome';
 import { shardProgressQuery } from './messages';
 import { ShardProgress } from './shard-progress';
@@ -49,14 +50,16 @@ export async function loadShardedPartition(
   const { spec, backfillId, partitionKeys } = input;
   if (!spec.source.shards || partitionKeys.length !== 1 || !patched(SHARDED_PATCH)) return undefined;
   const partitionKey = partitionKeys[0]!;
-  const proxy = (summary: string) =>
+  const proxy = (summary: string, owner: Pick<ActivityOptions, 'taskQueue'> = {}) =>
     proxyActivities<Activities>(
       activityOptions(spec, summary, {
         cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        ...owner,
       }),
     );
   const { planShards } = proxy(`plan the shards of ${partitionKey}`);
-  const { commitShards } = proxy(`commit the shards of ${partitionKey}`);
+  // Shards stage anywhere; the commit writes the target, so it goes to the target's owner if any.
+  const { commitShards } = proxy(`commit the shards of ${partitionKey}`, onTargetOwner(spec));
   let progress: ShardProgress;
   if (input.sharded) progress = ShardProgress.resume(input.sharded);
   else {

@@ -9,7 +9,7 @@ import { ActivityCancellationType, isCancellation, patched, proxyActivities } fr
 import type { Activities } from '../activities';
 import { SMALL_PARTITION_BYTES } from '../common/small-partitions';
 import type { LoadPartitionResult, PartitionWorkflowInput } from '../common/types';
-import { activityOptions } from './activity-options';
+import { activityOptions, onTargetOwner } from './activity-options';
 
 export const SMALL_PARTITIONS_PATCH = 'batch-loads-small-partitions';
 
@@ -24,6 +24,7 @@ export async function loadSmallPartitions(
       // A failure only costs the shortcut: every partition it did not settle loads on its own.
       retry: { maximumAttempts: 1 },
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      ...onTargetOwner(spec),
     }),
   );
   try {

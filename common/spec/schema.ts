@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN } from '../duration';
 import { DUCKLAKE_TARGET_FIELDS } from '../ducklake-target';
-import { BACKFILL_ID_PATTERN } from '../ids';
+import { BACKFILL_ID_PATTERN, TASK_QUEUE_PATTERN } from '../ids';
 import { PARTITION_COLUMNS } from '../partitions';
 import { CheckSchema } from './checks';
 import { sizeBytes } from '../size';
@@ -197,6 +197,13 @@ export const DuckDbTargetSchema = z
       .default('duckdb')
       .describe('Target kind; a DuckDB file when left out.'),
     path: z.string().min(1).describe('DuckDB database file (created if missing).'),
+    commitTaskQueue: z
+      .string()
+      .regex(TASK_QUEUE_PATTERN, 'letters, digits, ".", "_" or "-", starting with a letter or digit')
+      .optional()
+      .describe(
+        'Task queue of the one worker that holds the DuckDB file (its BACKFILL_COMMIT_TASK_QUEUE); commits of sharded partitions, whole-partition loads and maintenance run there, so shards may run on any worker.',
+      ),
   })
   .extend(TargetWriteOptions.shape)
   .strict()

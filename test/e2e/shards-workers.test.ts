@@ -5,7 +5,9 @@
  * catalog, data on MinIO). The data's duplicates and newer versions sit in other shards than the
  * rows they replace, so only a commit that dedupes across shards meets the oracle. The shards ran on
  * at least two workers (status says so, and each worker's own log agrees), and once the commit is
- * durable no staged object is left.
+ * durable no staged object is left. Into the DuckDB file (one writing process) exactly one worker
+ * also polls the spec's target.commitTaskQueue (BACKFILL_COMMIT_TASK_QUEUE): the commit and the
+ * maintenance run on it, and maintenance succeeds.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,23 +60,29 @@ describe('one partition, three workers: shards staged on MinIO, one commit', () 
       const file = path.join(dir, `${name}.duckdb`);
       const lake = kind === 'DuckLake' ? servers.newLake(name.replaceAll('-', '_')) : undefined;
       const stagingPrefix = `staging/${name}/`;
+      // The DuckDB file's owner: the one worker that also polls this queue (none for a DuckLake).
+      const commitQueue = lake ? undefined : uniqueId('shards-owner');
+      const input = shardedSpecInput({
+        name,
+        source: { uri: `s3://${BUCKET}/raw`, endpoint: servers.minio.endpoint, forcePathStyle: true },
+        target: lake ? { ...lake, endpoint: servers.minio.endpoint } : file,
+        // The staging endpoint and path style default to the source's.
+        staging: { uri: `s3://${BUCKET}/${stagingPrefix}` },
+        shards: { maxFiles: MAX_FILES },
+      });
       const spec = parseSpec({
-        ...shardedSpecInput({
-          name,
-          source: { uri: `s3://${BUCKET}/raw`, endpoint: servers.minio.endpoint, forcePathStyle: true },
-          target: lake ? { ...lake, endpoint: servers.minio.endpoint } : file,
-          // The staging endpoint and path style default to the source's.
-          staging: { uri: `s3://${BUCKET}/${stagingPrefix}` },
-          shards: { maxFiles: MAX_FILES },
-        }),
+        ...input,
+        target: commitQueue ? { ...input.target, commitTaskQueue: commitQueue } : input.target,
         retry: { maximumAttempts: 5, initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' },
         heartbeatTimeout: '5s',
       });
       const taskQueue = uniqueId('shards');
       const server = { address: env.server.address, namespace: env.server.namespace };
-      const workers: WorkerProcess[] = [0, 1, 2].map(() =>
+      const OWNER = 1;
+      const workers: WorkerProcess[] = [0, 1, 2].map((i) =>
         spawnWorker(server, taskQueue, {
           ...servers.lakeEnv(),
+          ...(commitQueue && i === OWNER ? { BACKFILL_COMMIT_TASK_QUEUE: commitQueue } : {}),
           LOG_LEVEL: 'info',
           // Two shards at a time per worker, each a little slow: the twelve cannot all go to one.
           BACKFILL_MAX_CONCURRENT_ACTIVITIES: '2',
@@ -85,6 +93,7 @@ describe('one partition, three workers: shards staged on MinIO, one commit', () 
       let stagedSeen = 0;
       try {
         await pollersReady(env.client, taskQueue, 3);
+        if (commitQueue) await pollersReady(env.client, commitQueue, 1, 120_000, true);
         const started = Date.now();
         const handle = await startBackfill(env.client, spec, { taskQueue });
         // Staged objects exist while the load runs (so "none left" below is not vacuous).
@@ -104,6 +113,15 @@ describe('one partition, three workers: shards staged on MinIO, one commit', () 
         process.stdout.write(
           `# ${kind}: loaded in ${((Date.now() - started) / 1000).toFixed(1)} s; maintenance ${JSON.stringify(maintenance)}\n`,
         );
+        assert.ok(!('failed' in maintenance), `maintenance failed: ${JSON.stringify(maintenance)}`);
+        assert.ok(!('skipped' in maintenance), `maintenance skipped: ${JSON.stringify(maintenance)}`);
+        if (commitQueue) {
+          // The commit ran in the process that holds the file, and only there.
+          const loadedBy = workers.map(
+            (w) => w.logs.filter((l) => l.includes('"msg":"partition loaded"')).length,
+          );
+          assert.deepEqual(loadedBy, [0, 1, 0], 'one commit, on the owner of the file');
+        }
 
         // status --json: the partition's shards, all done, staged on at least two workers.
         const cli = await runCliProcess(['status', spec.name, '--json'], {

@@ -42,8 +42,10 @@ async function main() {
   };
   // A gated partition waits before COMMIT until its gate opens, so the backfill cannot close early.
   const gates = new Map<string, Promise<void>>();
+  const commitTaskQueue = uniqueId('replay-owner');
   const worker = await startWorker(env, {
     faults: { delayBeforeCommitMs: take, holdBeforeCommit: (key) => gates.get(key) },
+    commitTaskQueue,
   });
   try {
     const { dir, raw } = generatedTransactions({
@@ -208,6 +210,16 @@ async function main() {
     // the same with the staging probe as the parent's first activity (patch staging-probe)
     await save(env.client, 'backfill-sharded-probed', sharded.name);
     await save(env.client, 'partition-sharded', `${sharded.name}/2019-01`);
+    // the same into a DuckDB file with an owner (patch commit-task-queue): commitShards and
+    // maintainTarget scheduled on target.commitTaskQueue, which the same worker also polls
+    const owned = spec('sharded-commit-queue', {
+      source: { uri: raw, shards },
+      staging: { uri: path.join(dir, 'staging') },
+    });
+    const ownedSpec = { ...owned, target: { ...owned.target, commitTaskQueue } };
+    await (await startBackfill(env.client, ownedSpec, { taskQueue: worker.taskQueue })).result();
+    await save(env.client, 'backfill-sharded-commit-queue', owned.name);
+    await save(env.client, 'partition-sharded-commit-queue', `${owned.name}/2019-01`);
 
     // a sharded child that continues as new after each shard (shardsPerRun 1)
     const shardedChild = uniqueId('replay-sharded-continued');

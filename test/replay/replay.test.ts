@@ -33,6 +33,7 @@ describe('recorded histories replay against the current workflow code', () => {
       'continued-last-run',
       'sharded',
       'sharded-probed',
+      'sharded-commit-queue',
     ]) {
       assert.ok(files.includes(`backfill-${shape}.json`), `missing backfill-${shape}.json`);
     }
@@ -49,6 +50,7 @@ describe('recorded histories replay against the current workflow code', () => {
       'sharded-continued-first-run',
       'sharded-continued-last-run',
       'sharded-failed',
+      'sharded-commit-queue',
     ])
       assert.ok(files.includes(`partition-${shape}.json`), `missing partition-${shape}.json`);
   });

@@ -74,6 +74,15 @@ describe('connection options that reach the SDK', () => {
       () => loadConfig({ BACKFILL_DUCKDB_MEMORY_LIMIT: 'lots' }),
       /BACKFILL_DUCKDB_MEMORY_LIMIT: must be a size/,
     );
+    assert.throws(
+      () => loadConfig({ BACKFILL_COMMIT_TASK_QUEUE: 'owner queue' }),
+      /BACKFILL_COMMIT_TASK_QUEUE: letters, digits/,
+    );
+    assert.equal(
+      loadConfig({ BACKFILL_COMMIT_TASK_QUEUE: 'file-owner' }).BACKFILL_COMMIT_TASK_QUEUE,
+      'file-owner',
+    );
+    assert.equal(loadConfig({ BACKFILL_COMMIT_TASK_QUEUE: '' }).BACKFILL_COMMIT_TASK_QUEUE, undefined);
   });
 
   it("shares a worker's cores among its concurrent loads unless DuckDB threads are set", () => {

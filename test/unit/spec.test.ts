@@ -91,6 +91,11 @@ describe('backfill spec', () => {
       (s) => ({ ...s, name: "x'; drop" }),
       'name: letters, digits, ".", "_" or "-", starting with a letter or digit',
     ],
+    [
+      'a commit task queue that is no task queue name',
+      (s) => ({ ...s, target: { ...s.target, commitTaskQueue: 'owner queue' } }),
+      'target.commitTaskQueue: letters, digits, ".", "_" or "-", starting with a letter or digit',
+    ],
   ];
   for (const [title, mutate, expected] of cases) {
     it(`rejects ${title} with the field named`, () => {
@@ -114,6 +119,21 @@ describe('target type and write mode words', () => {
     assert.deepEqual(problems({ ...valid(), target: { ...valid().target, type: 'parquet' } }), [
       'target.type: must be one of: duckdb, ducklake (duckdb when left out)',
     ]);
+  });
+
+  it('a DuckDB file target may name its owner’s commit task queue; a DuckLake may not', () => {
+    const spec = parseSpec({ ...valid(), target: { ...valid().target, commitTaskQueue: 'file-owner' } });
+    assert.equal(spec.target.type === 'duckdb' && spec.target.commitTaskQueue, 'file-owner');
+    const plain = parseSpec(valid()).target;
+    assert.equal(plain.type === 'duckdb' && plain.commitTaskQueue, undefined);
+    const lake = { type: 'ducklake', catalog: 'postgres:dbname=x', dataPath: 's3://b/x/' };
+    const writeOptions = Object.fromEntries(Object.entries(valid().target).filter(([k]) => k !== 'path'));
+    assert.deepEqual(
+      problems({ ...valid(), target: { ...writeOptions, ...lake, commitTaskQueue: 'file-owner' } }).filter(
+        (p) => p.includes('commitTaskQueue'),
+      ),
+      ['target: Unrecognized key: "commitTaskQueue"'],
+    );
   });
 
   it('the old spelling append loads as overwrite, with one deprecation warning', () => {
