@@ -2,9 +2,10 @@
  * A sharded partition under faults: 80 files on MinIO in 20 shards, staged on MinIO by three worker
  * processes into a DuckLake (PostgreSQL catalog, data on MinIO), while workers are SIGKILLed in the
  * middle of a shard (twice), the partition is cancelled with a third of its shards finished and
- * retried in a new run of the backfill (a new plan, which must reuse them), MinIO stops for ~10 s,
- * a worker is killed mid-shard again, and the worker running the commit is SIGKILLed twice (the
- * commit holds a moment inside its transaction, so the kill lands there). The lake must equal the
+ * retried in a new run of the backfill (a new plan, which must reuse them), a worker is killed
+ * mid-shard again if one still stages, the worker running the commit is SIGKILLed twice (the
+ * commit holds a moment inside its transaction, so the kill lands there), then MinIO stops for
+ * ~10 s under the commit's next attempt. The lake must equal the
  * oracle, nothing staged may be left (of either attempt), and no finished shard may be read again.
  *
  * "Finished" is precise here: a shard is finished once its marker (shard-nnnnn/done-<fp>.json) is
@@ -179,13 +180,6 @@ describe('a sharded partition under faults', () => {
       assert.deepEqual(retried, { affected: [SHARDED_MONTH], newRun: true });
       log('retried in a new run');
 
-      await sleep(1000 + random() * 1500);
-      await servers.minio.halt();
-      log(`MinIO down; shards staged so far ${stagedLines().length}/${SHARDS}`);
-      await sleep(10_000);
-      await servers.minio.resume();
-      log('MinIO back');
-
       // Then whatever runs: one more shard kill if a shard is still staging, and two kills of the
       // worker whose commit is inside its transaction (its heartbeat says committing; the commit
       // holds 4 s there, longer than the heartbeats' 2.4 s throttle, so one is seen).
@@ -209,6 +203,16 @@ describe('a sharded partition under faults', () => {
         }
         await sleep(100);
       }
+
+      // Then MinIO (sources, staging, the lake's data files) goes away for 10 s: right after the
+      // second commit kill, so the commit's next attempt meets it. After the kills, not before: a
+      // retried run that finds every shard finished commits at once, and an outage before the
+      // kills could let that commit end before any kill (seen under a loaded CI).
+      await servers.minio.halt();
+      log(`MinIO down; shards staged so far ${stagedLines().length}/${SHARDS}`);
+      await sleep(10_000);
+      await servers.minio.resume();
+      log('MinIO back');
 
       const status = await waitForBackfillClosed(env.client, spec.name, 240_000);
       watching = false;
